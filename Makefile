@@ -1,0 +1,20 @@
+# The two commands of the README: `make run` and `make test` (each sets up what is missing).
+.PHONY: setup run test lint bench
+
+export HF_HUB_OFFLINE := 1
+export CLINICBOT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	.venv/bin/python app.py
+
+test:
+	@bash scripts/setup.sh --test
+	.venv/bin/python -m ruff check .
+	.venv/bin/python -m pytest
+
+lint: setup
+	.venv/bin/python -m ruff check .
+	.venv/bin/python -m ruff format --check .

@@ -1,0 +1,1 @@
+"""Patient-question chatbot for a clinic website: ingest pages, answer from them, log for staff."""

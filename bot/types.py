@@ -1,0 +1,101 @@
+"""The records shared by ingest, answering, the app and the tools (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ReplyKind = Literal["answer", "fallback", "refusal", "emergency", "appointment"]
+REPLY_KINDS: tuple[ReplyKind, ...] = ("answer", "fallback", "refusal", "emergency", "appointment")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One clinic page after loading and cleaning: `text` is what chunks and quotes are cut from."""
+
+    source: str  # file name without extension: the page's stable id
+    title: str
+    text: str  # cleaned content, chrome removed; every chunk is a span of it
+    version: str  # content hash of `text` + metadata
+    url: str | None = None
+    updated: str | None = None  # last-updated date from front matter, as written
+    path: str = ""  # file path relative to the knowledge directory
+    # (start, end, heading text) of each section heading inside `text`
+    headings: tuple[tuple[int, int, str], ...] = ()
+    warnings: tuple[str, ...] = ()  # e.g. hidden text or injection-looking content that was dropped
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a page, small enough that a citation points at what answers."""
+
+    chunk_id: str  # stable: derived from source and content
+    source: str
+    title: str
+    section: str
+    text: str  # == page.text[start:end]
+    start: int
+    end: int
+    page_version: str
+    url: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat metadata as stored beside the vector in Chroma (no None values allowed there)."""
+        return {
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+            "page_version": self.page_version,
+            "url": self.url or "",
+        }
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One ranked passage, as reported in `--json` output."""
+
+    source: str
+    chunk_id: str
+    score: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source under an answer: the verbatim quote, its passage and where to read it."""
+
+    n: int
+    source: str
+    title: str
+    url: str | None
+    quote: str  # verbatim sentence(s) of the page
+    passage: str  # the whole cited chunk
+    chunk_id: str = ""
+    page_version: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything the visitor is shown for one message, plus what produced it."""
+
+    question: str
+    kind: ReplyKind
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[Retrieved, ...] = ()
+    latency_ms: float = 0.0
+    index_version: str = ""
+    notes: tuple[str, ...] = field(default=())  # internal reasons (rule names), never shown
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object `bot.ask --json` prints (field names are a public contract)."""
+        data = asdict(self)
+        data["citations"] = [
+            {k: c[k] for k in ("n", "source", "title", "url", "quote", "passage")}
+            for c in data["citations"]
+        ]
+        data["retrieved"] = list(data["retrieved"])
+        data.pop("notes")
+        return data
