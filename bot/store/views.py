@@ -1,0 +1,151 @@
+"""What the store hands out: plain frozen dataclasses, never ORM objects or open sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class StoredCitation:
+    """A citation as the visitor saw it, with the page version it was quoted from."""
+
+    n: int
+    source: str
+    title: str
+    url: str | None
+    quote: str
+    chunk_id: str = ""
+    page_version: str = ""
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One logged exchange: the (redacted) question and the reply exactly as shown."""
+
+    id: int
+    conversation_id: str
+    created_at: datetime
+    question: str
+    answer: str
+    kind: str
+    citations: tuple[StoredCitation, ...]
+    index_version: str
+    latency_ms: int
+    feedback: int | None
+    feedback_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An appointment request in the staff queue."""
+
+    id: int
+    reference: str
+    conversation_id: str | None
+    name: str
+    phone: str
+    email: str
+    preferred_time: str
+    reason: str
+    consent: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    staff_note: str
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """One row of the console's conversation list."""
+
+    id: str
+    session_id: str
+    started_at: datetime
+    last_at: datetime
+    message_count: int
+    kinds: tuple[str, ...]  # distinct reply kinds, sorted
+    thumbs_up: int
+    thumbs_down: int
+    has_emergency: bool
+    needs_attention: bool  # an emergency not reviewed yet: listed first, highlighted
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str
+    first_question: str
+    appointment_references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A whole conversation as the visitor saw it, with its review state and requests."""
+
+    id: str
+    session_id: str
+    started_at: datetime
+    last_at: datetime
+    has_emergency: bool
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str
+    messages: tuple[MessageView, ...]
+    requests: tuple[RequestView, ...]
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One message per CSV line, with its conversation's review state."""
+
+    conversation_id: str
+    conversation_started_at: datetime
+    message_id: int
+    created_at: datetime
+    kind: str
+    question: str
+    answer: str
+    sources: str  # "[1] Title (page version)" joined with "; "
+    index_version: str
+    feedback: int | None
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A staff account without its password hash."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """One audit trail entry."""
+
+    id: int
+    at: datetime
+    username: str
+    action: str
+    target_type: str
+    target_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    """What a retention purge deleted (or, with dry_run, would delete)."""
+
+    conversations: int
+    messages: int
+    appointment_requests: int
+    new_requests_kept: int  # past retention but still 'new': kept until someone handles them
+    conversation_cutoff: datetime
+    appointment_cutoff: datetime
+    dry_run: bool
