@@ -1,0 +1,176 @@
+"""The console's editor pages: the served index and its pages, dry-run, publish and roll back.
+
+The same operations as `ingest.py` (`bot.ingest.pipeline.plan/publish/rollback`), run in a
+worker thread; their reports and errors are shown as they are. Only the editor role reaches
+these routes (the router they are added to carries that check).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.embed import Embedder, EmbeddingModelError
+from bot.index import PAGES, VERSION_ID, VERSIONS, IndexLoadError, read_current, read_manifest
+from bot.ingest import pipeline
+from bot.ingest.publish import IngestError
+from bot.settings import Settings
+from bot.store.repo import ChatLog
+from bot.web.auth import StaffSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    """What the index directory serves, read from manifests only (no Chroma)."""
+
+    version: str | None
+    manifest: dict[str, Any]
+    versions: tuple[str, ...]  # kept versions, newest first
+    error: str = ""
+
+    @property
+    def pages(self) -> list[tuple[str, dict[str, Any]]]:
+        pages: dict[str, dict[str, Any]] = self.manifest.get("pages", {})
+        return sorted(pages.items(), key=lambda item: str(item[1].get("title") or item[0]).lower())
+
+
+def served_version(index_dir: Path) -> ServedVersion:
+    """The served version, its manifest and the versions kept for rollback."""
+    versions_dir = index_dir / VERSIONS
+    kept: tuple[str, ...] = ()
+    if versions_dir.is_dir():
+        names = (p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name))
+        kept = tuple(sorted(names, reverse=True))
+    try:
+        version = read_current(index_dir)
+        manifest = read_manifest(versions_dir / version) if version else {}
+    except IndexLoadError as exc:
+        return ServedVersion(None, {}, kept, str(exc))
+    return ServedVersion(version, manifest, kept)
+
+
+def read_page_text(index_dir: Path, version: str, source: str) -> dict[str, Any] | None:
+    """One page record (cleaned text, title, url, version) of a served version, or None."""
+    path = index_dir / VERSIONS / version / PAGES
+    try:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                record: dict[str, Any] = json.loads(line)
+                if record.get("source") == source:
+                    return record
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def add_routes(
+    router: APIRouter,
+    settings: Settings,
+    chatlog: ChatLog,
+    index_dir: Path,
+    render: Callable[..., HTMLResponse],
+    embedder: Embedder | None,
+) -> None:
+    """Add GET /editor and /editor/pages/{source}; POST /editor/plan, /publish, /rollback."""
+    ingest_settings = settings.model_copy(update={"index_dir": index_dir})
+    # One ingest at a time from this process; the pipeline's file lock covers other processes.
+    running = threading.Lock()
+
+    def me(request: Request) -> StaffSession:
+        session: StaffSession = request.state.staff
+        return session
+
+    def page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("report", None)
+        context.setdefault("error", "")
+        context.setdefault("notice", "")
+        context.setdefault("action", "")
+        return render(
+            request,
+            "editor.html",
+            status_code=status_code,
+            section="editor",
+            served=served_version(index_dir),
+            knowledge_dir=str(settings.knowledge_dir),
+            **context,
+        )
+
+    def run(action: str, request: Request, work: Callable[[], Any]) -> tuple[Any, str]:
+        """Run an ingest operation; (result, "") or (None, the error for the editor)."""
+        if not running.acquire(blocking=False):
+            return None, "Another re-ingest is running from this console; try again when it ends."
+        try:
+            return work(), ""
+        except (IngestError, EmbeddingModelError) as exc:
+            chatlog.audit(me(request).username, f"index.{action}.failed", "index", "", str(exc))
+            return None, str(exc)
+        finally:
+            running.release()
+
+    @router.get("/editor", response_class=HTMLResponse, name="editor")
+    def editor(request: Request) -> Response:
+        return page(request)
+
+    @router.get("/editor/pages/{source}", response_class=HTMLResponse, name="editor_page")
+    def editor_page(request: Request, source: str) -> Response:
+        served = served_version(index_dir)
+        record = read_page_text(index_dir, served.version, source) if served.version else None
+        if record is None:
+            raise StarletteHTTPException(404, "That page is not in the served index version.")
+        return render(request, "editor_page.html", section="editor", record=record, served=served)
+
+    @router.post("/editor/plan", response_class=HTMLResponse, name="editor_plan")
+    async def dry_run(request: Request) -> Response:
+        report, error = await run_in_threadpool(
+            run, "plan", request, lambda: pipeline.plan(ingest_settings, embedder)
+        )
+        if report is not None:
+            chatlog.audit(
+                me(request).username, "index.plan", "index", report.previous_version or "",
+                "would publish" if report.new_version else "no change",
+            )  # fmt: skip
+        return page(request, report=report, error=error, action="plan")
+
+    @router.post("/editor/publish", response_class=HTMLResponse, name="editor_publish")
+    async def publish(request: Request) -> Response:
+        report, error = await run_in_threadpool(
+            run,
+            "publish",
+            request,
+            lambda: pipeline.publish(ingest_settings, embedder, progress=False),
+        )
+        if report is not None:
+            detail = f"from {report.previous_version or 'nothing'}"
+            if report.stopped:
+                detail += f"; stopped by {len(report.bad_files)} bad file(s)"
+            chatlog.audit(
+                me(request).username, "index.publish", "index", report.version or "", detail
+            )
+            log.info("staff console: publish -> %s", report.version)
+        return page(request, report=report, error=error, action="publish")
+
+    @router.post("/editor/rollback", response_class=HTMLResponse, name="editor_rollback")
+    async def rollback(request: Request) -> Response:
+        before = served_version(index_dir).version
+        version, error = await run_in_threadpool(
+            run, "rollback", request, lambda: pipeline.rollback(ingest_settings)
+        )
+        notice = ""
+        if version is not None:
+            chatlog.audit(
+                me(request).username, "index.rollback", "index", version, f"from {before}"
+            )
+            notice = f"Rolled back: now serving {version} (was {before})."
+        return page(request, error=error, notice=notice, action="rollback")
