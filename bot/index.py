@@ -1,0 +1,265 @@
+"""Read the published index: the version CURRENT names, its pages, chunks and Chroma collection.
+
+Layout (written by `bot.ingest.publish`, see docs/CONTRACTS.md):
+
+    <index_dir>/CURRENT                      the served version id, replaced atomically
+    <index_dir>/embeddings.sqlite3           embedding cache (ingest only)
+    <index_dir>/versions/<id>/manifest.json  version, parent, created_at, model, pages, chunk ids
+    <index_dir>/versions/<id>/pages.jsonl    one Page per line
+    <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
+    <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
+
+`open_index` loads one version; `IndexWatcher` follows CURRENT so a running app serves a newly
+published version without a restart. chromadb is imported only when a version is opened: the
+ingest no-op path reads manifests alone and must stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.types import Chunk, Page
+
+if TYPE_CHECKING:
+    import numpy as np
+    from chromadb.api import ClientAPI
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+CACHE = "embeddings.sqlite3"
+MANIFEST = "manifest.json"
+PAGES = "pages.jsonl"
+CHUNKS = "chunks.jsonl"
+CHROMA = "chroma"
+COLLECTION = "clinic"
+VERSION_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+
+
+class IndexLoadError(RuntimeError):
+    """The published index cannot be served; the message says what to do."""
+
+
+class IndexNotFound(IndexLoadError):
+    """Nothing has been published at this index directory yet."""
+
+
+class IndexCorrupt(IndexLoadError):
+    """CURRENT, a manifest, or a version's files are missing or unreadable."""
+
+
+def read_current(index_dir: Path) -> str | None:
+    """The served version id, or None when nothing was ever published."""
+    try:
+        version = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"cannot read {index_dir / CURRENT}: {exc}") from exc
+    if not VERSION_ID.match(version):
+        raise IndexCorrupt(
+            f"{index_dir / CURRENT} does not hold a version id ({version[:40]!r}); "
+            "run `python ingest.py` to publish a fresh version"
+        )
+    return version
+
+
+def read_manifest(version_dir: Path) -> dict[str, Any]:
+    """The version's manifest, with its file list checked (cheap: no Chroma)."""
+    path = version_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"{path} is missing") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{path} is unreadable: {exc}") from None
+    needed = ("version", "embedding_model", "pages", "chunk_ids", "chroma_files")
+    if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
+        raise IndexCorrupt(f"{path} is not a manifest (fields missing)")
+    missing = [
+        name
+        for name in (PAGES, CHUNKS, *(f"{CHROMA}/{f}" for f in manifest["chroma_files"]))
+        if not (version_dir / name).is_file()
+    ]
+    if missing:
+        raise IndexCorrupt(f"{version_dir} is incomplete: {', '.join(missing[:3])} missing")
+    return manifest
+
+
+def page_from_json(data: dict[str, Any]) -> Page:
+    data["headings"] = tuple(tuple(h) for h in data.get("headings", ()))
+    data["warnings"] = tuple(data.get("warnings", ()))
+    return Page(**data)
+
+
+def chroma_client(path: Path) -> ClientAPI:
+    """A Chroma client on `path`; close it when done (Chroma shares one system per path)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+
+
+class ServingIndex:
+    """One published version, loaded: its records and its Chroma collection (read only)."""
+
+    def __init__(self, index_dir: Path, version: str) -> None:
+        self.index_dir = index_dir
+        self.version = version
+        self.path = index_dir / VERSIONS / version
+        if not self.path.is_dir():
+            raise IndexCorrupt(
+                f"CURRENT names version {version} but {self.path} is missing; "
+                "run `python ingest.py` to publish a fresh version"
+            )
+        self.manifest: dict[str, Any] = read_manifest(self.path)
+        self.embedding_model: str = self.manifest["embedding_model"]
+        try:
+            pages = [page_from_json(json.loads(line)) for line in _lines(self.path / PAGES)]
+            self.chunks: list[Chunk] = [
+                Chunk(**json.loads(line)) for line in _lines(self.path / CHUNKS)
+            ]
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"{self.path} has unreadable records: {exc}") from exc
+        self.pages: dict[str, Page] = {p.source: p for p in pages}
+        self.chunk_by_id: dict[str, Chunk] = {c.chunk_id: c for c in self.chunks}
+        if [c.chunk_id for c in self.chunks] != self.manifest["chunk_ids"]:
+            raise IndexCorrupt(f"{self.path}: chunks.jsonl does not match the manifest")
+        self._client = chroma_client(self.path / CHROMA)
+        try:
+            self._collection = self._client.get_collection(COLLECTION, embedding_function=None)
+            count = self._collection.count()
+        except Exception as exc:  # Chroma raises several kinds for a damaged store
+            self.close()
+            raise IndexCorrupt(f"{self.path / CHROMA} cannot be opened: {exc}") from exc
+        if count != len(self.chunks):
+            self.close()
+            raise IndexCorrupt(
+                f"{self.path}: Chroma holds {count} vectors, manifest {len(self.chunks)}"
+            )
+        self.dimension = int(self.manifest.get("dimension") or 0)
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection (ids are chunk ids; vectors only, we never let Chroma embed)."""
+        return self._collection
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks, best first."""
+        import numpy as np
+
+        vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        if self.dimension and vector.shape[0] != self.dimension:
+            raise ValueError(
+                f"query vector has {vector.shape[0]} dimensions; version {self.version} was "
+                f"embedded with {self.embedding_model} ({self.dimension})"
+            )
+        n = min(k, len(self.chunks))
+        if n <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=n, include=["distances"]
+        )
+        distances = result["distances"] or [[]]
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], distances[0], strict=True)
+        ]
+
+    def close(self) -> None:
+        """Release the Chroma client (its files can then be deleted)."""
+        self._client.close()
+
+    def __enter__(self) -> ServingIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ServingIndex({str(self.index_dir)!r}, {self.version!r}, {len(self.chunks)} chunks)"
+
+
+def _lines(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as f:
+        return [line for line in f if line.strip()]
+
+
+def open_index(index_dir: Path, version: str | None = None) -> ServingIndex:
+    """Load the served version (or `version`); raises IndexNotFound or IndexCorrupt."""
+    index_dir = Path(index_dir)
+    if version is None:
+        if not index_dir.is_dir():
+            raise IndexNotFound(f"no index at {index_dir}: run `python ingest.py` first")
+        version = read_current(index_dir)
+        if version is None:
+            raise IndexNotFound(f"nothing published at {index_dir} yet: run `python ingest.py`")
+    return ServingIndex(index_dir, version)
+
+
+class IndexWatcher:
+    """Serves the latest published version: `current()` reloads when CURRENT changes.
+
+    The check is a stat of CURRENT per call. A version that fails to load is logged and the
+    previous one kept. Thread-safe: one thread loads while the others keep the old version.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._index: ServingIndex | None = None
+        self._seen: tuple[int, int, int] | None = None
+        self._retired: list[ServingIndex] = []
+        self._load_lock = threading.Lock()
+
+    def _fingerprint(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def current(self) -> ServingIndex:
+        """The served index; raises IndexLoadError only if no version could ever be loaded."""
+        index = self._index
+        fingerprint = self._fingerprint()
+        if index is not None and fingerprint == self._seen:
+            return index
+        if not self._load_lock.acquire(blocking=index is None):
+            return index  # type: ignore[return-value]  # another thread is loading
+        try:
+            self._reload(fingerprint)
+        finally:
+            self._load_lock.release()
+        if self._index is None:
+            raise IndexNotFound(f"nothing published at {self.index_dir} yet")
+        return self._index
+
+    def _reload(self, fingerprint: tuple[int, int, int] | None) -> None:
+        old = self._index
+        try:
+            version = read_current(self.index_dir)
+            if old is not None and version == old.version:
+                self._seen = fingerprint
+                return
+            new = open_index(self.index_dir)
+        except IndexLoadError as exc:
+            if old is None:
+                raise
+            log.warning("keeping index version %s: %s", old.version, exc)
+            self._seen = fingerprint  # retry when CURRENT changes again, not on every call
+            return
+        self._index, self._seen = new, fingerprint
+        log.info("serving index version %s", new.version)
+        if old is not None:
+            # Requests may still be using the previous version: close only the one before it.
+            self._retired.append(old)
+            while len(self._retired) > 1:
+                self._retired.pop(0).close()

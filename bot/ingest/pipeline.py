@@ -1,0 +1,563 @@
+"""The ingest run: compare the knowledge directory with the served version, then publish.
+
+`plan` (dry run), `publish` and `rollback` return typed results for the CLI and the staff
+console. A run that changes nothing reads manifests only: no Chroma, no embedding model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.index import (
+    CHUNKS,
+    PAGES,
+    VERSIONS,
+    IndexLoadError,
+    page_from_json,
+    read_current,
+    read_manifest,
+)
+from bot.ingest import publish as pub
+from bot.ingest.load import PageError, PageFile, discover, parse_page, read_bytes
+from bot.settings import Settings
+from bot.types import Chunk, Page
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bot.embed import Embedder
+
+MANIFEST_FORMAT = 1
+EMBED_BLOCK = 256  # texts embedded between two cache commits (a killed run resumes from there)
+_CODE = ("load.py", "clean.py", "chunk.py")
+
+
+class KnowledgeDirMissing(pub.IngestError):
+    """The knowledge directory does not exist."""
+
+
+@dataclass(frozen=True)
+class BadFile:
+    """A page file that could not be used, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What a run found and did; `lines()` is the CLI's report, `to_json()` its `--json`."""
+
+    knowledge_dir: str
+    index_dir: str
+    dry_run: bool
+    embedding_model: str
+    previous_version: str | None  # served before the run
+    version: str | None  # served after the run (None for a dry run that would publish)
+    new_version: bool  # a version was (or, in a dry run, would be) published
+    pages_added: tuple[str, ...] = ()
+    pages_changed: tuple[str, ...] = ()
+    pages_removed: tuple[str, ...] = ()
+    pages_unchanged: tuple[str, ...] = ()
+    pages_kept_failed: tuple[str, ...] = ()  # bad now, served as last published (keep_going)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_kept: int = 0
+    chunks_embedded: int = 0  # texts embedded (or to embed, in a dry run)
+    chunk_count: int = 0
+    bad_files: tuple[BadFile, ...] = ()
+    warnings: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    removed_versions: tuple[str, ...] = ()
+    stopped: bool = False  # bad files stopped the publish; the index is unchanged
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad_files
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bad_files"] = [str(b) for b in self.bad_files]
+        data["ok"] = self.ok
+        return data
+
+    def lines(self) -> list[str]:
+        """The human report, one line each."""
+        out = [f"knowledge {self.knowledge_dir} -> index {self.index_dir} ({self.embedding_model})"]
+        pages = [
+            ("added", self.pages_added),
+            ("changed", self.pages_changed),
+            ("removed", self.pages_removed),
+        ]
+        out.append(
+            "pages: "
+            + ", ".join(f"{len(names)} {what}" for what, names in pages)
+            + f", {len(self.pages_unchanged)} unchanged"
+        )
+        out += [f"  {what}: {_names(names)}" for what, names in pages if names]
+        if self.pages_kept_failed:
+            out.append(f"  kept as last published (bad now): {_names(self.pages_kept_failed)}")
+        if not self.stopped:
+            embedded = "to embed" if self.dry_run else "embedded"
+            out.append(
+                f"chunks: {self.chunks_added} added, {self.chunks_removed} removed, "
+                f"{self.chunks_kept} kept ({self.chunks_embedded} {embedded}, "
+                f"{self.chunk_count} in all)"
+            )
+        out += [f"warning: {w}" for w in self.warnings]
+        if self.ignored:
+            out.append(f"ignored (not pages): {_names(self.ignored)}")
+        serving = self.previous_version or "nothing"
+        if self.stopped:
+            out.append(
+                f"publish stopped by {len(self.bad_files)} bad file(s); still serving {serving}"
+            )
+        elif self.dry_run:
+            verdict = "would publish a new version" if self.new_version else "no change"
+            out.append(f"dry run: {verdict}; serving {serving}; nothing written")
+        elif self.new_version:
+            out.append(f"published {self.version} (previous: {serving})")
+        else:
+            out.append(f"no change, serving {self.version}")
+        if self.removed_versions:
+            out.append(f"removed: {_names(self.removed_versions)}")
+        out.append(f"took {self.seconds:.2f} s")
+        return out
+
+
+def _names(names: tuple[str, ...], limit: int = 20) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def expected_model_name(settings: Settings) -> str:
+    """The name `load_embedder(settings)` will have, known without loading the model."""
+    # Mirrors SentenceTransformerEmbedder.name so a no-op run never loads the model.
+    return settings.embedding_model or "all-MiniLM-L6-v2"
+
+
+def _code_hash() -> str:
+    """Pages parsed by other loader/cleaner/chunker code must be parsed again."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class _Entry:
+    """One page file in this run: parsed now, or known unchanged from the served manifest."""
+
+    file: PageFile
+    file_sha256: str
+    page: Page | None = None
+    chunks: list[Chunk] | None = None
+    version: str = ""
+    chunk_ids: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Served:
+    version: str | None = None
+    manifest: dict[str, Any] | None = None
+    warning: str | None = None
+
+    @property
+    def pages(self) -> dict[str, Any]:
+        return self.manifest["pages"] if self.manifest else {}
+
+
+def _served(index_dir: Path) -> _Served:
+    try:
+        version = read_current(index_dir)
+        if version is None:
+            return _Served()
+        return _Served(version, read_manifest(index_dir / VERSIONS / version))
+    except IndexLoadError as exc:
+        return _Served(
+            warning=f"the served index is broken ({exc}); publishing a complete new version"
+        )
+
+
+def _scan(
+    settings: Settings, served: _Served, rebuild: bool
+) -> tuple[dict[str, _Entry], list[PageError], list[str]]:
+    from bot.ingest.chunk import chunk_page
+
+    knowledge = settings.knowledge_dir
+    if not knowledge.is_dir():
+        raise KnowledgeDirMissing(
+            f"knowledge directory {knowledge} does not exist (pass --knowledge DIR)"
+        )
+    files, bad, ignored = discover(knowledge)
+    trust_manifest = (
+        not rebuild and served.manifest is not None and served.manifest.get("code") == _code_hash()
+    )
+    entries: dict[str, _Entry] = {}
+    for file in files:
+        try:
+            data = read_bytes(file.path, settings.max_page_bytes)
+            entry = _Entry(file, hashlib.sha256(data).hexdigest())
+            known = served.pages.get(file.source)
+            if trust_manifest and known and known.get("file_sha256") == entry.file_sha256:
+                entry.version, entry.chunk_ids = known["version"], known["chunk_ids"]
+                entry.warnings = tuple(known.get("warnings", ()))
+            else:
+                entry.page = parse_page(file, data)
+                entry.chunks = chunk_page(entry.page)
+                entry.version, entry.chunk_ids = (
+                    entry.page.version,
+                    [c.chunk_id for c in entry.chunks],
+                )
+                entry.warnings = entry.page.warnings
+        except PageError as exc:
+            bad.append(exc)
+            continue
+        entries[file.source] = entry
+    return entries, bad, ignored
+
+
+def _keep_failed(entries: dict[str, _Entry], bad: list[PageError], served: _Served) -> list[str]:
+    """keep_going: a page that fails now keeps its last published content."""
+    kept = []
+    for error in bad:
+        source = Path(error.path).stem
+        known = served.pages.get(source)
+        if known and source not in entries:
+            file = PageFile(source, Path(error.path), known.get("path", ""))
+            entries[source] = _Entry(
+                file,
+                known.get("file_sha256", ""),
+                version=known["version"],
+                chunk_ids=known["chunk_ids"],
+            )
+            kept.append(source)
+    return sorted(kept)
+
+
+def _fill_records(
+    entries: dict[str, _Entry], index_dir: Path, served: _Served, settings: Settings
+) -> None:
+    """Give every entry its Page and chunks: from the served version's files, else by parsing."""
+    from bot.ingest.chunk import chunk_page
+
+    missing = [e for e in entries.values() if e.page is None]
+    if not missing:
+        return
+    pages: dict[str, Page] = {}
+    chunks: dict[str, list[Chunk]] = {}
+    version_dir = index_dir / VERSIONS / str(served.version)
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        with (version_dir / PAGES).open(encoding="utf-8") as f:
+            pages = {p.source: p for p in (page_from_json(json.loads(line)) for line in f)}
+        with (version_dir / CHUNKS).open(encoding="utf-8") as f:
+            for line in f:
+                c = Chunk(**json.loads(line))
+                chunks.setdefault(c.source, []).append(c)
+    for entry in missing:
+        source = entry.file.source
+        page, page_chunks = pages.get(source), chunks.get(source, [])
+        if page is None or [c.chunk_id for c in page_chunks] != entry.chunk_ids:
+            # The served records are unreadable: read the page again (it was good last time).
+            from bot.ingest.load import load_page
+
+            page = load_page(entry.file, settings.max_page_bytes)
+            page_chunks = chunk_page(page)
+        entry.page, entry.chunks = page, page_chunks
+
+
+def _content_hash(model: str, entries: list[_Entry]) -> str:
+    data = json.dumps([model, [(e.file.source, e.version, e.chunk_ids) for e in entries]])
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _embeddings(
+    chunks: list[Chunk],
+    cache: Any,
+    model: str,
+    get_embedder: Any,
+    rebuild: bool,
+    progress: bool,
+) -> tuple[np.ndarray, int]:
+    """Vectors for `chunks` (cached ones reused) and how many texts were embedded."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from bot.ingest.cache import text_key
+
+    keys = [text_key(c.text) for c in chunks]
+    have = {} if rebuild else cache.get_many(model, keys)
+    todo: dict[str, str] = {}
+    for key, c in zip(keys, chunks, strict=True):
+        if key not in have:
+            todo.setdefault(key, c.text)
+    if todo:
+        embedder = get_embedder()
+        items = list(todo.items())
+        with tqdm(
+            total=len(items), desc="embedding", unit="chunk", file=sys.stderr, disable=not progress
+        ) as bar:
+            for i in range(0, len(items), EMBED_BLOCK):
+                block = items[i : i + EMBED_BLOCK]
+                vectors = embedder.embed([text for _, text in block], progress=bar.update)
+                cache.put_many(model, zip([k for k, _ in block], vectors, strict=True))
+                have.update(zip([k for k, _ in block], vectors, strict=True))
+    dims = {v.shape[0] for v in have.values()}
+    if len(dims) > 1:
+        raise pub.IngestError(
+            f"the embedding cache holds vectors of several sizes for {model}: run with --rebuild"
+        )
+    return np.vstack([have[k] for k in keys]).astype(np.float32), len(todo)
+
+
+@contextlib.contextmanager
+def _writer(index_dir: Path, dry_run: bool) -> Iterator[None]:
+    if dry_run:
+        yield
+    else:
+        with pub.locked(index_dir):
+            yield
+
+
+def _run(
+    settings: Settings,
+    embedder: Embedder | None,
+    *,
+    dry_run: bool,
+    rebuild: bool,
+    keep_going: bool,
+    progress: bool,
+) -> IngestReport:
+    started = time.perf_counter()
+    index_dir = settings.resolved_index_dir
+    model = embedder.name if embedder is not None else expected_model_name(settings)
+    removed: list[str] = []
+    with _writer(index_dir, dry_run):
+        if not dry_run:
+            removed += pub.cleanup(index_dir, settings.keep_versions)
+        served = _served(index_dir)
+        entries, bad, ignored = _scan(settings, served, rebuild)
+        kept_failed = _keep_failed(entries, bad, served) if keep_going else []
+        prev_pages = served.pages
+        order = sorted(entries)
+        added = [s for s in order if s not in prev_pages]
+        changed = [
+            s
+            for s in order
+            if s in prev_pages
+            and (entries[s].version, entries[s].chunk_ids)
+            != (prev_pages[s]["version"], prev_pages[s]["chunk_ids"])
+        ]
+        unchanged = [s for s in order if s in prev_pages and s not in changed]
+        removed_pages = sorted(set(prev_pages) - set(entries))
+        new_ids = [cid for s in order for cid in entries[s].chunk_ids]
+        old_ids = set(served.manifest["chunk_ids"]) if served.manifest else set()
+        warnings = [w for w in (served.warning,) if w]
+        warnings += [f"{s}: {w}" for s in order for w in entries[s].warnings]
+        same_model = served.manifest is not None and served.manifest["embedding_model"] == model
+        no_change = not (rebuild or added or changed or removed_pages) and same_model
+        report = dict(
+            knowledge_dir=str(settings.knowledge_dir),
+            index_dir=str(index_dir),
+            dry_run=dry_run,
+            embedding_model=model,
+            previous_version=served.version,
+            pages_added=tuple(added),
+            pages_changed=tuple(changed),
+            pages_removed=tuple(removed_pages),
+            pages_unchanged=tuple(unchanged),
+            pages_kept_failed=tuple(kept_failed),
+            chunks_added=len(set(new_ids) - old_ids),
+            chunks_removed=len(old_ids - set(new_ids)),
+            chunks_kept=len(set(new_ids) & old_ids),
+            chunk_count=len(new_ids),
+            bad_files=tuple(BadFile(e.path, e.reason) for e in bad),
+            warnings=tuple(warnings),
+            ignored=tuple(ignored),
+        )
+        if bad and not keep_going:
+            return _done(report, started, version=served.version, new_version=False, stopped=True)
+        if no_change:
+            if not dry_run:
+                removed += pub.cleanup(index_dir, settings.keep_versions)
+            return _done(
+                report, started, version=served.version, new_version=False, removed=removed
+            )
+        if not order:
+            raise pub.IngestError(
+                f"no pages in {settings.knowledge_dir}: refusing to publish an empty index"
+            )
+        _fill_records(entries, index_dir, served, settings)
+        chunks = [c for s in order for c in entries[s].chunks or []]
+        if dry_run:
+            report["chunks_embedded"] = _count_uncached(index_dir, model, chunks, rebuild)
+            return _done(report, started, version=None, new_version=True)
+        version, embedded = _publish_version(
+            settings,
+            embedder,
+            model,
+            served,
+            [entries[s] for s in order],
+            chunks,
+            rebuild,
+            progress,
+        )
+        report["chunks_embedded"] = embedded
+        removed += pub.cleanup(index_dir, settings.keep_versions)
+        return _done(report, started, version=version, new_version=True, removed=removed)
+
+
+def _done(
+    report: dict[str, Any], started: float, removed: list[str] | None = None, **fields: Any
+) -> IngestReport:
+    return IngestReport(
+        **report,
+        **fields,
+        removed_versions=tuple(removed or ()),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _count_uncached(index_dir: Path, model: str, chunks: list[Chunk], rebuild: bool) -> int:
+    from bot.ingest.cache import CacheError, EmbeddingCache, text_key
+
+    keys = {text_key(c.text) for c in chunks}
+    if rebuild:
+        return len(keys)
+    try:
+        cache = EmbeddingCache(index_dir / "embeddings.sqlite3", readonly=True)
+    except CacheError:
+        return len(keys)
+    try:
+        return len(keys - set(cache.get_many(model, list(keys))))
+    finally:
+        cache.close()
+
+
+def _open_cache(index_dir: Path) -> Any:
+    """The cache for writing; an unusable file is moved aside (it only saves work)."""
+    from bot.index import CACHE
+    from bot.ingest.cache import CacheError, EmbeddingCache
+
+    path = index_dir / CACHE
+    try:
+        return EmbeddingCache(path)
+    except CacheError:
+        path.rename(path.with_name(f"{CACHE}.broken-{int(time.time())}"))
+        return EmbeddingCache(path)
+
+
+def _publish_version(
+    settings: Settings,
+    embedder: Embedder | None,
+    model: str,
+    served: _Served,
+    entries: list[_Entry],
+    chunks: list[Chunk],
+    rebuild: bool,
+    progress: bool,
+) -> tuple[str, int]:
+    index_dir = settings.resolved_index_dir
+    loaded: list[Embedder] = [embedder] if embedder is not None else []
+
+    def get_embedder() -> Embedder:
+        if not loaded:  # only now: a run with everything cached never loads the model
+            from bot.embed import load_embedder
+
+            loaded.append(load_embedder(settings))
+        return loaded[0]
+
+    cache = _open_cache(index_dir)
+    try:
+        vectors, embedded = _embeddings(chunks, cache, model, get_embedder, rebuild, progress)
+    finally:
+        cache.close()
+    now = dt.datetime.now(dt.UTC)
+    content_hash = _content_hash(model, entries)
+    version = pub.new_version_id(index_dir, content_hash, now)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "version": version,
+        "parent": served.version if served.manifest else None,
+        "created_at": now.isoformat(timespec="seconds"),
+        "embedding_model": model,
+        "dimension": int(vectors.shape[1]) if len(vectors) else 0,
+        "code": _code_hash(),
+        "content_hash": content_hash,
+        "pages": {
+            e.file.source: {
+                "version": e.version,
+                "title": e.page.title if e.page else "",
+                "path": e.file.rel,
+                "url": e.page.url if e.page else None,
+                "updated": e.page.updated if e.page else None,
+                "file_sha256": e.file_sha256,
+                "chunk_ids": e.chunk_ids,
+                "warnings": list(e.warnings),
+            }
+            for e in entries
+        },
+        "chunk_ids": [c.chunk_id for c in chunks],
+    }
+    staging = index_dir / f"{pub.STAGING}{version}"
+    try:
+        pub.build_version(staging, manifest, [e.page for e in entries if e.page], chunks, vectors)
+        pub.verify_version(staging)
+    except BaseException:
+        if staging.exists():
+            pub.remove_tree(staging)
+        raise
+    pub.install_version(index_dir, staging, version)
+    return version, embedded
+
+
+def plan(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    rebuild: bool = False,
+    keep_going: bool = False,
+) -> IngestReport:
+    """What `publish` would do, writing nothing (not the cache, not even the index directory)."""
+    return _run(
+        settings, embedder, dry_run=True, rebuild=rebuild, keep_going=keep_going, progress=False
+    )
+
+
+def publish(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    *,
+    rebuild: bool = False,
+    keep_going: bool = False,
+) -> IngestReport:
+    """Publish the knowledge directory as a new verified version if anything changed.
+
+    Any bad page stops the publish (the report lists them, `stopped` is set) unless
+    `keep_going`, which serves a failing page as last published. The embedding model is loaded
+    only if some chunk is not in the cache. Raises IngestError for problems beyond a page.
+    """
+    return _run(
+        settings, embedder, dry_run=False, rebuild=rebuild, keep_going=keep_going, progress=progress
+    )
+
+
+def rollback(settings: Settings) -> str:
+    """Serve the previous version again; returns its id (RollbackError if there is none)."""
+    return pub.rollback(settings.resolved_index_dir)

@@ -1,0 +1,324 @@
+"""Publish an index version safely: build it in staging, verify, fsync, rename, switch CURRENT.
+
+A version directory is immutable once published; the app follows CURRENT (see `bot.index`).
+Every step before the final `os.replace` of CURRENT is invisible to readers, so a crash or kill
+at any moment leaves the previous version serving; the next run removes the leftovers.
+
+Why not LangChain's record manager (its indexing API): it syncs one mutable vector store in
+place, while we need a per-page dry-run diff report and immutable version directories that can
+be rolled back. Diffing the new chunk ids against the served manifest, plus the embedding cache
+keyed by (model, text hash), gives the same guarantee that an unchanged chunk is never embedded
+twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import random
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.index import (
+    CHROMA,
+    CHUNKS,
+    COLLECTION,
+    CURRENT,
+    MANIFEST,
+    PAGES,
+    VERSION_ID,
+    VERSIONS,
+    IndexLoadError,
+    chroma_client,
+    read_current,
+    read_manifest,
+)
+from bot.types import Chunk, Page
+
+STAGING = ".staging-"
+TRASH = ".trash-"
+LOCK = ".lock"
+PROBE_SAMPLE = 1000  # chunks probed for retrievability; all of them in smaller indexes
+PROBE_TOP = 10
+
+
+class IngestError(RuntimeError):
+    """Ingest cannot go on; the message says why and what to do."""
+
+
+class IndexNotWritable(IngestError):
+    """The index directory cannot be created or written."""
+
+
+class IngestBusy(IngestError):
+    """Another ingest holds the index directory's lock."""
+
+
+class VerificationFailed(IngestError):
+    """A freshly built version is incomplete; it was not published."""
+
+
+class RollbackError(IngestError):
+    """There is no usable previous version to switch to."""
+
+
+@contextlib.contextmanager
+def locked(index_dir: Path) -> Iterator[None]:
+    """Hold the index directory's lock (one writer at a time); creates the directory."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise IndexNotWritable(
+            f"cannot write to index directory {index_dir}: {exc.strerror or exc}; "
+            "fix its permissions or pass --index DIR"
+        ) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestBusy(
+                f"another ingest is running on {index_dir}; try again when it ends"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # also releases the lock
+
+
+def new_version_id(index_dir: Path, content_hash: str, now: dt.datetime) -> str:
+    """`YYYYMMDDTHHMMSSZ-<8 hex>`, moved a second later if that id was already used."""
+    while True:
+        version = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{content_hash[:8]}"
+        if not (index_dir / VERSIONS / version).exists():
+            return version
+        now += dt.timedelta(seconds=1)
+
+
+def _write_jsonl(path: Path, records: Sequence[Page | Chunk]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+
+
+def build_version(
+    staging: Path,
+    manifest: dict[str, Any],
+    pages: Sequence[Page],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+) -> None:
+    """Write a complete version into the empty directory `staging` (manifest last)."""
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise IndexNotWritable(f"cannot create {staging}: {exc.strerror or exc}") from exc
+    _write_jsonl(staging / PAGES, pages)
+    _write_jsonl(staging / CHUNKS, chunks)
+    client = chroma_client(staging / CHROMA)
+    try:
+        collection = client.create_collection(
+            COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        step = client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            collection.add(
+                ids=[c.chunk_id for c in batch],
+                embeddings=vectors[i : i + step],
+                documents=[c.text for c in batch],
+                metadatas=[c.metadata() for c in batch],
+            )
+    finally:
+        client.close()
+    chroma_dir = staging / CHROMA
+    manifest["chroma_files"] = sorted(
+        p.relative_to(chroma_dir).as_posix() for p in chroma_dir.rglob("*") if p.is_file()
+    )
+    (staging / MANIFEST).write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def verify_version(version_dir: Path, sample: int = PROBE_SAMPLE) -> None:
+    """Check a version is complete and retrievable; raises VerificationFailed.
+
+    Chroma's count equals the manifest's, every chunk id is present, and querying a sample of
+    chunks (all, for small indexes) by their own stored vectors finds each in the top results.
+    """
+    try:
+        manifest = read_manifest(version_dir)
+    except IndexLoadError as exc:
+        raise VerificationFailed(str(exc)) from exc
+    ids: list[str] = manifest["chunk_ids"]
+    client = chroma_client(version_dir / CHROMA)
+    try:
+        try:
+            collection = client.get_collection(COLLECTION, embedding_function=None)
+        except Exception as exc:  # Chroma raises several kinds for a missing collection
+            raise VerificationFailed(f"{version_dir}: no Chroma collection: {exc}") from exc
+        count = collection.count()
+        if count != len(ids):
+            raise VerificationFailed(
+                f"{version_dir}: Chroma holds {count} vectors, manifest {len(ids)}"
+            )
+        step = client.get_max_batch_size()
+        present: set[str] = set()
+        for i in range(0, len(ids), step):
+            present.update(collection.get(ids=ids[i : i + step], include=[])["ids"])
+        missing = [cid for cid in ids if cid not in present]
+        if missing:
+            raise VerificationFailed(f"{version_dir}: {len(missing)} chunks missing from Chroma")
+        if ids:
+            _probe(version_dir, collection, ids, sample)
+    finally:
+        client.close()
+
+
+def _probe(version_dir: Path, collection: Any, ids: list[str], sample: int) -> None:
+    probe = ids if len(ids) <= sample else random.Random(version_dir.name).sample(ids, sample)
+    got = collection.get(ids=probe, include=["embeddings"])
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    failed = _not_found(collection, got["ids"], vectors, min(PROBE_TOP, len(ids)))
+    if failed:  # HNSW is approximate: look deeper before calling a chunk unretrievable
+        again = [got["ids"].index(cid) for cid in failed]
+        failed = _not_found(collection, failed, vectors[again], min(10 * PROBE_TOP, len(ids)))
+    if failed:
+        raise VerificationFailed(
+            f"{version_dir}: {len(failed)} of {len(probe)} probed chunks are not retrievable "
+            f"by their own vector (e.g. {failed[0]})"
+        )
+
+
+def _not_found(collection: Any, ids: list[str], vectors: np.ndarray, k: int) -> list[str]:
+    result = collection.query(query_embeddings=vectors, n_results=k, include=["distances"])
+    failed = []
+    for cid, hits, distances in zip(ids, result["ids"], result["distances"], strict=True):
+        # Identical texts share a vector: a top list full of exact matches counts as found.
+        if cid not in hits and not all(d < 1e-4 for d in distances):
+            failed.append(cid)
+    return failed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush every file and directory under `root` to disk (before it becomes visible)."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            _fsync(Path(folder) / name)
+        _fsync(Path(folder))
+
+
+def write_current(index_dir: Path, version: str) -> None:
+    """Atomically point CURRENT at `version` (write, fsync, rename over, fsync the directory)."""
+    tmp = index_dir / f"{CURRENT}.tmp-{os.getpid()}"
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(version + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync(index_dir)
+
+
+def install_version(index_dir: Path, staging: Path, version: str) -> None:
+    """Make the verified staging directory versions/<version> and serve it."""
+    versions = index_dir / VERSIONS
+    versions.mkdir(exist_ok=True)
+    fsync_tree(staging)
+    os.rename(staging, versions / version)
+    _fsync(versions)
+    write_current(index_dir, version)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a directory: renamed away first, so no half-deleted version is ever listed."""
+    if path.name.startswith((STAGING, TRASH)):
+        shutil.rmtree(path)
+        return
+    trash = path.parent.parent / f"{TRASH}{path.name}" if path.parent.name == VERSIONS else path
+    os.rename(path, trash)
+    shutil.rmtree(trash)
+
+
+def cleanup(index_dir: Path, keep: int) -> list[str]:
+    """Remove dead runs' leftovers and old versions; returns the names removed.
+
+    Kept: the served version and its ancestors (the rollback chain), `keep` in all; when the
+    chain is shorter (e.g. after a rollback), the most recently written other versions.
+    """
+    removed = []
+    if not index_dir.is_dir():
+        return removed
+    for entry in index_dir.iterdir():
+        if entry.name.startswith((STAGING, TRASH)) and entry.is_dir():
+            remove_tree(entry)
+            removed.append(entry.name)
+        elif entry.name.startswith(f"{CURRENT}.tmp-"):
+            entry.unlink()
+    versions_dir = index_dir / VERSIONS
+    if not versions_dir.is_dir():
+        return removed
+    names = [p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name)]
+    keep = max(keep, 1)
+    protected: list[str] = []
+    with contextlib.suppress(IndexLoadError):
+        version = read_current(index_dir)
+        while version and version not in protected and len(protected) < keep:
+            protected.append(version)
+            version = read_manifest(versions_dir / version).get("parent")
+    for name in sorted(names, key=lambda n: _written(versions_dir / n), reverse=True):
+        if len(protected) >= keep:
+            break
+        if name not in protected:
+            protected.append(name)
+    for name in names:
+        if name not in protected:
+            remove_tree(versions_dir / name)
+            removed.append(name)
+    return sorted(removed)
+
+
+def _written(version_dir: Path) -> int:
+    try:
+        return (version_dir / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return version_dir.stat().st_mtime_ns
+
+
+def rollback(index_dir: Path) -> str:
+    """Serve the current version's parent again (verified first); returns its id."""
+    with locked(index_dir):
+        try:
+            current = read_current(index_dir)
+            if current is None:
+                raise RollbackError(f"nothing published at {index_dir}: nothing to roll back")
+            parent = read_manifest(index_dir / VERSIONS / current).get("parent")
+        except IndexLoadError as exc:
+            raise RollbackError(f"cannot read the served version: {exc}") from exc
+        if not parent:
+            raise RollbackError(
+                f"version {current} is the first one published: no parent to roll back to"
+            )
+        target = index_dir / VERSIONS / parent
+        if not target.is_dir():
+            raise RollbackError(f"parent version {parent} is no longer kept (see keep_versions)")
+        try:
+            verify_version(target)
+        except VerificationFailed as exc:
+            raise RollbackError(f"parent version {parent} is damaged: {exc}") from exc
+        write_current(index_dir, parent)
+        return parent
