@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"conversations", "messages", "appointment_requests", "staff_users", "audit_events"}
 
 
-def test_migrate_twice_creates_the_schema_once_at_head(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_migrate_twice_creates_the_schema_once_at_head(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     assert current_revision(engine) is None
 
     migrate(engine)
@@ -46,8 +46,8 @@ def test_migrate_twice_creates_the_schema_once_at_head(db_url: str) -> None:
     engine.dispose()
 
 
-def test_migrations_match_the_models(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_migrations_match_the_models(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     migrate(engine)
     with engine.connect() as conn:
         diff = compare_metadata(
@@ -57,8 +57,8 @@ def test_migrations_match_the_models(db_url: str) -> None:
     assert diff == []
 
 
-def test_using_an_unmigrated_database_says_to_run_the_migrations(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_using_an_unmigrated_database_says_to_run_the_migrations(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     with pytest.raises(SchemaOutOfDate, match=r"bot\.store\.migrate"):
         require_current_schema(engine)
     with pytest.raises(SchemaOutOfDate, match=r"bot\.store\.migrate"):
@@ -125,13 +125,13 @@ def _migrate_cli(url: str) -> subprocess.Popen[str]:
     )
 
 
-def test_two_processes_migrating_at_once_both_succeed(db_url: str) -> None:
-    first, second = _migrate_cli(db_url), _migrate_cli(db_url)
+def test_two_processes_migrating_at_once_both_succeed(empty_db_url: str) -> None:
+    first, second = _migrate_cli(empty_db_url), _migrate_cli(empty_db_url)
     results = [p.communicate(timeout=60) for p in (first, second)]
 
     assert [p.returncode for p in (first, second)] == [0, 0], results
     assert all(f"schema at revision {head_revision()}" in out for out, _ in results)
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     assert current_revision(engine) == head_revision()
     engine.dispose()
 
