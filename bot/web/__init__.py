@@ -1,0 +1,1 @@
+"""The web layer: the visitor chat (chat.py), its server (server.py) and the staff console."""

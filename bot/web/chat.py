@@ -1,0 +1,389 @@
+"""The visitor chat page (Gradio Blocks): conversation, suggested questions, appointment form.
+
+A thin layer over `bot.web.visitor.VisitorChat`. The conversation lives in a server-side
+`gr.State`; the Chatbot is output-only, so nothing the browser sends back is re-rendered.
+Named API endpoints for `gradio_client`: `/ask` (message -> reply JSON) and `/feedback`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import gradio as gr
+
+from bot.store.appointments import AppointmentForm
+from bot.web import render
+from bot.web.visitor import Turn, VisitorChat, VisitorSession
+
+log = logging.getLogger(__name__)
+
+SUGGESTED_QUESTIONS = (
+    "What services do you offer?",
+    "How do I book a first appointment?",
+    "Do you accept insurance?",
+    "What are your opening hours?",
+)
+APPOINTMENT_OPTION = {"label": "Request an appointment", "value": "request-appointment"}
+FORM_FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
+API_SESSIONS_KEPT = 10_000
+
+Message = dict[str, Any]
+
+
+def _bot_message(html: str, *, handoff: bool = False) -> Message:
+    message: Message = {"role": "assistant", "content": html}
+    if handoff:
+        message["options"] = [dict(APPOINTMENT_OPTION)]
+    return message
+
+
+def _user_message(text: str) -> Message:
+    return {"role": "user", "content": render.visitor_html(text)}
+
+
+def _session(session: VisitorSession | None) -> VisitorSession:
+    return session if session is not None else VisitorSession()
+
+
+def _error_html(message: str) -> str:
+    if not message:
+        return ""
+    return f'<p class="field-error" role="alert">{render.escape(message)}</p>'
+
+
+class ChatPage:
+    """Builds the Blocks and holds the handlers (methods, so tests can call them directly)."""
+
+    def __init__(self, visitor: VisitorChat) -> None:
+        self.visitor = visitor
+        settings = visitor.settings
+        self.welcome = _bot_message(
+            render.welcome_html(settings.clinic_name, settings.clinic_contact)
+        )
+        # gradio_client callers have no gr.State; key their sessions by Gradio's session hash.
+        self._api_sessions: OrderedDict[str, VisitorSession] = OrderedDict()
+
+    # -- chat handlers -----------------------------------------------------------------
+    def transcript(self, session: VisitorSession) -> list[Message]:
+        return [self.welcome, *session.transcript]
+
+    def show_question(
+        self, message: str, session: VisitorSession | None
+    ) -> tuple[list[Message], str, VisitorSession, str]:
+        """Step 1 (instant): echo the visitor's message and clear the box."""
+        session = _session(session)
+        messages: list[Message] = session.transcript
+        message = message or ""
+        if message.strip():
+            messages.append(_user_message(message))
+        return self.transcript(session), "", session, message
+
+    def answer(
+        self, pending: str, session: VisitorSession | None
+    ) -> tuple[list[Message], VisitorSession, Any, Any]:
+        """Step 2 (queued; the chat shows a typing indicator meanwhile): the reply bubble."""
+        session = _session(session)
+        messages: list[Message] = session.transcript
+        turn = self.visitor.ask(session, pending or "")
+        open_form = False
+        if turn.reply is not None:
+            handoff = turn.reply.kind in render.HANDOFF_KINDS
+            messages.append(_bot_message(render.reply_html(turn.reply), handoff=handoff))
+            if turn.message_id is not None:
+                # +1: the welcome bubble sits before the transcript in the Chatbot value
+                session.message_ids[len(messages)] = turn.message_id
+            open_form = turn.reply.kind == "appointment"
+        elif turn.notice:
+            kind = "error" if turn.kind == "error" else "notice"
+            messages.append(
+                _bot_message(render.notice_html(turn.notice, kind), handoff=turn.kind == "error")
+            )
+        if open_form:
+            return (
+                self.transcript(session),
+                session,
+                gr.update(visible=False),
+                gr.update(visible=True),
+            )
+        return self.transcript(session), session, gr.skip(), gr.skip()
+
+    def like(self, session: VisitorSession | None, data: gr.LikeData) -> None:
+        """Thumbs up/down on a bot bubble -> feedback on its logged message."""
+        if session is None or not isinstance(data.index, int):
+            return
+        message_id = session.message_ids.get(data.index)
+        if message_id is None or data.liked not in (True, False):
+            return  # the welcome, an app notice, or a feedback being withdrawn
+        self.visitor.feedback(session, message_id, bool(data.liked))
+
+    # -- appointment handlers ---------------------------------------------------------------
+    def submit_appointment(
+        self,
+        name: str,
+        phone: str,
+        email: str,
+        preferred_time: str,
+        reason: str,
+        consent: bool,
+        session: VisitorSession | None,
+    ) -> tuple[Any, ...]:
+        """Store the request; show per-field errors (values untouched) or the reference."""
+        session = _session(session)
+        form = AppointmentForm(
+            name=name or "",
+            phone=phone or "",
+            email=email or "",
+            preferred_time=preferred_time or "",
+            reason=reason or "",
+            consent=bool(consent),
+        )
+        outcome = self.visitor.request_appointment(session, form)
+        errors = [
+            gr.update(value=_error_html(outcome.errors.get(f, "")), visible=f in outcome.errors)
+            for f in FORM_FIELDS
+        ]
+        if outcome.reference is None:
+            status = outcome.failure or (
+                "Please check the highlighted fields." if outcome.errors else ""
+            )
+            return (
+                *errors,
+                gr.update(value=_error_html(status), visible=bool(status)),
+                gr.skip(),
+                gr.skip(),
+                session,
+                gr.skip(),
+            )
+        done = (
+            '<div class="appointment-done" role="status">'
+            "<p><strong>Thank you, your request has been sent.</strong></p>"
+            f'<p>Your reference number is <strong class="reference">'
+            f"{render.escape(outcome.reference)}</strong>.</p>"
+            "<p>The clinic will contact you about an appointment. "
+            "Please keep the reference if you call us.</p></div>"
+        )
+        messages: list[Message] = session.transcript
+        messages.append(
+            _bot_message(
+                render.notice_html(
+                    f"Your appointment request was sent. Reference: {outcome.reference}.",
+                    "appointment-sent",
+                )
+            )
+        )
+        return (
+            *errors,
+            gr.update(value="", visible=False),
+            gr.update(visible=False),  # the fields
+            gr.update(value=done, visible=True),
+            session,
+            self.transcript(session),
+        )
+
+    # -- API endpoints (gradio_client) ----------------------------------------------------
+    def _api_session(self, request: gr.Request | None) -> VisitorSession:
+        key = getattr(request, "session_hash", None) or "anonymous"
+        session = self._api_sessions.pop(key, None) or VisitorSession()
+        self._api_sessions[key] = session
+        while len(self._api_sessions) > API_SESSIONS_KEPT:
+            self._api_sessions.popitem(last=False)
+        return session
+
+    def api_ask(self, message: str, request: gr.Request) -> dict:
+        """Ask one question; returns kind, answer text, citations and the logged message id."""
+        session = self._api_session(request)
+        turn: Turn = self.visitor.ask(session, message)
+        if turn.reply is None:
+            return {"kind": turn.kind, "answer": turn.notice, "citations": [], "message_id": None}
+        data = turn.reply.to_json()
+        return {
+            "kind": data["kind"],
+            "answer": data["answer"],
+            "citations": data["citations"],
+            "message_id": turn.message_id,
+            "index_version": data["index_version"],
+        }
+
+    def api_feedback(self, message_id: int, liked: bool, request: gr.Request) -> bool:
+        """Thumbs up (liked=True) or down on a reply from /ask of this client session."""
+        return self.visitor.feedback(self._api_session(request), int(message_id), bool(liked))
+
+    # -- layout --------------------------------------------------------------------------
+    def build(self) -> gr.Blocks:
+        settings = self.visitor.settings
+        with gr.Blocks(
+            title=f"{settings.clinic_name} · Ask us",
+            analytics_enabled=False,
+            fill_height=True,
+        ) as demo:
+            session = gr.State(None)
+            pending = gr.State("")
+
+            with gr.Column(elem_id="chat-view", scale=1) as chat_view:
+                chatbot = gr.Chatbot(
+                    value=[self.welcome],
+                    elem_id="chat",
+                    show_label=False,
+                    label="Conversation",
+                    render_markdown=False,  # we send escaped HTML; visitor text is never markup
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    feedback_options=("Like", "Dislike"),
+                    buttons=[],
+                    layout="bubble",
+                    height="100%",
+                    min_height=240,
+                    scale=1,
+                    autoscroll=True,
+                    allow_file_downloads=False,
+                    group_consecutive_messages=False,
+                )
+                with gr.Row(elem_id="suggestions", equal_height=False):
+                    suggestions = [
+                        gr.Button(q, size="sm", variant="secondary", elem_classes=["suggestion"])
+                        for q in SUGGESTED_QUESTIONS
+                    ]
+                with gr.Row(elem_id="composer", equal_height=True):
+                    box = gr.Textbox(
+                        show_label=False,
+                        label="Your question",
+                        placeholder="Type your question…",
+                        lines=1,
+                        max_lines=4,
+                        scale=5,
+                        elem_id="question",
+                        container=False,
+                    )
+                    send = gr.Button(
+                        "Send", variant="primary", scale=1, min_width=70, elem_id="send"
+                    )
+                open_form = gr.Button(
+                    "Request an appointment",
+                    variant="secondary",
+                    elem_id="appointment-button",
+                    size="sm",
+                )
+                gr.Markdown(
+                    '<p class="emergency-line"><strong>Emergency? Call 911.</strong> '
+                    "Crisis line: call or text 988. General information only, not medical "
+                    "advice.</p>",
+                )
+
+            with gr.Column(visible=False, elem_id="appointment-view", scale=1) as form_view:
+                gr.Markdown(
+                    "<h2>Request an appointment</h2><p>Leave your details and the clinic will "
+                    "contact you to arrange a time. Please don't include medical details here.</p>",
+                    elem_id="appointment-intro",
+                )
+                with gr.Column(elem_id="appointment-fields") as fields:
+                    name = gr.Textbox(label="Name", elem_id="appt-name", max_lines=1)
+                    name_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    phone = gr.Textbox(
+                        label="Phone", elem_id="appt-phone", max_lines=1, type="text"
+                    )
+                    phone_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    email = gr.Textbox(
+                        label="Email", elem_id="appt-email", max_lines=1, type="email"
+                    )
+                    email_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    gr.Markdown(
+                        '<p class="hint">A phone number or an email address is enough.</p>',
+                    )
+                    when = gr.Textbox(
+                        label="Best time to contact you",
+                        placeholder="e.g. weekday mornings",
+                        elem_id="appt-time",
+                        max_lines=1,
+                    )
+                    when_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    reason = gr.Textbox(
+                        label="Reason (optional)",
+                        placeholder="A few words, e.g. first visit",
+                        elem_id="appt-reason",
+                        lines=2,
+                        max_lines=4,
+                    )
+                    reason_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    consent = gr.Checkbox(
+                        label=f"I agree that {settings.clinic_name} may contact me about "
+                        "this request.",
+                        elem_id="appt-consent",
+                    )
+                    consent_err = gr.Markdown(visible=False, elem_classes=["err"])
+                    status = gr.Markdown(visible=False, elem_id="appt-status")
+                    submit = gr.Button("Send request", variant="primary", elem_id="appt-submit")
+                done = gr.Markdown(visible=False, elem_id="appt-done")
+                back = gr.Button("Back to the chat", variant="secondary", elem_id="appt-back")
+
+            # -- wiring ---------------------------------------------------------------------
+            private: dict[str, Any] = {"api_visibility": "private"}
+            ask_steps = dict(
+                fn=self.show_question,
+                inputs=[box, session],
+                outputs=[chatbot, box, session, pending],
+                queue=False,
+                show_progress="hidden",
+                **private,
+            )
+            answer_step = dict(
+                fn=self.answer,
+                inputs=[pending, session],
+                outputs=[chatbot, session, chat_view, form_view],
+                show_progress="minimal",
+                **private,
+            )
+            box.submit(**ask_steps).then(**answer_step)
+            send.click(**ask_steps).then(**answer_step)
+            for button in suggestions:
+                button.click(
+                    fn=self.show_question,
+                    inputs=[button, session],
+                    outputs=[chatbot, box, session, pending],
+                    queue=False,
+                    show_progress="hidden",
+                    **private,
+                ).then(**answer_step)
+
+            chatbot.like(self.like, inputs=[session], outputs=None, queue=False, **private)
+
+            def show_form() -> tuple[Any, Any]:
+                return gr.update(visible=False), gr.update(visible=True)
+
+            def show_chat() -> tuple[Any, Any]:
+                return gr.update(visible=True), gr.update(visible=False)
+
+            open_form.click(show_form, None, [chat_view, form_view], queue=False, **private)
+            chatbot.option_select(show_form, None, [chat_view, form_view], queue=False, **private)
+            back.click(show_chat, None, [chat_view, form_view], queue=False, **private)
+
+            submit.click(
+                self.submit_appointment,
+                inputs=[name, phone, email, when, reason, consent, session],
+                outputs=[
+                    name_err,
+                    phone_err,
+                    email_err,
+                    when_err,
+                    reason_err,
+                    consent_err,
+                    status,
+                    fields,
+                    done,
+                    session,
+                    chatbot,
+                ],
+                show_progress="minimal",
+                **private,
+            )
+
+            gr.api(self.api_ask, api_name="ask")
+            gr.api(self.api_feedback, api_name="feedback")
+        return demo
+
+
+def build_chat(visitor: VisitorChat) -> gr.Blocks:
+    """The visitor chat Blocks (queue settings are applied by `bot.web.server`)."""
+    return ChatPage(visitor).build()

@@ -1,0 +1,279 @@
+"""The FastAPI app: the chat mounted at "/", the staff console at "/staff", health routes,
+the embed script, read-only page views, and the security headers around all of them.
+
+`create_app(settings, responder, chatlog)` is the one entry; `app.py` runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from gradio.themes.utils import fonts
+
+from bot.settings import Settings
+from bot.web.chat import build_chat
+from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_PREFIX = "/clinic-static"  # "/static" belongs to Gradio
+
+# Gradio routes a public visitor page never needs: uploads (we take no files), fetching
+# other sites through the server, files by path, monitoring, run history, dev tools.
+BLOCKED_PATH_PARTS = (
+    "/gradio_api/upload",
+    "/gradio_api/proxy=",
+    "/gradio_api/file=",
+    "/gradio_api/file/",
+    "/gradio_api/runs",
+    "/gradio_api/run-history",
+    "/gradio_api/vibe",
+    "/gradio_api/undo-vibe",
+    "/gradio_api/dev/",
+    "/gradio_api/process_recording",
+    "/gradio_api/mcp",
+    "/gradio_api/component_server",
+    "/monitoring",
+)
+
+IndexProvider = Callable[[], Any]  # returns the served index (bot.index.ServingIndex)
+
+
+def content_security_policy(settings: Settings, *, staff: bool = False) -> str:
+    """Same-origin everything; framing only by the clinic's own site(s).
+
+    Gradio writes its config into an inline <script> and styles elements inline, so those
+    two need 'unsafe-inline'; every script and style *file* must come from this origin.
+    """
+    ancestors = "'none'" if staff else " ".join(["'self'", *settings.allowed_origins])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "media-src 'self' data: blob:",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """ASGI middleware: headers on every response, and 404 for blocked Gradio routes.
+
+    Pure ASGI (not BaseHTTPMiddleware) so Gradio's streamed event responses pass untouched.
+    """
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self.chat_csp = content_security_policy(settings).encode()
+        self.staff_csp = content_security_policy(settings, staff=True).encode()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if any(part in path for part in BLOCKED_PATH_PARTS):
+            await Response("Not found", status_code=404)(scope, receive, send)
+            return
+        csp = self.staff_csp if path.startswith("/staff") else self.chat_csp
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def theme() -> gr.themes.Base:
+    """Calm clinic colours; fonts served by this app or the system, never fetched elsewhere."""
+    return gr.themes.Soft(
+        primary_hue="teal",
+        secondary_hue="slate",
+        neutral_hue="slate",
+        radius_size="md",
+        font=[fonts.LocalFont("IBM Plex Sans"), "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=[fonts.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
+    ).set(
+        # plain form labels instead of coloured pills
+        block_title_background_fill="transparent",
+        block_title_padding="0",
+        block_title_text_color="*neutral_700",
+        block_title_text_weight="600",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+    )
+
+
+def _index_of(responder: Any) -> IndexProvider | None:
+    source = getattr(responder, "index_source", None)
+    return source.current if source is not None and hasattr(source, "current") else None
+
+
+def _db_check_of(chatlog: Any) -> Callable[[], None] | None:
+    engine = getattr(chatlog, "engine", None)
+    if engine is None:
+        return None
+
+    def check() -> None:
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    return check
+
+
+def knowledge_page_html(title: str, text: str, clinic_name: str) -> str:
+    """A cleaned page as a plain, escaped HTML document (paragraphs as <p>)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    body = "\n".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)} · {escape(clinic_name)}</title>"
+        f"<link rel='stylesheet' href='../clinic-static/page.css'></head>"
+        f"<body><main><p class='from'>{escape(clinic_name)} · page as used by the chat "
+        f"assistant</p><h1>{escape(title)}</h1>\n{body}\n</main></body></html>"
+    )
+
+
+def create_app(
+    settings: Settings,
+    responder: ResponderLike,
+    chatlog: ChatLogLike,
+    *,
+    index: IndexProvider | None = None,
+    db_check: Callable[[], None] | None = None,
+    staff_app: Any | None = None,
+) -> FastAPI:
+    """The whole web app. `index`/`db_check` default to what responder/chatlog expose."""
+    index = index or _index_of(responder)
+    db_check = db_check or _db_check_of(chatlog)
+    app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders, settings=settings)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is up and serving requests."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Ready to answer: an index version is loaded and the database answers."""
+        body: dict[str, Any] = {"status": "ready", "index_version": None, "database": "ok"}
+        ready = True
+        try:
+            served = index() if index is not None else None
+            body["index_version"] = getattr(served, "version", None)
+            ready = ready and body["index_version"] is not None
+        except Exception as exc:
+            log.warning("readyz: index not available: %s at %s", type(exc).__name__, where(exc))
+            ready = False
+        try:
+            if db_check is None:
+                raise RuntimeError("no database check configured")
+            db_check()
+        except Exception as exc:
+            log.warning("readyz: database unreachable: %s at %s", type(exc).__name__, where(exc))
+            body["database"] = "unreachable"
+            ready = False
+        if not ready:
+            body["status"] = "not ready"
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/widget.js")
+    def widget() -> FileResponse:
+        """The embed launcher the clinic's pages load (see examples/clinic-page.html)."""
+        return FileResponse(
+            STATIC_DIR / "widget.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get(STATIC_PREFIX + "/{name}")
+    def static_file(name: str) -> Response:
+        path = STATIC_DIR / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            return Response("Not found", status_code=404)
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/knowledge/{source}", response_class=HTMLResponse)
+    def knowledge(source: str) -> HTMLResponse:
+        """A cleaned clinic page as the assistant reads it (citation link without a URL)."""
+        served = index() if index is not None else None
+        page = getattr(served, "pages", {}).get(source) if served is not None else None
+        if page is None:
+            return HTMLResponse("<!doctype html><title>Not found</title>Page not found.", 404)
+        return HTMLResponse(knowledge_page_html(page.title, page.text, settings.clinic_name))
+
+    if staff_app is None:
+        staff_app = _build_staff(settings, chatlog, getattr(responder, "embedder", None))
+    if staff_app is not None:
+        app.mount("/staff", staff_app)
+
+    visitor = VisitorChat(settings, responder, chatlog)
+    blocks = build_chat(visitor)
+    blocks.queue(
+        max_size=settings.queue_max_size,
+        default_concurrency_limit=settings.concurrency_limit,
+        api_open=False,
+    )
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        footer_links=[],  # no "Use via API" / "Built with Gradio" / settings links
+        run_history=False,  # nothing of the conversation is saved in the browser
+        enable_monitoring=False,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        show_error=False,
+        max_file_size=1,  # no uploads (the routes are also blocked above)
+        root_path=settings.root_path or None,
+        favicon_path=str(STATIC_DIR / "favicon.png")
+        if (STATIC_DIR / "favicon.png").is_file()
+        else None,
+        theme=theme(),
+        css_paths=[STATIC_DIR / "chat.css"],
+        head='<meta name="robots" content="noindex">'
+        '<script src="clinic-static/chat-page.js" defer></script>',
+    )
+    return app
+
+
+def _build_staff(settings: Settings, chatlog: Any, embedder: Any) -> Any | None:
+    """The staff console (issue 5) if this checkout has it; it shares the responder's model."""
+    try:
+        from bot.web.staff import build_staff_app
+    except ImportError:
+        return None
+    return build_staff_app(settings, chatlog, settings.resolved_index_dir, embedder=embedder)

@@ -1,0 +1,321 @@
+"""Fixtures for the web tests: the app over a fake or the real Responder, a real store, a
+live server on a free port, and Chromium through Playwright.
+
+Switch the whole suite between the fake and the real Responder with USE_REAL_RESPONDER.
+The store is always real: SQLite in tmp_path, or a fresh PostgreSQL database when a test
+asks for `database_url` with the "postgres" param (CLINICBOT_TEST_POSTGRES_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.types import Citation, Reply
+
+USE_REAL_RESPONDER = False  # the one line: True = real index of knowledge/ + embedding model
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# --- the fake Responder ------------------------------------------------------------------
+class FakeResponder:
+    """Canned replies chosen by keyword; records every call (message, history)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+        self.calls.append((message, tuple(history)))
+        text = message.lower()
+        if "explode" in text:
+            raise RuntimeError(f"index exploded while reading {message!r}")
+        if re.search(r"kill myself|suicide|overdose|emergency", text):
+            return Reply(
+                message,
+                "emergency",
+                "If you are in danger, call 911 now. For a mental-health crisis, call or "
+                "text 988 (Suicide & Crisis Lifeline), any time.\n\n"
+                "You are not alone, and our team wants to help.",
+            )
+        if re.search(r"\b(book|appointment)\b", text):
+            return Reply(
+                message,
+                "appointment",
+                "I can pass a request to our team: use the form to leave your details.",
+            )
+        if re.search(r"dose|diagnos|should i take", text):
+            return Reply(
+                message,
+                "refusal",
+                "I can't give medical advice. Please ask your clinician.",
+            )
+        if re.search(r"hours|open|services|insurance|offer", text):
+            quote = "We are open Monday to Friday, 8am to 6pm."
+            return Reply(
+                message,
+                "answer",
+                f"{quote} [1]\nWe also offer telehealth visits. [2]",
+                citations=(
+                    Citation(1, "hours", "Opening hours", "/knowledge/hours", quote, quote),
+                    Citation(
+                        2,
+                        "services",
+                        "Our <services>",
+                        None,
+                        "Telehealth visits are available.",
+                        "Telehealth visits are available.",
+                    ),
+                ),
+                index_version="v-test",
+            )
+        return Reply(
+            message,
+            "fallback",
+            "I'm sorry, our pages don't answer that. Use “Request an appointment”.",
+        )
+
+
+class FakeIndex:
+    version = "v-test"
+
+    def __init__(self) -> None:
+        from bot.types import Page
+
+        self.pages = {
+            "hours": Page(
+                source="hours",
+                title="Opening <hours>",
+                text="We are open Monday to Friday.\n\nCall us <script>alert(1)</script>.",
+                version="p1",
+            )
+        }
+
+
+# --- settings and store ----------------------------------------------------------------
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the shipped knowledge/ built once per test session."""
+    from bot.ingest.pipeline import publish
+
+    data_dir = tmp_path_factory.mktemp("index-data")
+    settings = Settings(data_dir=data_dir, knowledge_dir=PROJECT_ROOT / "knowledge")
+    publish(settings, progress=False)
+    return settings.resolved_index_dir
+
+
+@pytest.fixture(scope="session")
+def real_responder(real_index_dir: Path) -> Any:
+    from bot.answer.pipeline import load_responder
+    from bot.settings import offline_environment
+
+    offline_environment()
+    return load_responder(Settings(index_dir=real_index_dir))
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "clinic_contact": "555-0100"}
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@contextmanager
+def postgres_database(base_url: str) -> Iterator[str]:
+    """A throw-away database on the PostgreSQL server of `base_url`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"clinicbot_web_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite by default; tests parametrize indirectly with "postgres" to run there too."""
+    if request.param == "sqlite":
+        (tmp_path / "db").mkdir()
+        yield f"sqlite:///{tmp_path / 'db' / 'clinic.sqlite3'}"
+        return
+    base = os.environ.get("CLINICBOT_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("CLINICBOT_TEST_POSTGRES_URL is not set")
+    with postgres_database(base) as url:
+        yield url
+
+
+@dataclass
+class Stack:
+    """Everything a test needs to drive and inspect one app."""
+
+    settings: Settings
+    responder: Any
+    chatlog: Any
+    engine: Any
+    app: Any
+    url: str = ""  # set once served live
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql), params))
+
+
+@pytest.fixture
+def make_stack(
+    make_settings: Callable[..., Settings], database_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Stack]]:
+    """Build the app: real store at `database_url`, fake or real Responder."""
+    from bot.store.db import make_engine, migrate, ping
+    from bot.store.repo import ChatLog
+    from bot.web.server import create_app
+
+    engines: list[Any] = []
+
+    def make(responder: Any = None, **overrides: Any) -> Stack:
+        settings = make_settings(database_url=database_url, **overrides)
+        engine = make_engine(settings.resolved_database_url)
+        engines.append(engine)
+        migrate(engine)
+        chatlog = ChatLog(engine)
+        if responder is None:
+            responder = (
+                request.getfixturevalue("real_responder") if USE_REAL_RESPONDER else FakeResponder()
+            )
+        index = (lambda: responder.index_source.current()) if USE_REAL_RESPONDER else FakeIndex
+        app = create_app(settings, responder, chatlog, index=index, db_check=lambda: ping(engine))
+        return Stack(settings, responder, chatlog, engine, app)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+# --- a live server -------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a background thread; yields its base URL."""
+    import uvicorn
+
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def live(make_stack: Callable[..., Stack]) -> Iterator[Callable[..., Stack]]:
+    """Start apps on free ports: `stack = live(**settings_overrides)`."""
+    stacks: list[Any] = []
+
+    def start(responder: Any = None, **overrides: Any) -> Stack:
+        stack = make_stack(responder, **overrides)
+        cm = serve(stack.app)
+        stack.url = cm.__enter__()
+        stacks.append(cm)
+        return stack
+
+    yield start
+    for cm in reversed(stacks):
+        cm.__exit__(None, None, None)
+
+
+class ClinicSite:
+    """examples/clinic-page.html served from another origin, its snippet pointed at `app_url`."""
+
+    def __init__(self) -> None:
+        self.app_url = "http://127.0.0.1:7860"
+        self.url = ""
+
+    def asgi(self) -> Any:
+        from fastapi import FastAPI
+        from fastapi.responses import HTMLResponse
+
+        site = FastAPI()
+
+        @site.get("/clinic-page.html")
+        def clinic_page() -> HTMLResponse:
+            html = (PROJECT_ROOT / "examples" / "clinic-page.html").read_text()
+            return HTMLResponse(html.replace("http://127.0.0.1:7860", self.app_url))
+
+        return site
+
+
+@pytest.fixture(scope="session")
+def clinic_site() -> Iterator[ClinicSite]:
+    """The sample clinic site on a free port; allowed as 127.0.0.1, refused as localhost."""
+    site = ClinicSite()
+    with serve(site.asgi()) as url:
+        site.url = url
+        yield site
+
+
+# --- the browser ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
