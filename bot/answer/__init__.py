@@ -1,0 +1,1 @@
+"""Answering a visitor's message: safety triage, retrieval, composition of the cited reply."""

@@ -1,0 +1,433 @@
+"""Deterministic triage of a visitor's message, run before retrieval: emergency, hand-off, refusal.
+
+The rules are data in `bot.answer.safety_rules`; this module cleans the text and applies them.
+An emergency topic ("suicidal", "chest pain", "took too many pills") is a report when the writer
+or someone with them has it now, and a question when it is asked about in general. The cue that
+ends nearest before the mention decides ("I am having suicidal thoughts" vs "can ketamine help
+with suicidal thoughts"); negation and past or habitual frames right next to it can cancel it;
+a bare mention with no cue counts as a report, because a missed emergency costs far more than a
+false alarm.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.answer.safety_rules import emergency, spelling, triage
+from bot.answer.safety_rules.emergency import Topic
+
+# A visitor's message that looks like a URL is still just text to us.
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
+VerdictKind = Literal["emergency", "refusal", "appointment"]
+
+HISTORY_TURNS = 3  # earlier visitor messages that can carry an emergency or a crisis context
+
+CRISIS_LINE = (
+    "If you are having thoughts of suicide or self-harm, call or text 988 "
+    "(Suicide & Crisis Lifeline) at any time, or call 911 in an emergency."
+)
+POISON_LINE = (
+    "If someone may have taken too much of a medicine or been poisoned, call Poison Help at "
+    "1-800-222-1222, or 911 if they are very unwell."
+)
+RED_FLAG_LINE = "If you or someone with you has these symptoms now, call 911."
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    """What triage decided for one message; `kind` None means go on to retrieval."""
+
+    kind: VerdictKind | None
+    rule: str  # the rule that fired ("crisis.want_to_die", "dose.how_much"); for kind None,
+    # "about:<topic>" when an emergency topic was only asked about, else ""
+    crisis: bool  # suicide / self-harm context: show the 988 line
+    overdose: bool  # overdose / poisoning context: show Poison Help
+    topic_notice: str  # one line to add to an ordinary reply that touches such a topic
+
+
+# --- Normalising ----------------------------------------------------------------------------
+
+_MARKUP_HINT = re.compile(r"<[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;")
+_QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "`": "'",
+        "´": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "″": '"',
+    }
+)
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_KNOWN = spelling.FUZZY_VOCABULARY | spelling.PROTECTED_WORDS | spelling.SHORT_WORDS
+_VOCABULARY = sorted(spelling.FUZZY_VOCABULARY)
+_PHRASE_FIXES = tuple((re.compile(p), r) for p, r in spelling.PHRASE_FIXES)
+
+
+def _strip_markup(text: str) -> str:
+    # Entities can hide tags ("&lt;script&gt;"), so unwrap a few layers.
+    for _ in range(3):
+        if not _MARKUP_HINT.search(text):
+            break
+        soup = BeautifulSoup(text, "html.parser")
+        for element in soup(["script", "style", "template"]):
+            element.decompose()
+        text = soup.get_text(" ")
+    return text
+
+
+def _visible(text: str) -> str:
+    # Format characters (zero-width spaces and joiners, soft hyphens, bidi marks) are invisible
+    # and can split a word to dodge a rule; control characters become spaces.
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        kept.append(" " if category == "Cc" and ch not in "\n\r" else ch)
+    return "".join(kept)
+
+
+_HELD_KEY = re.compile(r"(.)\1{2,}")
+_INFLECTIONS = ("s", "es", "d", "ed", "r", "er", "ly", "ing")
+
+
+def _is_inflection(word: str, other: str) -> bool:
+    short, long = sorted((word, other), key=len)
+    return long.startswith(short) and long[len(short) :] in _INFLECTIONS
+
+
+def _correct(word: str) -> str:
+    if word in spelling.SPELLING:
+        return spelling.SPELLING[word]
+    if word in _KNOWN or len(word) < 5 or "'" in word:
+        return word
+    match = process.extractOne(word, _VOCABULARY, scorer=OSA.distance, score_cutoff=1)
+    # Same first letter: typos rarely change it, and it keeps "painted" from becoming
+    # "fainted". An inflection ("breaths", "prescribed") is a word, not a typo.
+    if match is None or match[0][0] != word[0] or _is_inflection(word, match[0]):
+        return word
+    return str(match[0])
+
+
+@lru_cache(maxsize=8192)
+def _fix_word(word: str) -> str:
+    fixed = _correct(word)
+    if fixed != word or not _HELD_KEY.search(word):
+        return fixed
+    # A key held down ("diiie", "pleeease", "killlll"): keep the fix only if it finds a word.
+    for squeezed in (_HELD_KEY.sub(r"\1\1", word), re.sub(r"(.)\1+", r"\1", word)):
+        corrected = _correct(squeezed)
+        if corrected != squeezed or squeezed in _KNOWN:
+            return corrected
+    return word
+
+
+def normalise(message: str) -> str:
+    """The message as rules (and retrieval) see it: plain lower-case text with common typos fixed.
+
+    Strips HTML tags and entities, applies NFKC, drops zero-width characters, straightens
+    quotes, lower-cases, turns line breaks into sentence breaks, collapses white space,
+    squeezes letter repeats and corrects typos of the words the rules depend on.
+    """
+    text = _strip_markup(message)
+    text = unicodedata.normalize("NFKC", text)
+    text = _visible(text).translate(_QUOTES).lower()
+    text = re.sub(r"(?<=[^\s.!?;:,])[ \t]*[\r\n]+\s*", ". ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _TOKEN.sub(lambda m: _fix_word(m.group(0)), text)
+    for pattern, replacement in _PHRASE_FIXES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# --- Emergency ------------------------------------------------------------------------------
+
+# Clauses: sentences, and a new question after a comma or "and/but" ("I want to die, can
+# ketamine help?" has a report and a question).
+_QUESTION_START = (
+    r"(?:is|are|does|do|did|can|could|will|would|should|what|how|why|when|where|which|who)\b(?!')"
+)
+_CLAUSE_BREAK = re.compile(
+    rf"[.!?;]+\s*|,\s*(?:and |but |or |so )?(?={_QUESTION_START})"
+    rf"|\s(?:and|but|or) (?={_QUESTION_START})"
+)
+_CUES = tuple(
+    (kind, re.compile(pattern))
+    for kind, patterns in emergency.CUE_PATTERNS.items()
+    for pattern in patterns
+)
+_NEGATION = re.compile(emergency.NEGATION_BEFORE)
+_NOT_NOW_BEFORE = {kind: re.compile(p) for kind, p in emergency.NOT_NOW_BEFORE.items()}
+_NOT_NOW_AFTER = {kind: re.compile(p) for kind, p in emergency.NOT_NOW_AFTER.items()}
+_CURRENT = re.compile(emergency.CURRENT_CUE)
+_PERSONAL_AFTER = re.compile(emergency.PERSONAL_AFTER)
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|myself|mine)\b")
+_CONTINUATION = re.compile(emergency.CONTINUATION)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    topic: Topic
+    frame: Literal["report", "question", "negated", "not_now"]
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for brk in _CLAUSE_BREAK.finditer(text):
+        if brk.start() > start:
+            spans.append((start, brk.start()))
+        start = brk.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _cue_kind(kind: str, crisis: bool) -> str | None:
+    if kind == "personal_if_crisis":
+        return "personal" if crisis else None
+    return kind
+
+
+def _nearest_cue(text: str, crisis: bool) -> str | None:
+    """The kind of the cue that ends last in `text` (ties: the longer cue)."""
+    best: tuple[int, int, str] | None = None
+    for raw_kind, pattern in _CUES:
+        kind = _cue_kind(raw_kind, crisis)
+        if kind is None:
+            continue
+        for m in pattern.finditer(text):
+            key = (m.end(), m.end() - m.start(), kind)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+def _first_cue(text: str, crisis: bool) -> str | None:
+    """The kind of the cue that starts first in `text` (ties: the longer cue)."""
+    best: tuple[int, int, str] | None = None
+    for raw_kind, pattern in _CUES:
+        kind = _cue_kind(raw_kind, crisis)
+        m = pattern.search(text) if kind is not None else None
+        if m and (best is None or (m.start(), -(m.end() - m.start())) < best[:2]):
+            best = (m.start(), -(m.end() - m.start()), kind)
+    return best[2] if best else None
+
+
+def _tail(text: str, words: int = 5) -> str:
+    return " ".join(text.split()[-words:])
+
+
+def _head(text: str, words: int = 6) -> str:
+    return " ".join(text.split()[:words])
+
+
+def _frame(topic: Topic, before: str, matched: str, after: str) -> _Mention:
+    if topic.negatable and _NEGATION.search(before):
+        return _Mention(topic, "negated")
+    if not (_CURRENT.search(_tail(before)) or _CURRENT.search(_head(after))):
+        for kind in topic.not_now:
+            if _NOT_NOW_BEFORE[kind].search(before) or _NOT_NOW_AFTER[kind].search(after):
+                return _Mention(topic, "not_now")
+    if topic.self_evident and _FIRST_PERSON.search(matched):
+        return _Mention(topic, "report")
+    cue = _nearest_cue(before, topic.crisis)
+    if cue == "info" and _PERSONAL_AFTER.search(after):
+        cue = "personal"
+    if cue is None:
+        cue = (
+            _first_cue(after, topic.crisis) or "personal"
+        )  # a bare mention: "chest pain, can't breathe"
+    return _Mention(topic, "report" if cue == "personal" else "question")
+
+
+def _mentions(text: str) -> list[_Mention]:
+    spans = _clauses(text)
+    found: list[_Mention] = []
+    for topic, pattern in emergency.COMPILED_TOPICS:
+        units = [(0, len(text))] if topic.whole_message else spans
+        for start, end in units:
+            for m in pattern.finditer(text, start, end):
+                # Cues count within the clause the mention starts in.
+                c_start, c_end = next(
+                    ((s, e) for s, e in spans if s <= m.start() < e), (start, end)
+                )
+                before, after = text[c_start : m.start()], text[m.end() : c_end]
+                found.append(_frame(topic, before, m.group(0), after))
+    return found
+
+
+@dataclass(frozen=True)
+class _Scan:
+    report: Topic | None
+    mentions: tuple[_Mention, ...]
+
+    @property
+    def crisis(self) -> bool:
+        return any(m.topic.crisis for m in self.mentions)
+
+    @property
+    def overdose(self) -> bool:
+        return any(m.topic.overdose for m in self.mentions)
+
+    @property
+    def red_flag(self) -> bool:
+        return any(not (m.topic.crisis or m.topic.overdose) for m in self.mentions)
+
+
+def _scan(text: str) -> _Scan:
+    mentions = _mentions(text)
+    report = next((m.topic for m in mentions if m.frame == "report"), None)
+    return _Scan(report, tuple(mentions))
+
+
+def _notice(crisis: bool, overdose: bool, red_flag: bool) -> str:
+    lines = [CRISIS_LINE] if crisis else []
+    if overdose:
+        lines.append(POISON_LINE)
+    if red_flag and not lines:
+        lines.append(RED_FLAG_LINE)
+    return " ".join(lines)
+
+
+def _emergency(rule: str, scans: Sequence[_Scan]) -> SafetyVerdict:
+    return SafetyVerdict(
+        "emergency",
+        rule,
+        crisis=any(s.crisis for s in scans),
+        overdose=any(s.overdose for s in scans),
+        topic_notice="",
+    )
+
+
+# --- Triage ---------------------------------------------------------------------------------
+
+_APPOINTMENT = tuple((name, re.compile(p)) for name, p in triage.APPOINTMENT_RULES)
+_REFUSAL = tuple((name, re.compile(p)) for name, p in triage.REFUSAL_RULES)
+
+
+def _first_rule(text: str, table: Sequence[tuple[str, re.Pattern[str]]]) -> str:
+    return next((name for name, pattern in table if pattern.search(text)), "")
+
+
+def assess(message: str, history: Sequence[str] = ()) -> SafetyVerdict:
+    """Triage one visitor message: emergency, then appointment intent, then refusal, else None.
+
+    `history` holds the visitor's earlier messages, oldest first. An emergency raised in the
+    last one stays live while the visitor carries on about it ("it's getting worse"); symptoms
+    that only count together may be split across turns ("I hit my head" ... "now I'm
+    vomiting"); a crisis or overdose topic raised earlier keeps its notice on later replies.
+    """
+    text = normalise(message)
+    scan = _scan(text)
+    if scan.report is not None:
+        return _emergency(scan.report.name, [scan])
+
+    recent = [normalise(h) for h in list(history)[-HISTORY_TURNS:]]
+    earlier = [_scan(h) for h in recent]
+    if earlier:
+        last = earlier[-1]
+        if last.report is not None and _CONTINUATION.search(text):
+            return _emergency(f"continued:{last.report.name}", [last, scan])
+        joined = _scan(". ".join([*recent[-2:], text]))
+        if joined.report is not None and not any(s.report for s in earlier[-2:]):
+            return _emergency(f"across_turns:{joined.report.name}", [joined])
+
+    crisis = scan.crisis or any(s.crisis for s in earlier)
+    overdose = scan.overdose or any(s.overdose for s in earlier)
+    notice = _notice(crisis, overdose, scan.red_flag)
+    for kind, table in (("appointment", _APPOINTMENT), ("refusal", _REFUSAL)):
+        rule = _first_rule(text, table)
+        if rule:
+            return SafetyVerdict(kind, rule, crisis, overdose, notice)  # type: ignore[arg-type]
+    about = f"about:{scan.mentions[0].topic.name}" if scan.mentions else ""
+    return SafetyVerdict(None, about, crisis, overdose, notice)
+
+
+# --- Replies --------------------------------------------------------------------------------
+
+
+def emergency_text(verdict: SafetyVerdict) -> str:
+    """The emergency reply: 911 first, then 988 for a crisis and Poison Help for an overdose."""
+    lines = [
+        "Call 911 now, or go to the nearest emergency room, if you or someone with you may be "
+        "in danger."
+    ]
+    if verdict.crisis:
+        lines.append(
+            "If you are thinking about suicide or hurting yourself, call or text 988 (Suicide & "
+            "Crisis Lifeline) right now. It is free, confidential and open 24/7. You are not alone."
+        )
+    if verdict.overdose:
+        lines.append(
+            "For a possible overdose or poisoning, call Poison Help at 1-800-222-1222 (free, 24/7)."
+        )
+    if not (verdict.crisis or verdict.overdose):
+        lines.append("What you describe can be a sign of a medical emergency. Please don't wait.")
+    lines.append("This chat can't help in an emergency and is not watched by staff in real time.")
+    return "\n".join(lines)
+
+
+_REFUSAL_REASON = {
+    "dose": "I can't advise on doses or amounts of any medicine.",
+    "interaction": "I can't advise on combining medicines, alcohol or other substances.",
+    "medication": "I can't advise on starting, stopping or changing a medicine.",
+    "prescription": "I can't prescribe or refill medicines.",
+    "decision": "I can't say whether a treatment is right for you personally.",
+    "diagnosis": "I can't diagnose symptoms.",
+}
+_ASK_A_CLINICIAN = (
+    "A clinician can answer this safely: please ask your own doctor or pharmacist, or use the "
+    "appointment request below to speak with our team."
+)
+
+
+def refusal_text(verdict: SafetyVerdict) -> str:
+    """A kind decline that points to a clinician or the hand-off; never states a dose."""
+    category = verdict.rule.split(".", 1)[0]
+    if category == "injection":
+        text = (
+            "I can't change how I work or share my instructions, but I'm happy to answer "
+            "questions about our clinic and its treatments."
+        )
+    elif category == "privacy":
+        text = (
+            "I'm sorry, I can't look up or share information about other people. For your own "
+            "care, please use the appointment request below so our team can help you directly."
+        )
+    elif category == "off_topic":
+        text = (
+            "Sorry, I can only help with questions about our clinic, its treatments and "
+            "appointments."
+        )
+    else:
+        reason = _REFUSAL_REASON.get(category, "I can't give individual medical advice.")
+        text = f"I'm sorry, this chat gives general information only. {reason} {_ASK_A_CLINICIAN}"
+    if verdict.topic_notice:
+        text = f"{text}\n\n{verdict.topic_notice}"
+    return text
+
+
+def appointment_text() -> str:
+    """The line that opens the appointment-request hand-off."""
+    return (
+        "I can pass your request to our team — please fill in the form below with your name "
+        "and how to reach you, and someone from the clinic will get back to you."
+    )
