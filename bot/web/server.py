@@ -151,17 +151,26 @@ def _db_check_of(chatlog: Any) -> Callable[[], None] | None:
     return check
 
 
-def knowledge_page_html(title: str, text: str, clinic_name: str) -> str:
-    """A cleaned page as a plain, escaped HTML document (paragraphs as <p>)."""
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    body = "\n".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+def knowledge_page_html(page: Any, clinic_name: str) -> str:
+    """A cleaned page as a plain, escaped HTML document: headings as <h2>, the rest as <p>."""
+    headings = {text.strip() for _, _, text in getattr(page, "headings", ())}
+    parts = []
+    for block in (b.strip() for b in page.text.split("\n\n")):
+        if not block or block == page.title.strip():
+            continue
+        if block in headings:
+            parts.append(f"<h2>{escape(block)}</h2>")
+        else:
+            parts.append(f"<p>{escape(block).replace(chr(10), '<br>')}</p>")
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)} · {escape(clinic_name)}</title>"
-        f"<link rel='stylesheet' href='../clinic-static/page.css'></head>"
-        f"<body><main><p class='from'>{escape(clinic_name)} · page as used by the chat "
-        f"assistant</p><h1>{escape(title)}</h1>\n{body}\n</main></body></html>"
+        f"<title>{escape(page.title)} · {escape(clinic_name)}</title>"
+        "<link rel='stylesheet' href='../clinic-static/page.css'></head>"
+        f"<body><main><p class='from'>{escape(clinic_name)} · this page as the chat assistant "
+        f"reads it</p><h1>{escape(page.title)}</h1>\n"
+        + "\n".join(parts)
+        + "\n</main></body></html>"
     )
 
 
@@ -232,7 +241,7 @@ def create_app(
         page = getattr(served, "pages", {}).get(source) if served is not None else None
         if page is None:
             return HTMLResponse("<!doctype html><title>Not found</title>Page not found.", 404)
-        return HTMLResponse(knowledge_page_html(page.title, page.text, settings.clinic_name))
+        return HTMLResponse(knowledge_page_html(page, settings.clinic_name))
 
     if staff_app is None:
         staff_app = _build_staff(settings, chatlog, getattr(responder, "embedder", None))

@@ -1,0 +1,110 @@
+"""Serve the visitor chat at "/" (and the staff console at "/staff").
+
+    python app.py [--host H] [--port P] [--index DIR] [--database-url URL] [--root-path PATH]
+
+Defaults come from the settings (CLINICBOT_* environment variables): 127.0.0.1:7860, the index
+`ingest.py` publishes (data/index), SQLite in data/. With no index yet, knowledge/ is ingested
+first. Runs the database migrations, then uvicorn; Ctrl-C or SIGTERM lets in-flight requests
+finish before the process exits. Exit status 1 with one line on stderr if it cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, offline_environment
+
+log = logging.getLogger("app")
+GRACEFUL_SHUTDOWN_S = 30
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Serve the clinic's visitor chat.")
+    parser.add_argument("--host", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: 7860)")
+    parser.add_argument("--index", type=Path, metavar="DIR", help="index directory (data/index)")
+    parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL (SQLite in data/)")
+    parser.add_argument(
+        "--root-path", metavar="PATH", help="public sub-path behind a reverse proxy, e.g. /chat"
+    )
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with the command-line flags on top."""
+    updates = {
+        "host": args.host,
+        "port": args.port,
+        "index_dir": args.index,
+        "database_url": args.database_url,
+        "root_path": args.root_path.rstrip("/") if args.root_path else None,
+    }
+    return Settings().model_copy(update={k: v for k, v in updates.items() if v is not None})
+
+
+def ensure_index(settings: Settings) -> None:
+    """Ingest knowledge/ when no index version has been published yet."""
+    from bot.index import read_current
+    from bot.ingest.pipeline import publish
+
+    if read_current(settings.resolved_index_dir) is not None:
+        return
+    print(
+        f"No index in {settings.resolved_index_dir} yet: ingesting {settings.knowledge_dir} first.",
+        file=sys.stderr,
+    )
+    report = publish(settings, progress=True)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    if report.stopped or report.version is None:
+        raise SystemExit("app: the first ingest did not publish an index (see above)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    offline_environment()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = settings_from(args)
+
+    import uvicorn
+
+    from bot.answer.pipeline import load_responder
+    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
+    from bot.store.repo import ChatLog
+    from bot.web.server import create_app
+
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_index(settings)
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+        responder = load_responder(settings)
+        app = create_app(settings, responder, ChatLog(engine), db_check=lambda: ping(engine))
+    except StoreError as exc:
+        print(f"app: database {safe_url(settings.resolved_database_url)}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one line for the operator; details are in the log above
+        log.exception("startup failed")
+        print(f"app: cannot start: {exc}", file=sys.stderr)
+        return 1
+
+    print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
