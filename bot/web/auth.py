@@ -150,9 +150,14 @@ class StaffAuth:
     def write(self, response: Response, request: Request, session: StaffSession) -> None:
         """Set the session cookie (HttpOnly, SameSite=Strict, Secure when configured)."""
         value = self._serializer.dumps(
-            {"u": session.username, "r": session.role, "c": session.csrf,
-             "i": session.issued, "s": session.seen}
-        )  # fmt: skip
+            {
+                "u": session.username,
+                "r": session.role,
+                "c": session.csrf,
+                "i": session.issued,
+                "s": session.seen,
+            }
+        )
         response.set_cookie(
             SESSION_COOKIE,
             value,

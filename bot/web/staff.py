@@ -235,9 +235,12 @@ def build_staff_app(
             response: Response = RedirectResponse(login, status_code=303)
         else:
             response = render(
-                request, "error.html", status_code=401, title="Signed out",
+                request,
+                "error.html",
+                status_code=401,
+                title="Signed out",
                 message="Your session has ended. Sign in again.",
-            )  # fmt: skip
+            )
         auth.clear(response, request)
         return response
 
@@ -251,9 +254,12 @@ def build_staff_app(
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Not allowed"}
         return render(
-            request, "error.html", status_code=exc.status_code,
-            title=titles.get(exc.status_code, "Error"), message=str(exc.detail),
-        )  # fmt: skip
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            title=titles.get(exc.status_code, "Error"),
+            message=str(exc.detail),
+        )
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> Response:
@@ -302,9 +308,12 @@ def build_staff_app(
                 **filters.store_args(), limit=PAGE_SIZE + 1, offset=(filters.page - 1) * PAGE_SIZE
             )
         chatlog.audit(
-            me(request).username, "conversations.list", "conversation", "",
+            me(request).username,
+            "conversations.list",
+            "conversation",
+            "",
             f"{filters.describe()} page={filters.page} shown={min(len(rows), PAGE_SIZE)}",
-        )  # fmt: skip
+        )
         return render(
             request,
             "conversations.html",
@@ -322,9 +331,12 @@ def build_staff_app(
             raise InvalidValue(" ".join(filters.errors))
         rows = chatlog.export_rows(**filters.store_args(), limit=EXPORT_LIMIT)
         chatlog.audit(
-            me(request).username, "conversations.export", "conversation", "",
+            me(request).username,
+            "conversations.export",
+            "conversation",
+            "",
             f"{filters.describe()} rows={len(rows)}",
-        )  # fmt: skip
+        )
         stamp = clock().strftime("%Y%m%d-%H%M")
         return Response(
             chatlog.export_csv(rows),
@@ -367,9 +379,12 @@ def build_staff_app(
         else:
             rows = chatlog.list_requests(None if status == "all" else status, limit=500)
         chatlog.audit(
-            me(request).username, "requests.list", "appointment_request", "",
+            me(request).username,
+            "requests.list",
+            "appointment_request",
+            "",
             f"status={status} shown={len(rows)}",
-        )  # fmt: skip
+        )
         return render(
             request,
             "requests.html",

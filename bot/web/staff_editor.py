@@ -138,9 +138,12 @@ def add_routes(
         )
         if report is not None:
             chatlog.audit(
-                me(request).username, "index.plan", "index", report.previous_version or "",
+                me(request).username,
+                "index.plan",
+                "index",
+                report.previous_version or "",
                 "would publish" if report.new_version else "no change",
-            )  # fmt: skip
+            )
         return page(request, report=report, error=error, action="plan")
 
     @router.post("/editor/publish", response_class=HTMLResponse, name="editor_publish")

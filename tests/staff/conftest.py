@@ -1,0 +1,194 @@
+"""Fixtures for the staff-console tests: every store-backed test runs on SQLite and PostgreSQL.
+
+PostgreSQL comes from CLINICBOT_TEST_POSTGRES_URL (default: the local server); each test
+gets its own schema (connection option search_path), dropped afterwards. If the server is
+unreachable the PostgreSQL half is skipped, except when CI is set: then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.embed import HashingEmbedder
+from bot.settings import Settings
+from bot.store.db import make_engine, migrate
+from bot.store.repo import ChatLog
+from bot.web.staff import build_staff_app
+
+from .support import CHEAP_HASHER, Console, FakeClock, NoSleep, Seeded, mounted, seed, write_page
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pg_base_url() -> str:
+    return os.environ.get("CLINICBOT_TEST_POSTGRES_URL") or DEFAULT_PG_URL
+
+
+@cache
+def _pg_unreachable_reason() -> str | None:
+    engine = create_engine(pg_base_url(), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return None
+    except Exception as e:  # any failure to connect means "unreachable" here
+        return f"PostgreSQL at {pg_base_url()} unreachable: {str(e).splitlines()[0]}"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema of the PostgreSQL test database."""
+    reason = _pg_unreachable_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI is set, so PostgreSQL tests must run)")
+        pytest.skip(reason)
+    schema = "staff_" + uuid.uuid4().hex[:16]
+    admin = create_engine(pg_base_url())
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def chatlog(engine: Engine, clock: FakeClock) -> ChatLog:
+    return ChatLog(engine, clock=clock, password_hasher=CHEAP_HASHER, max_failed_logins=5)
+
+
+@pytest.fixture
+def seeded(chatlog: ChatLog, clock: FakeClock) -> Seeded:
+    return seed(chatlog, clock)
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """Two good pages."""
+    path = tmp_path / "knowledge"
+    path.mkdir()
+    write_page(
+        path,
+        "insurance.md",
+        "Insurance and payment",
+        "We accept Medicare and most major insurance plans. Call us to check yours.",
+        url="https://clinic.example/insurance",
+    )
+    write_page(
+        path,
+        "hours.md",
+        "Opening hours",
+        "We are open Monday to Friday, 8am to 6pm. We are closed on public holidays.",
+    )
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, knowledge: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        knowledge_dir=knowledge,
+        session_secret="test-secret-" + "x" * 32,
+        staff_idle_minutes=30,
+    )
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chroma_systems() -> Iterator[None]:
+    """Chroma caches one system per path in-process; don't let one test's leak into the next."""
+    yield
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+@pytest.fixture
+def sleeps() -> NoSleep:
+    return NoSleep()
+
+
+@pytest.fixture
+def make_app(
+    settings: Settings, chatlog: ChatLog, index_dir: Path, clock: FakeClock, sleeps: NoSleep
+) -> Callable[..., FastAPI]:
+    """build_staff_app with the test clock, a no-wait sleep and the hashing embedder."""
+
+    def make(settings: Settings = settings, **overrides: Any) -> FastAPI:
+        kwargs: dict[str, Any] = {"embedder": HashingEmbedder(), "clock": clock, "sleep": sleeps}
+        kwargs.update(overrides)
+        return build_staff_app(settings, chatlog, index_dir, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def staff_app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app()
+
+
+@pytest.fixture
+def site(staff_app: FastAPI) -> FastAPI:
+    """The console mounted at /staff, as app.py mounts it."""
+    return mounted(staff_app)
+
+
+@pytest.fixture
+def anonymous(site: FastAPI) -> Console:
+    return Console(site)
+
+
+@pytest.fixture
+def staff(site: FastAPI, seeded: Seeded) -> Console:
+    console = Console(site)
+    assert console.login("ana").status_code == 303
+    return console
+
+
+@pytest.fixture
+def editor(site: FastAPI, seeded: Seeded) -> Console:
+    console = Console(site)
+    assert console.login("eddie").status_code == 303
+    return console
