@@ -144,13 +144,12 @@ def normalise(message: str) -> str:
     """The message as rules (and retrieval) see it: plain lower-case text with common typos fixed.
 
     Strips HTML tags and entities, applies NFKC, drops zero-width characters, straightens
-    quotes, lower-cases, turns line breaks into sentence breaks, collapses white space,
-    squeezes letter repeats and corrects typos of the words the rules depend on.
+    quotes, lower-cases, collapses white space (line breaks too), squeezes letter repeats and
+    corrects typos of the words the rules depend on.
     """
     text = _strip_markup(message)
     text = unicodedata.normalize("NFKC", text)
     text = _visible(text).translate(_QUOTES).lower()
-    text = re.sub(r"(?<=[^\s.!?;:,])[ \t]*[\r\n]+\s*", ". ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = _TOKEN.sub(lambda m: _fix_word(m.group(0)), text)
     for pattern, replacement in _PHRASE_FIXES:

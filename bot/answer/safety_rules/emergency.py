@@ -30,6 +30,12 @@ ONE_SIDED_WEAKNESS = any_of(
 HEADACHE = any_of(
     "headache", "headaches", "head ache", "head pain", "pain in my head", "migraine", "head"
 )  # fmt: skip
+DRUGS = any_of(
+    r"triptans?", "ibuprofen", "advil", "motrin", "tylenol", "acetaminophen", "paracetamol",
+    "aspirin", "xanax", r"benzos?", r"opioids?", r"oxy\w*", "insulin", r"antidepressants?",
+    "lithium", "ketamine", "spravato", "esketamine", "sumatriptan", "imitrex", "percocet",
+    "vicodin", "fentanyl", "heroin", "cocaine", "alcohol", "ambien"
+)  # fmt: skip
 PILLS = any_of(
     "pills", "pill", "tablets", "tablet", "meds", "medication", "medications", "medicine",
     "medicines", "capsules", "painkillers", "sleeping pills", "tylenol", "ketamine",
@@ -130,6 +136,13 @@ TOPICS: tuple[Topic, ...] = (
             r"\b(?:sleep|go to sleep) and (?:never|not) wake up\b",
             r"\b(?:thoughts|thinking|think) (?:of|about) (?:dying|killing|death|ending)\b",
             r"\bdeath wish\b",
+            r"\bbetter off (?:if|when) (?:i|he|she) (?:was|were|wasn't|weren't|am|is|died|"
+            r"disappeared|left for good)\b",
+            r"\btired of (?:living|life|being alive|existing)\b",
+            r"\b(?:want|wants|wish|wishes) to (?:disappear|vanish|not exist|stop existing|"
+            r"cease to exist|not be here)\b",
+            r"\b(?:want|wants|wish) (?:it all|everything|this|it|my life|things) (?:all )?to "
+            r"(?:end|be over|stop)\b",
         ),
         crisis=True,
         self_evident=True,
@@ -180,6 +193,7 @@ TOPICS: tuple[Topic, ...] = (
         any_of(
             rf"\btoo (?:many|much)(?: of)?(?: {POSSESSIVE}| the| these| those)?"
             rf"(?: \w+)? {PILLS}",
+            rf"\btoo (?:many|much)(?: of)?(?: {POSSESSIVE}| the| these| those)? {DRUGS}",
             rf"\b(?:took|taken|swallowed|ate|drank|had|downed|popped) (?:all|a whole|the whole|"
             rf"an entire|a full|half (?:a|the)|a handful|a bunch|a lot|loads|heaps|double|"
             rf"twice|triple|extra)(?: of)?(?: {POSSESSIVE}| the| a)?(?: \w+)?"
@@ -545,9 +559,9 @@ PERSONAL_AFTER = (
 
 # An earlier turn that raised an emergency stays live when the visitor carries on about it.
 CONTINUATION = (
-    r"\b(?:help|worse|worsening|still|again|what (?:should|do|can) (?:i|we) do|what now|yes|"
-    r"yeah|yep|already|right now|i did|i have (?:them|it|the pills)|hurry|scared|now|"
-    r"not better|no better|getting)\b"
+    r"\b(?:help me|please help|need help|worse|worsening|still|again|what (?:should|do|can) "
+    r"(?:i|we) do|what now|yes|yeah|yep|already|right now|i did|i have (?:them|it|the pills)|"
+    r"hurry|scared|not better|no better|now (?:i|it|he|she|they|my|we))\b"
 )
 
 

@@ -342,8 +342,9 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:what's|what is) wrong with (?:me|my|him|her)\b|\bwhat do i have\b|"
         r"\bdiagnose (?:me|my|him|her|this|it)\b|\bam i (?:depressed|bipolar|having (?:a )?"
         r"(?:migraine|panic attack|cluster headache|breakdown)|suffering from)\b|"
-        r"\bis (?:this|my \w+|it) (?:a |an )?(?:migraine|cluster headache|tension headache|"
+        r"\bis (?:this|my \w+) (?:a |an )?(?:migraine|cluster headache|tension headache|"
         r"sinus headache|depression|ptsd|anxiety|serious|something serious|dangerous)\b|"
+        r"\bis it (?:a|an) (?:migraine|cluster headache|tension headache|sinus headache)\b|"
         r"\bis this normal\b|\bwhat (?:kind|type|sort) of (?:headache|migraine|depression|pain)"
         r" (?:do|does|is|am) (?:i|this|my|he|she)\b|\bwhy do i (?:keep )?(?:get|getting|have|"
         r"feel)\b",
