@@ -46,8 +46,11 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # sentence-transformers raises many kinds; name ours
             raise EmbeddingModelError(f"cannot load embedding model {path!r}: {exc}") from exc
         self.batch_size = batch_size
-        self.name = "all-MiniLM-L6-v2" if not model else model
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.name = model or "all-MiniLM-L6-v2"
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension() or 0)
 
     def embed(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None

@@ -1,0 +1,368 @@
+"""Extractive answers: pick the page sentences that answer, cite them verbatim, or decline.
+
+No language model: the answer *is* the clinic's own sentences, each followed by its [n] marker,
+so every factual sentence shown is a verbatim, cited span of a page. A confidence rule decides
+whether those sentences really answer the question (`answer`) or the pages are silent
+(`fallback`); its thresholds are calibrated on the development set by `bot.eval --calibrate`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pysbd
+
+from bot.answer.retrieve import Hit
+from bot.answer.text import STOP_WORDS, SYNONYMS, content_terms, stem, term_groups, words
+from bot.types import Chunk, Citation
+
+# Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
+MIN_SENTENCE_SIMILARITY = 0.40  # below: the pages do not talk about this
+SECOND_SENTENCE_MARGIN = 0.08  # a further sentence must score within this of the best
+MAX_SENTENCES = 3
+CANDIDATE_CHUNKS = 4
+
+REMINDER = (
+    "This is general information from our pages, not medical advice. "
+    "Please talk with a clinician about your own situation."
+)
+
+# Sentences that only make sense with the one before them.
+_ANAPHORIC_START = re.compile(
+    r"^(this|these|those|both|it|they|such|that|them|the latter|the former)\b", re.I
+)
+# Question scaffolding and everyday words: what a question is *about* is rarely one of these, so
+# the pages not using them says nothing ("what does X stand for", "the ways it can be given").
+_GENERIC = STOP_WORDS | frozenset(
+    [
+        "really",
+        "actually",
+        "currently",
+        "possibly",
+        "probably",
+        "usually",
+        "generally",
+        "ever",
+        "still",
+        "also",
+        "always",
+        "kind",
+        "kinds",
+        "sort",
+        "sorts",
+        "type",
+        "types",
+        "way",
+        "ways",
+        "thing",
+        "things",
+        "stuff",
+        "example",
+        "examples",
+        "option",
+        "options",
+        "people",
+        "person",
+        "someone",
+        "anyone",
+        "everyone",
+        "patient",
+        "patients",
+        "use",
+        "used",
+        "using",
+        "uses",
+        "need",
+        "needs",
+        "needed",
+        "treatment",
+        "treatments",
+        "treat",
+        "treated",
+        "help",
+        "helps",
+        "helped",
+        "work",
+        "works",
+        "worked",
+        "good",
+        "better",
+        "best",
+        "new",
+        "offer",
+        "offers",
+        "offered",
+        "provide",
+        "provides",
+        "provided",
+        "give",
+        "given",
+        "gives",
+        "giving",
+        "stand",
+        "stands",
+        "mean",
+        "means",
+        "meaning",
+        "called",
+        "call",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "explain",
+        "describe",
+        "define",
+        "definition",
+        "info",
+        "information",
+        "learn",
+        "know",
+        "go",
+        "going",
+        "come",
+        "make",
+        "makes",
+        "made",
+        "able",
+        "possible",
+        "exactly",
+        "common",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "ok",
+        "okay",
+        "yes",
+        "question",
+        "questions",
+        "wondering",
+        "wonder",
+        "curious",
+        "along",
+        "together",
+        "alongside",
+        "combined",
+        "plus",
+        "besides",
+    ]
+)
+LEXICAL_WEIGHT = 0.25  # share of question terms found in a sentence, added to its cosine
+SYNONYM_CREDIT = 0.5  # a synonym covers a question word half as well as the word itself
+ANSWER_TYPE_BONUS = 0.05
+CONTEXT_WEIGHT = 0.0  # weight of the whole passage's similarity in a sentence's score
+RANK_PENALTY = 0.01  # per place down the fused ranking
+# Question forms and the sentence forms that answer them (classic answer-type cues).
+ANSWER_TYPES = [
+    (
+        re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\b"),
+        re.compile(r"\b(because|due to|mechanism|reason|by \w+ing|works by)\b", re.I),
+    ),
+    (
+        re.compile(r"^how (many|much|often)\b"),
+        re.compile(
+            r"\b(\d+|one|two|three|four|five|six|single|series|millions?|thousands?)\b", re.I
+        ),
+    ),
+    (
+        re.compile(r"^(what (is|are|does)|define)\b"),
+        re.compile(r"\b(is|are) (a|an|the)\b|\bstands? for\b|, or [A-Z]{2,}\b|\(", re.I),
+    ),
+]
+
+_SEGMENTER = pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk with its offsets inside the chunk text."""
+
+    chunk: Chunk
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the confidence rule saw and decided; kept for eval output and logs."""
+
+    answerable: bool
+    best_similarity: float
+    unknown_terms: tuple[str, ...]
+    reason: str
+
+
+@lru_cache(maxsize=20_000)
+def _split(text: str) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    for span in _SEGMENTER.segment(text):
+        start, end = span.start, span.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return tuple(spans)
+
+
+def sentences(chunk: Chunk) -> list[Sentence]:
+    """The chunk's sentences as verbatim spans (pysbd, a kept sentence splitter)."""
+    return [Sentence(chunk, s, e) for s, e in _split(chunk.text)]
+
+
+def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """Question words the pages never use (nor any synonym): a sign they don't cover it."""
+    missing: list[str] = []
+    for word in words(question):
+        if word in _GENERIC or len(word) < 3 or word.isdigit():
+            continue
+        candidates = [stem(word), *(t for s in SYNONYMS.get(word, ()) for t in content_terms(s))]
+        if not any(c in vocabulary for c in candidates):
+            missing.append(word)
+    return tuple(missing)
+
+
+def decide(best_similarity: float, unknown: Sequence[str]) -> Decision:
+    """The confidence rule: a close sentence, and no question word the pages never use."""
+    if best_similarity < MIN_SENTENCE_SIMILARITY:
+        return Decision(False, best_similarity, tuple(unknown), "low-similarity")
+    if unknown:
+        return Decision(False, best_similarity, tuple(unknown), "unknown-terms")
+    return Decision(True, best_similarity, tuple(unknown), "answer")
+
+
+def covered_share(
+    groups: Sequence[tuple[str, frozenset[str]]], text: str, idf: Callable[[str], float]
+) -> float:
+    """IDF-weighted share of the question's topic words that the text uses (synonyms count less)."""
+    if not groups:
+        return 0.0
+    present = set(content_terms(text))
+    total = covered = 0.0
+    for word, synonyms in groups:
+        weight = max([idf(word), *(idf(t) for t in synonyms)])
+        total += weight
+        if word in present:
+            covered += weight
+        elif synonyms & present:
+            covered += SYNONYM_CREDIT * weight
+    return covered / total if total > 0 else 0.0
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """A nudge for sentences of the kind the question word asks for (why -> a reason, ...)."""
+    q = question.lower()
+    return sum(
+        ANSWER_TYPE_BONUS
+        for asks, gives in ANSWER_TYPES
+        if asks.search(q) and gives.search(sentence)
+    )
+
+
+def score_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    hits: Sequence[Hit],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    idf: Callable[[str], float] = lambda term: 1.0,
+) -> list[tuple[float, Sentence]]:
+    """Cosine similarity of each candidate sentence to the question, plus the words it shares."""
+    groups = term_groups(question)
+    candidates = [s for hit in hits[:CANDIDATE_CHUNKS] for s in sentences(hit.chunk)]
+    if not candidates:
+        return []
+    vectors = embed([s.text for s in candidates])
+    sims = (
+        vectors @ question_vector
+        + LEXICAL_WEIGHT * np.array([covered_share(groups, s.text, idf) for s in candidates])
+        + np.array([answer_type_bonus(question, s.text) for s in candidates])
+    )
+    # The passage around a sentence counts too: its own similarity and its fused rank.
+    context = {
+        hit.chunk.chunk_id: CONTEXT_WEIGHT * hit.dense - RANK_PENALTY * r
+        for r, hit in enumerate(hits)
+    }
+    scored = [
+        (float(sim) + context[s.chunk.chunk_id], s) for sim, s in zip(sims, candidates, strict=True)
+    ]
+    return sorted(scored, key=lambda pair: -pair[0])
+
+
+def select(scored: Sequence[tuple[float, Sentence]]) -> list[Sentence]:
+    """The best sentence plus close runners-up, each widened to its antecedent if needed."""
+    if not scored:
+        return []
+    best = scored[0][0]
+    chosen: list[Sentence] = []
+    for score, sentence in scored:
+        if len(chosen) >= MAX_SENTENCES or score < best - SECOND_SENTENCE_MARGIN:
+            break
+        sentence = _with_antecedent(sentence)
+        if any(_overlaps(sentence, c) for c in chosen):
+            continue
+        chosen.append(sentence)
+    return chosen
+
+
+def _with_antecedent(sentence: Sentence) -> Sentence:
+    if not _ANAPHORIC_START.match(sentence.text):
+        return sentence
+    previous = [s for s in sentences(sentence.chunk) if s.end <= sentence.start]
+    if not previous:
+        return sentence
+    return Sentence(sentence.chunk, previous[-1].start, sentence.end)
+
+
+def _overlaps(a: Sentence, b: Sentence) -> bool:
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.start < b.end and b.start < a.end
+
+
+def cite(chosen: Sequence[Sentence], link: Callable[[Chunk, str], str | None]) -> list[Citation]:
+    """One citation per chosen span, in reading order per page; adjacent spans merged."""
+    ordered = sorted(chosen, key=lambda s: (s.chunk.source, s.chunk.start + s.start))
+    merged: list[Sentence] = []
+    for s in ordered:
+        last = merged[-1] if merged else None
+        gap = s.chunk.text[last.end : s.start] if last and last.chunk == s.chunk else None
+        if last is not None and gap is not None and gap.strip() == "":
+            merged[-1] = Sentence(s.chunk, last.start, s.end)
+        else:
+            merged.append(s)
+    # Keep the order of relevance for numbering: the best sentence is [1].
+    rank = {id(s): i for i, s in enumerate(chosen)}
+
+    def first_rank(m: Sentence) -> int:
+        return min((rank[id(s)] for s in chosen if _overlaps(s, m) or s == m), default=len(chosen))
+
+    merged.sort(key=first_rank)
+    return [
+        Citation(
+            n=i,
+            source=m.chunk.source,
+            title=m.chunk.title,
+            url=link(m.chunk, m.text),
+            quote=m.text,
+            passage=m.chunk.text,
+            chunk_id=m.chunk.chunk_id,
+            page_version=m.chunk.page_version,
+        )
+        for i, m in enumerate(merged, start=1)
+    ]
+
+
+def answer_text(citations: Sequence[Citation], lead: str = "") -> str:
+    """The visitor-facing answer: the quoted sentences with their markers, then the reminder."""
+    body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    parts = [p for p in (lead, body, REMINDER) if p]
+    return "\n\n".join(parts)

@@ -1,0 +1,191 @@
+"""From a visitor's message to the Reply the chat shows: safety, retrieval, composition."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
+
+import numpy as np
+
+from bot.answer import compose, safety
+from bot.answer.retrieve import Hit, Retriever, diversify
+from bot.answer.text import content_terms, words
+from bot.embed import Embedder, load_embedder
+from bot.settings import Settings
+from bot.types import Chunk, Reply, Retrieved
+
+log = logging.getLogger(__name__)
+
+FALLBACK_TEXT = (
+    "I'm sorry, our pages don't answer that, and I don't want to guess. "
+    "Our team can help: use “Request an appointment” to be contacted{contact}."
+)
+UNAVAILABLE_TEXT = (
+    "Sorry, I can't look that up right now. Please try again in a moment, or use "
+    "“Request an appointment” to be contacted{contact}."
+)
+RETRIEVED_SHOWN = 5
+
+# Follow-ups lean on the previous question: pronouns and elliptical openings.
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|they|them|their|this|that|those|these|one|ones|there)\b|"
+    r"^(and|what about|how about|how many|how long|how often|how much|is that|are they|"
+    r"does it|do they|can it|will it|would i|do i|should i)\b",
+    re.I,
+)
+
+
+class IndexSource:
+    """Anything that hands out the currently served index version (bot.index.IndexWatcher)."""
+
+    def current(self):  # pragma: no cover - protocol documentation only
+        raise NotImplementedError
+
+
+def page_link(chunk: Chunk, quote_text: str, root_path: str = "") -> str:
+    """A link that scrolls to the quote: the canonical URL (or our page view) + a text fragment."""
+    base = chunk.url or f"{root_path.rstrip('/')}/knowledge/{chunk.source}"
+    tokens = quote_text.split()
+    if len(tokens) > 8:
+        fragment = f"{_enc(' '.join(tokens[:4]))},{_enc(' '.join(tokens[-4:]))}"
+    else:
+        fragment = _enc(quote_text)
+    return f"{base}#:~:text={fragment}"
+
+
+def _enc(text: str) -> str:
+    return quote(text, safe="")
+
+
+def retrieval_query(message: str, history: Sequence[str]) -> str:
+    """The message, joined with the previous question when it is a follow-up that needs it."""
+    if not history:
+        return message
+    previous = history[-1]
+    terse = len(content_terms(message)) <= 2
+    if _FOLLOW_UP.search(message) and (terse or len(words(message)) <= 8):
+        return f"{previous} {message}"
+    return message
+
+
+class Responder:
+    """Answers messages from the served index; reloads itself when a new version is published."""
+
+    def __init__(self, index_source, embedder: Embedder, settings: Settings | None = None):
+        self.index_source = index_source
+        self.embedder = embedder
+        self.settings = settings or Settings()
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+        self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.phraser: Callable[[str, Reply], Reply] | None = None  # optional LLM (bot.answer.llm)
+
+    # -- plumbing -------------------------------------------------------------------
+    def retriever(self) -> Retriever:
+        index = self.index_source.current()
+        with self._lock:
+            if self._retriever is None or self._retriever.index is not index:
+                self._retriever = Retriever(index, self.embedder)
+            return self._retriever
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence vectors, cached: the same page sentences come back query after query."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
+                self._sentence_cache[text] = vec
+            while len(self._sentence_cache) > 20_000:
+                self._sentence_cache.popitem(last=False)
+        return np.vstack([self._sentence_cache[t] for t in texts])
+
+    def contact_suffix(self) -> str:
+        contact = self.settings.clinic_contact.strip()
+        return f", or contact us at {contact}" if contact else ""
+
+    # -- the work ---------------------------------------------------------------------
+    def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+        """The reply to one visitor message; `history` holds their earlier questions."""
+        started = time.perf_counter()
+        reply = self._reply(message, history)
+        if self.phraser is not None and reply.kind == "answer":
+            reply = self.phraser(message, reply)
+        elapsed = (time.perf_counter() - started) * 1000
+        return _with_latency(reply, elapsed)
+
+    def _reply(self, message: str, history: Sequence[str]) -> Reply:
+        verdict = safety.assess(message, history)
+        if verdict.kind == "emergency":
+            return Reply(
+                message, "emergency", safety.emergency_text(verdict), notes=(verdict.rule,)
+            )
+        if verdict.kind == "appointment":
+            return Reply(message, "appointment", safety.appointment_text(), notes=(verdict.rule,))
+        if verdict.kind == "refusal":
+            return Reply(message, "refusal", safety.refusal_text(verdict), notes=(verdict.rule,))
+
+        retriever = self.retriever()
+        question = safety.normalise(message)
+        query = retrieval_query(question, [safety.normalise(h) for h in history])
+        query_vector = retriever.embed_query(query)
+        hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
+        retrieved = tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN])
+        version = retriever.index.version
+
+        scored = compose.score_sentences(
+            query, query_vector, hits, self.embed_sentences, retriever.idf
+        )
+        best = scored[0][0] if scored else 0.0
+        decision = compose.decide(best, compose.unknown_terms(query, retriever.vocabulary))
+        lead = verdict.topic_notice
+        if not decision.answerable:
+            text = FALLBACK_TEXT.format(contact=self.contact_suffix())
+            if lead:
+                text = f"{lead}\n\n{text}"
+            return Reply(
+                message,
+                "fallback",
+                text,
+                retrieved=retrieved,
+                index_version=version,
+                notes=(decision.reason, *decision.unknown_terms),
+            )
+        chosen = compose.select(scored)
+        citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
+        return Reply(
+            message,
+            "answer",
+            compose.answer_text(citations, lead=lead),
+            citations=tuple(citations),
+            retrieved=retrieved,
+            index_version=version,
+            notes=(decision.reason, f"similarity={decision.best_similarity:.3f}"),
+        )
+
+
+def _as_retrieved(hit: Hit) -> Retrieved:
+    return Retrieved(hit.chunk.source, hit.chunk.chunk_id, round(hit.fused, 6), hit.chunk.text)
+
+
+def _with_latency(reply: Reply, elapsed_ms: float) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, latency_ms=round(elapsed_ms, 2))
+
+
+def load_responder(settings: Settings, embedder: Embedder | None = None) -> Responder:
+    """The Responder over the served index of `settings`, with the optional LLM if configured."""
+    from bot.index import IndexWatcher
+
+    responder = Responder(
+        IndexWatcher(settings.resolved_index_dir), embedder or load_embedder(settings), settings
+    )
+    if settings.llm_model:
+        from bot.answer.llm import make_phraser
+
+        responder.phraser = make_phraser(settings)
+    return responder

@@ -1,0 +1,109 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from bot.answer.text import content_terms, expand_query_terms, expand_query_text
+from bot.embed import Embedder
+from bot.types import Chunk
+
+RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
+DENSE_DEPTH = 30  # candidates taken from each ranking before fusion
+
+
+class SearchableIndex(Protocol):
+    """What retrieval needs of a served index version (bot.index.ServingIndex)."""
+
+    version: str
+    chunks: list[Chunk]
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One fused candidate with the evidence behind its rank."""
+
+    chunk: Chunk
+    fused: float  # reciprocal-rank-fusion score
+    dense: float  # cosine similarity of question and chunk (0 if not in the dense list)
+    lexical: float  # BM25 score (0 if no shared term)
+
+
+class Retriever:
+    """Built once per index version; `search` is cheap and thread-safe (read-only state)."""
+
+    def __init__(self, index: SearchableIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.chunks = list(index.chunks)
+        self._by_id = {c.chunk_id: c for c in self.chunks}
+        # The section heading and page title help BM25 ("What is TMS?" under a TMS heading).
+        docs = [content_terms(f"{c.title} {c.section} {c.text}") for c in self.chunks]
+        self._bm25 = BM25Okapi(docs) if docs else None
+        self.vocabulary = frozenset(t for doc in docs for t in doc)
+
+    def idf(self, term: str) -> float:
+        """How rare a term is across chunks (unknown terms count as the rarest)."""
+        if self._bm25 is None:
+            return 1.0
+        value = self._bm25.idf.get(term)
+        if value is None:
+            return max(self._bm25.idf.values(), default=1.0)
+        return max(value, 0.05)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([expand_query_text(query)])[0]
+
+    def search(self, query: str, k: int = 8, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best chunks for the query, fused from both rankings."""
+        if not self.chunks:
+            return []
+        vector = self.embed_query(query) if query_vector is None else query_vector
+        dense = self.index.dense_search(vector, min(DENSE_DEPTH, len(self.chunks)))
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense)}
+        dense_score = dict(dense)
+
+        lexical_score: dict[str, float] = {}
+        terms = expand_query_terms(query)
+        if self._bm25 is not None and terms:
+            scores = self._bm25.get_scores(terms)
+            order = np.argsort(-scores)[:DENSE_DEPTH]
+            lexical_score = {
+                self.chunks[i].chunk_id: float(scores[i]) for i in order if scores[i] > 0
+            }
+        lexical_rank = {cid: r for r, cid in enumerate(lexical_score)}
+
+        fused: dict[str, float] = {}
+        for ranks in (dense_rank, lexical_rank):
+            for cid, rank in ranks.items():
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda cid: (-fused[cid], -dense_score.get(cid, 0.0)))[:k]
+        return [
+            Hit(
+                chunk=self._by_id[cid],
+                fused=fused[cid],
+                dense=float(dense_score.get(cid, 0.0)),
+                lexical=lexical_score.get(cid, 0.0),
+            )
+            for cid in best
+            if cid in self._by_id
+        ]
+
+
+def diversify(hits: Sequence[Hit], per_page: int = 3) -> list[Hit]:
+    """Keep at most `per_page` hits from one page so other pages get a say (multi-page corpora)."""
+    seen: dict[str, int] = {}
+    kept: list[Hit] = []
+    for hit in hits:
+        n = seen.get(hit.chunk.source, 0)
+        if n < per_page:
+            kept.append(hit)
+            seen[hit.chunk.source] = n + 1
+    return kept

@@ -1,0 +1,297 @@
+"""Word-level text tools shared by lexical retrieval, sentence scoring and answer checks.
+
+Pure functions over strings: tokenising, stemming (Snowball, a kept library), stop words and the
+table of patient synonyms (brand <-> generic names, lay <-> clinical words).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+# Words that carry no topic: question scaffolding, pronouns, auxiliaries. Kept short on purpose:
+# BM25's IDF already discounts words common in the pages.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "into",
+        "about",
+        "over",
+        "after",
+        "before",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "done",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "whether",
+        "than",
+        "then",
+        "so",
+        "such",
+        "too",
+        "very",
+        "just",
+        "also",
+        "not",
+        "no",
+        "nor",
+        "any",
+        "some",
+        "all",
+        "each",
+        "other",
+        "more",
+        "most",
+        "much",
+        "many",
+        "own",
+        "same",
+        "only",
+        "one's",
+        "get",
+        "got",
+        "getting",
+        "let",
+        "lets",
+        "please",
+        "tell",
+        "know",
+        "want",
+        "wanted",
+        "like",
+        "would've",
+        "i'm",
+        "i've",
+        "you're",
+        "it's",
+        "that's",
+        "there's",
+        "what's",
+        "don't",
+        "doesn't",
+        "isn't",
+        "can't",
+        "won't",
+    ]
+)
+
+# Question words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "why",
+        "how",
+        "whether",
+        "does",
+        "do",
+        "is",
+        "are",
+        "can",
+    ]
+)
+
+# Patient wording -> words the pages may use. Generic pharmacology and clinic vocabulary, not
+# keyed to any single question: brand/generic pairs and common lay/clinical equivalents.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "spravato": ("esketamine", "intranasal", "nasal", "spray"),
+    "esketamine": ("spravato", "intranasal", "nasal", "spray"),
+    "imitrex": ("sumatriptan", "triptan"),
+    "sumatriptan": ("imitrex", "triptan"),
+    "zomig": ("zolmitriptan", "triptan"),
+    "zolmitriptan": ("zomig", "triptan"),
+    "maxalt": ("rizatriptan", "triptan"),
+    "rizatriptan": ("maxalt", "triptan"),
+    "triptans": ("triptan",),
+    "iv": ("intravenous", "infusion"),
+    "intravenous": ("iv", "infusion"),
+    "drip": ("infusion", "intravenous"),
+    "nasal": ("intranasal",),
+    "intranasal": ("nasal",),
+    "tms": ("transcranial", "magnetic", "stimulation"),
+    "headache": ("migraine",),
+    "headaches": ("migraines",),
+    "migraine": ("headache",),
+    "migraines": ("headaches",),
+    "anesthesia": ("anesthetic",),
+    "anaesthetic": ("anesthetic",),
+    "anaesthesia": ("anesthetic",),
+    "ptsd": ("post-traumatic", "trauma"),
+    "ocd": ("obsessive-compulsive",),
+    "depressed": ("depression",),
+    "anxious": ("anxiety",),
+    "insurer": ("insurance",),
+    "insured": ("insurance",),
+    "coverage": ("covers", "covered", "insurance"),
+    "therapy": ("treatment",),
+    "counselling": ("counseling",),
+    "talk": ("counseling", "psychotherapy"),
+    "psychotherapy": ("counseling", "therapy"),
+    "single": ("one",),
+    "one": ("single",),
+    "way": ("method",),
+    "ways": ("methods",),
+    "given": ("administer", "administered"),
+    "give": ("administer",),
+    "administered": ("given", "administer"),
+    "fast": ("rapid",),
+    "quick": ("rapid",),
+    "quickly": ("rapid",),
+    "rapidly": ("rapid",),
+    "work": ("effective",),
+    "effective": ("works",),
+    "help": ("relief", "treat"),
+    "relieve": ("relief",),
+    "location": ("located", "area"),
+    "where": ("area", "located"),
+    "doctor": ("provider", "physician"),
+    "physician": ("doctor", "provider"),
+    "nausea": ("nauseous",),
+    "nauseous": ("nausea",),
+    "light": ("photophobia",),
+    "photophobia": ("light", "sensitivity"),
+}
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, straight quotes, lower case, collapsed white space (the eval's comparison form)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, apostrophes kept inside words."""
+    return [w.replace("’", "'") for w in _WORD.findall(normalise_text(text))]
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word.removesuffix("'s")))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed topic words of a text, in order, stop words removed."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1]
+
+
+def expand_query_terms(text: str) -> list[str]:
+    """Content terms plus the stems of their patient synonyms (each added once)."""
+    terms = content_terms(text)
+    extra: list[str] = []
+    for w in words(text):
+        for syn in SYNONYMS.get(w, ()):
+            for part in content_terms(syn):
+                if part not in terms and part not in extra:
+                    extra.append(part)
+    return terms + extra
+
+
+def term_groups(text: str) -> list[tuple[str, frozenset[str]]]:
+    """Per topic word of the question: its stem, and its synonyms' stems.
+
+    A sentence covers a word when it uses the stem, or (with less weight) a synonym, so a
+    synonym can stand in for the patient's word without counting as much as the word itself.
+    """
+    groups: list[tuple[str, frozenset[str]]] = []
+    seen: set[str] = set()
+    for w in words(text):
+        if w in STOP_WORDS or len(w) < 2 or stem(w) in seen:
+            continue
+        seen.add(stem(w))
+        synonyms = {t for syn in SYNONYMS.get(w, ()) for t in content_terms(syn)} - {stem(w)}
+        groups.append((stem(w), frozenset(synonyms)))
+    return groups
+
+
+def expand_query_text(text: str) -> str:
+    """The question with synonym words appended, for the dense embedding."""
+    added: list[str] = []
+    for w in words(text):
+        for syn in SYNONYMS.get(w, ()):
+            if syn not in added and syn not in text.lower():
+                added.append(syn)
+    return text if not added else f"{text} ({' '.join(added)})"

@@ -1,0 +1,82 @@
+"""Ask the bot from the command line: `python -m bot.ask "question" [--json] [--batch FILE]`.
+
+`--batch FILE` reads JSONL objects with `id` and `question` and writes one JSON reply per line,
+in order, loading the models once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.answer.pipeline import Responder, load_responder
+from bot.settings import Settings, offline_environment
+from bot.types import Reply
+
+
+def build_responder(index_dir: Path | None) -> tuple[Responder, Any]:
+    """The Responder over the served index (or `index_dir`), failing with a clear message."""
+    offline_environment()
+    from bot.index import IndexLoadError, open_index
+
+    settings = Settings() if index_dir is None else Settings(index_dir=index_dir)
+    try:
+        index = open_index(settings.resolved_index_dir)
+    except IndexLoadError as exc:
+        raise SystemExit(f"error: {exc} (run `python ingest.py` first)") from exc
+    return load_responder(settings), index
+
+
+def for_person(reply: Reply) -> str:
+    """The reply as a visitor would read it, with its sources underneath."""
+    lines = [f"[{reply.kind}]", reply.answer]
+    if reply.citations:
+        lines.append("\nSources:")
+        for c in reply.citations:
+            lines.append(f"  [{c.n}] {c.title}: “{c.quote}”")
+            if c.url:
+                lines.append(f"      {c.url}")
+    lines.append(f"\n({reply.latency_ms:.0f} ms, index {reply.index_version or '-'})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.ask", description=__doc__)
+    parser.add_argument("question", nargs="?", help="the visitor's message")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--batch", type=Path, help="JSONL file of {id, question} objects")
+    parser.add_argument("--index", type=Path, help="index directory (default: the served one)")
+    args = parser.parse_args(argv)
+    if (args.question is None) == (args.batch is None):
+        parser.error("give a question or --batch FILE (one of them)")
+
+    responder, _ = build_responder(args.index)
+    if args.batch is None:
+        reply = responder.reply(args.question)
+        print(json.dumps(reply.to_json(), ensure_ascii=False) if args.json else for_person(reply))
+        return 0
+
+    with args.batch.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                question = str(item["question"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                print(
+                    f"error: {args.batch}:{n}: not an object with a question ({exc})",
+                    file=sys.stderr,
+                )
+                return 2
+            out = {"id": item.get("id"), **responder.reply(question).to_json()}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Extractive composition: verbatim sentences, numbered citations, the confidence rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.answer import compose
+from bot.answer.retrieve import Hit
+from bot.answer.text import content_terms, expand_query_terms, expand_query_text
+from bot.types import Chunk
+
+TEXT = (
+    "Intranasal ketamine spray and intravenous (IV) ketamine infusion are two of the main "
+    "methods. Both methods have shown promise in providing rapid pain relief."
+)
+
+
+def chunk(text: str = TEXT, cid: str = "c1", source: str = "page") -> Chunk:
+    return Chunk(cid, source, "Title", "", text, 100, 100 + len(text), "v1")
+
+
+def test_sentences_are_verbatim_spans_of_the_chunk():
+    c = chunk()
+    spans = compose.sentences(c)
+    assert [s.text for s in spans] == [
+        "Intranasal ketamine spray and intravenous (IV) ketamine infusion are two of the main "
+        "methods.",
+        "Both methods have shown promise in providing rapid pain relief.",
+    ]
+    assert all(c.text[s.start : s.end] == s.text for s in spans)
+
+
+def test_a_sentence_that_points_back_is_quoted_with_its_antecedent():
+    c = chunk()
+    both = compose.sentences(c)[1]
+    widened = compose.select([(0.9, both)])
+    assert widened[0].text == TEXT
+
+
+def test_citations_are_numbered_by_relevance_and_merge_adjacent_sentences():
+    a = chunk(cid="a", source="one")
+    b = chunk("Spravato is a nasal spray. It is not indicated for migraines.", "b", "two")
+    first, second = compose.sentences(a)
+    citations = compose.cite(
+        [compose.sentences(b)[0], first, second], lambda c, q: f"/k/{c.source}"
+    )
+    assert [c.n for c in citations] == [1, 2]
+    assert citations[0].quote == "Spravato is a nasal spray."
+    assert citations[1].quote == TEXT  # the two adjacent sentences became one span
+    assert citations[1].passage == a.text and citations[1].url == "/k/one"
+
+
+def test_answer_text_puts_markers_after_each_quote_and_ends_with_the_reminder():
+    citations = compose.cite(compose.sentences(chunk())[:1], lambda c, q: None)
+    text = compose.answer_text(citations, lead="If you are in crisis, call or text 988.")
+    assert text.startswith("If you are in crisis")
+    assert "main methods. [1]" in text
+    assert text.endswith(compose.REMINDER)
+
+
+def test_decision_falls_back_when_similarity_is_low_or_a_topic_word_is_unknown():
+    assert compose.decide(0.9, ()).answerable
+    assert not compose.decide(compose.MIN_SENTENCE_SIMILARITY - 0.01, ()).answerable
+    assert compose.decide(0.9, ("hallucinations",)).reason == "unknown-terms"
+
+
+def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
+    vocabulary = frozenset(content_terms(TEXT + " imitrex triptan cost"))
+    assert compose.unknown_terms("What are the ways ketamine can be given?", vocabulary) == ()
+    assert compose.unknown_terms("Is Spravato covered?", vocabulary) == ("covered",)
+    assert compose.unknown_terms("Does sumatriptan work?", vocabulary) == ()
+    assert compose.unknown_terms("Does ketamine cause hallucinations?", vocabulary) == (
+        "cause",
+        "hallucinations",
+    )
+
+
+def test_patient_synonyms_expand_queries():
+    assert "esketamin" in expand_query_terms("Is Spravato covered?")
+    assert "intraven" in expand_query_terms("Do you do IV treatment?")
+    assert "sumatriptan" in expand_query_text("imitrex")
+
+
+def test_sentences_scored_by_similarity_and_shared_words():
+    c = chunk()
+    hits = [Hit(c, 0.03, 0.5, 1.0)]
+
+    def embed(texts):
+        return np.array([[1.0, 0.0] if "rapid" in t else [0.0, 1.0] for t in texts])
+
+    scored = compose.score_sentences("rapid relief?", np.array([1.0, 0.0]), hits, embed)
+    assert scored[0][1].text.startswith("Both methods")
+    assert scored[0][0] > scored[1][0]
