@@ -98,7 +98,16 @@ TOPICS: tuple[Topic, ...] = (
     Topic("crisis.suicidal", r"\bsuicid\w*", crisis=True, not_now=CRISIS_NOT_NOW),
     Topic(
         "crisis.kill_self",
-        rf"\bkill(?:ing|ed|s)?{gap(1)}?{ANY_SELF}|\bkill (?:me|us) now\b",
+        any_of(
+            rf"\bkill(?:ing|ed|s)?{gap(1)}?{ANY_SELF}",
+            r"\bkill (?:me|us) now\b",
+            rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|stab|stabbing|suffocate|"
+            rf"suffocating|strangle|strangling|poison|poisoning|gas|gassing) {ANY_SELF}",
+            r"\b(?:jump|jumping) (?:off|from) (?:a|the|my) (?:bridge|building|roof|cliff|"
+            r"balcony|overpass|window|parking garage)\b",
+            r"\b(?:jump|step|walk|throw myself) in front of (?:a|the) (?:train|car|bus|truck)\b",
+            r"\bslit (?:my|his|her|their) (?:wrists?|throat)\b",
+        ),
         crisis=True,
         negatable=False,
         self_evident=True,
@@ -124,10 +133,20 @@ TOPICS: tuple[Topic, ...] = (
             r"trying|tried|deserve) (?:to|too|2) die\b",
             r"\bwish(?:ed|es)? (?:i|he|she|they) (?:was|were|could be|'d be|would be|could) "
             r"(?:dead|die|gone|disappear|not here)",
+            r"\bwish(?:ed|es)? (?:i|he|she|they) (?:wasn't|weren't|was not|were not|wasnt) "
+            r"(?:alive|here|born|around)\b",
+            r"\bwish(?:ed|es)? (?:i|he|she|they) (?:had never been|was never|were never|'d never "
+            r"been) born\b",
+            r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care about|notice) (?:me|him|her)\b",
+            r"\b(?:nobody|no one|noone) (?:would|will) (?:care|notice) if (?:i|he|she) "
+            r"(?:died|was gone|were gone|disappeared)\b",
+            r"\b(?:sleep|go to sleep) forever\b",
+            r"\b(?:thoughts|thinking|think|thought) (?:of|about) (?:not being (?:here|alive|"
+            r"around)|not waking up|not existing|disappearing forever)\b",
             r"\b(?:want|wanted|wants) to be dead\b",
             r"\bbetter off (?:dead|without me|without him|without her|gone)\b",
             r"\b(?:don't|do not|doesn't|does not) want to (?:live|be alive|exist|wake up|"
-            r"be here anymore|go on)\b",
+            r"be here anymore|be around anymore|be around|go on)\b",
             r"\bno (?:reason|point|will) (?:to|in) (?:live|living|go on|going on|wake up)\b",
             r"\b(?:not|isn't|ain't) worth living\b",
             r"\b(?:no|the|any) point (?:in |of )?(?:living|life|going on|being alive|"
@@ -196,6 +215,7 @@ TOPICS: tuple[Topic, ...] = (
             rf"\btoo (?:many|much)(?: of)?(?: {POSSESSIVE}| the| these| those)? {DRUGS}",
             rf"\b(?:took|taken|swallowed|ate|drank|had|downed|popped) (?:all|a whole|the whole|"
             rf"an entire|a full|half (?:a|the)|a handful|a bunch|a lot|loads|heaps|double|"
+            rf"a bottle|a box|a pack|a packet|a strip|a jar|a container|"
             rf"twice|triple|extra)(?: of)?(?: {POSSESSIVE}| the| a)?(?: \w+)?"
             rf"(?: {PILLS}| dose| doses| pack| box)",
             r"\baccidentally (?:took|swallowed|ate|drank|gave|injected|double[- ]?dosed)\b",
@@ -208,6 +228,9 @@ TOPICS: tuple[Topic, ...] = (
             r"\bdouble[- ]?dosed\b",
             rf"\b(?:got into|ate|swallowed|chewed) (?:some of |a few of |all )?(?:my|his|her|the|"
             rf"their|some|grandma's|mom's|dad's) {PILLS}",
+            rf"\b(?:daughter|son|kid|kids|child|children|toddler|baby|grandchild|granddaughter|"
+            rf"grandson|little one|dog|cat|puppy) (?:took|swallowed|ate|got into|drank|found)"
+            rf"(?: some of| some| all of| all)? (?:my|his|her|the|our|their) {PILLS}",
         ),
         overdose=True,
         not_now=OVERDOSE_NOT_NOW,
@@ -271,6 +294,10 @@ TOPICS: tuple[Topic, ...] = (
             rf"\b(?:my|his|her|their|the) (?:left|right) {LIMB}(?: and (?:arm|leg|hand|foot|"
             rf"face))?(?:\W+[\w']+){{0,3}}?\W+(?:is |are |went |feels |has gone |keeps going "
             rf")?{ONE_SIDED_WEAKNESS}",
+            r"\b(?:arm|leg|hand|face|side|foot)\b(?:\W+[\w']+){0,2}?\W+(?:suddenly |just |has )?"
+            r"(?:went|gone|going|goes|gave out|giving out) (?:completely |totally |all |really )?"
+            r"(?:numb|dead|limp|weak|floppy)\b",
+            r"\bsudden(?:ly)? (?:numb|weak|can't move)\b",
             rf"\b{CANT} (?:feel|move|lift|use|raise|grip with) (?:my|his|her|their|the) "
             rf"(?:left|right) {LIMB}",
         ),
@@ -488,14 +515,15 @@ CUE_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:in case of|in the event of|what if)\b",
         r"\bis it (?:possible|common|likely|rare|true|known|dangerous|safe|risky) (?:to|for|"
         r"that)\b",
-        r"\bif (?:i|you|we|someone|somebody|a person|one|they|he|she|patients|people) "
-        r"(?:have|has|get|gets|experience|experiences|feel|feels|develop|develops|notice|"
-        r"start|starts|ever|already have|'ve had|have had|has had|had)\b(?! (?:had|been)\b)",
+        r"\bif (?:i|you|we|someone|somebody|a person|one|they|he|she|patients|people)"
+        r"(?:'ve|'s| have| has)? (?:have|has|get|gets|experience|experiences|feel|feels|develop|"
+        r"develops|notice|start|starts|ever|already have|had|been)\b(?! (?:had|been)\b)",
         r"\b(?:will|would|could|might|can|may) (?:i|you|we|someone|people|patients|a person|"
         r"he|she|ketamine|it|this|the infusion|infusions|esketamine|spravato)(?: ever| possibly|"
         r" still| also| potentially| actually)? (?:get|have|experience|feel|develop|die|go into|"
         r"end up|overdose|od|faint|pass out|take|become|be at risk|cause|lead to|trigger|"
-        r"make)\b(?! (?:had|been)\b)",
+        r"make)\b(?! (?:had|been)\b)(?: (?:me|you|people|someone|him|her|us|patients)"
+        r"(?: (?:feel|want to|more|become|get|go))?\b)?",
         r"\b(?:will|would|could|might|can|may) (?:i|you|we|someone|people|patients|a person|"
         r"he|she)(?: ever| possibly| still| also| potentially| actually)?\W*$",
         r"\bdo you (?:treat|offer|see|help|work with|accept|take|provide|handle)\b",
@@ -508,6 +536,9 @@ CUE_PATTERNS: dict[str, tuple[str, ...]] = {
         rf"\b{GENERIC_SUBJECT}\b",
         r"\b(?:a|the) (?:common|typical|known|rare|serious|possible) (?:side effect|symptom|"
         r"sign|cause|risk)\b",
+        # Worry about something that might happen ("afraid of having a seizure").
+        r"\b(?:worried|worry|worrying|afraid|scared|concerned|nervous|anxious|fear|fearful|"
+        r"paranoid) (?:about|of)\b",
     ),
 }
 

@@ -9,7 +9,8 @@ from bot.answer.safety_rules.emergency import RELATION
 
 APPOINTMENT_NOUN = any_of(
     "appointment", "appointments", "consult", "consultation", "consultations", "visit",
-    "evaluation", "assessment", "intake", "screening", "session", "booking", "slot",
+    "evaluation", "assessment", "intake", "screening", "session", "booking", "slot", "call",
+    "phone call", "video call", "meeting", "time with (?:a|the|your) \\w+",
     "new patient appointment", "infusion appointment"
 )  # fmt: skip
 STAFF = any_of(
@@ -17,7 +18,7 @@ STAFF = any_of(
     "nurses", "doctor", "doctors", "physician", "provider", "clinician", "team",
     "receptionist", "representative", "rep", "agent", "operator", "specialist",
     "psychiatrist", "therapist", "counselor", "counsellor", "member of (?:your |the )?staff",
-    "office", "clinic", "front desk", "coordinator"
+    "office", "clinic", "front desk", "coordinator", r"dr\b\.?"
 )  # fmt: skip
 CONTACT_VERB = any_of(
     "call", "ring", "phone", "text", "email", "e-mail", "contact", "reach", "get back to",
@@ -34,8 +35,9 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "appointment.want",
-        rf"\b(?:i|we)(?:'d| would)? (?:need|want|like|would like|wanna|am hoping for|"
-        rf"'m hoping for|am looking for|'m looking for)(?: to (?:get|have|do|start with))?"
+        rf"(?<!do )(?<!will )\b(?:i|we)(?:'d| would)? (?:need|want|like|would like|wanna|"
+        rf"am hoping for|'m hoping for|am looking for|'m looking for)"
+        rf"(?: to (?:get|have|do|start with))?"
         rf" (?:an?|my|the|a new|another|first|initial|follow[- ]up|some)"
         rf"(?: \w+)? {APPOINTMENT_NOUN}\b",
     ),
@@ -53,7 +55,7 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
     (
         "appointment.book_bare",
         r"\b(?:book|schedule|reschedule)(?: (?:me|us))?(?: in| now| please| a time| one"
-        r"| a slot| for (?:me|us))*\W*$",
+        r"| a slot| for (?:me|us))*\W*$|\bbook (?:me|us) in\b",
     ),
     (
         "appointment.change",
@@ -113,7 +115,8 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
 # ---- Refusal: individual medical advice, other people's data, off-topic, injection ---------
 
 SUBSTANCE = any_of(
-    "alcohol", "drinking", "booze", "beer", "wine", "liquor", "vodka", "whiskey", "weed",
+    r"(?:\w+ )?(?:meds|medications?|medicines?|pills|tablets)", "alcohol", "drinking", "booze",
+    "beer", "wine", "liquor", "vodka", "whiskey", "weed",
     "cannabis", "marijuana", "thc", "cbd", "edibles", "benzos?", r"benzodiazepines?",
     "xanax", "ativan", "klonopin", "valium", "lorazepam", "clonazepam", "alprazolam",
     "diazepam", r"opioids?", r"opiates?", "oxycodone", "oxycontin", "hydrocodone", "percocet",
@@ -164,7 +167,10 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:ignore|disregard|forget|bypass|override|overrule|skip|drop|abandon|violate|"
         r"break|circumvent|disable|turn off)\b(?:\W+[\w']+){0,4}?\W+(?:rules?|instructions?|"
         r"prompts?|guidelines?|directives?|programming|restrictions?|guardrails?|constraints?|"
-        r"polic(?:y|ies)|filters?|safety|training|system message|limitations)\b",
+        r"polic(?:y|ies)|filters?|safety|training|system message|limitations)\b|"
+        r"\b(?:ignore|disregard|forget) (?:everything|all|anything|what) (?:above|before|"
+        r"previously|you were told|you've been told|you know|i said)\b|"
+        r"\b(?:ignore|disregard) (?:the |all )?(?:above|previous|prior|preceding)\b",
     ),
     (
         "injection.reveal",
@@ -173,7 +179,10 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"(?:\W+[\w']+){0,4}?\W+(?:system ?prompt|(?:hidden|secret|internal|initial|original|"
         r"system|developer|previous|above|confidential|full|exact) (?:\w+ )?(?:instructions?|"
         r"prompts?|rules?|guidelines?|configuration|config|directives?|message)|your "
-        r"(?:\w+ )?(?:instructions|prompt|configuration|directives|programming))\b",
+        r"(?:\w+ )?(?:instructions|prompt|configuration|directives|programming))\b"
+        r"|\b(?:repeat|print|output|show|tell me|give me|copy) (?:me )?(?:the |all |your )?"
+        r"(?:text|words|everything|content|message|messages|conversation) (?:above|before|"
+        r"preceding|so far)\b|\bwhat (?:were you|have you been) (?:told|instructed)\b",
     ),
     (
         "injection.persona",
@@ -236,7 +245,8 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "dose.how_much",
-        r"\bhow (?:much|many) (?:mg|milligrams?|ml|cc|mcg|micrograms?|units|doses?|pills|"
+        r"\bhow (?:much|many) (?!.*\b(?:cost|costs|price|prices|pay|charge|charges|insurance|"
+        r"covered|dollars)\b)(?:mg|milligrams?|ml|cc|mcg|micrograms?|units|doses?|pills|"
         r"tablets|sprays?|puffs|drops|squirts|ketamine|esketamine|spravato|of (?:it|this|that|"
         r"the (?:drug|medicine|medication|spray)|ketamine|esketamine|spravato|my|your|"
         r"\w+ (?:should|can|do|would)))\b",
@@ -249,9 +259,9 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "dose.amount",
-        r"\b(?:what|which|right|correct|safe|safest|max|maximum|min|minimum|typical|usual|"
-        r"standard|normal|recommended|starting|ideal|proper|lethal|toxic|fatal|effective|"
-        r"my|your) (?:\w+ )?(?:dose|doses|dosage|dosages|dosing)\b|"
+        r"\b(?:what|what's|which|right|correct|safe|safest|max|maximum|min|minimum|typical|"
+        r"usual|standard|normal|recommended|starting|ideal|proper|lethal|toxic|fatal|"
+        r"effective|my|your) (?:\w+ )?(?:dose|doses|dosage|dosages|dosing)\b|"
         r"\b(?:safe|safest|right|correct|max(?:imum)?|lethal|toxic|recommended) amount\b|"
         r"\bdosage\b|\bdosing\b|\bmg/kg\b|\bper (?:kg|kilo|pound)\b",
     ),
@@ -286,6 +296,12 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         rf"using|prescribed|drinking|smoking)(?: \w+)? {SUBSTANCE}\b(?:\W+[\w']+){{0,12}}?"
         rf"\W+{KETAMINE}\b|\b{KETAMINE}\b(?:\W+[\w']+){{0,12}}?\W+(?:i'm|i am|i've been|i|"
         rf"while i'm|while i am) (?:on|taking|using|prescribed) (?:\w+ )?{SUBSTANCE}\b",
+    ),
+    (
+        "interaction.timing",
+        rf"\b(?:after|before|during) (?:my |an |the |a |your )?{KETAMINE}\b(?:\W+[\w']+){{0,4}}?"
+        rf"\W+(?:can|should|may|could|do) (?:i|we) (?:\w+ )?(?:take|drink|use|have|smoke|"
+        rf"resume|restart|start|stop)\b",
     ),
     (
         "interaction.safe_with",
