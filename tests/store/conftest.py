@@ -87,7 +87,7 @@ def _pg_schema() -> Iterator[str]:
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new, empty database on each backend in turn."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data' / 'clinic.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'fresh' / 'clinic.sqlite3'}"
         return
     with _pg_schema() as url:
         yield url

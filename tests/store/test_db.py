@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,7 @@ from bot.store.errors import (
     InvalidDatabaseUrl,
     SchemaOutOfDate,
 )
+from bot.store.migrate import main as migrate_main
 from bot.store.models import Base
 from bot.store.repo import ChatLog
 
@@ -114,31 +117,47 @@ def test_unreachable_postgresql_raises_database_unavailable() -> None:
     engine.dispose()
 
 
-def _migrate_cli(url: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+def _migrate_cli(url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "bot.store.migrate", "--database-url", url],
         cwd="/",  # no alembic.ini, no reliance on the working directory
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
+        timeout=120,
     )
 
 
-def test_two_processes_migrating_at_once_both_succeed(empty_db_url: str) -> None:
-    first, second = _migrate_cli(empty_db_url), _migrate_cli(empty_db_url)
-    results = [p.communicate(timeout=60) for p in (first, second)]
+def test_migrate_command_works_from_any_directory_and_twice(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _migrate_cli(empty_db_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.endswith(f"schema at revision {head_revision()} (upgraded from empty)\n")
+    assert migrate_main(["--database-url", empty_db_url]) == 0
+    assert capsys.readouterr().out.endswith("(already up to date)\n")
 
-    assert [p.returncode for p in (first, second)] == [0, 0], results
-    assert all(f"schema at revision {head_revision()}" in out for out, _ in results)
+
+def _migrate_in_child(url: str) -> None:
+    os._exit(migrate_main(["--database-url", url]))
+
+
+def test_two_processes_migrating_at_once_both_succeed(empty_db_url: str) -> None:
+    # Forked children start at once (no interpreter start-up), so they really race.
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_migrate_in_child, args=(empty_db_url,)) for _ in range(3)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert [child.exitcode for child in children] == [0, 0, 0]
     engine = make_engine(empty_db_url)
     assert current_revision(engine) == head_revision()
     engine.dispose()
 
 
-def test_migrate_command_reports_a_bad_url_in_one_line() -> None:
-    process = _migrate_cli("mysql://u@h/db")
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 1
+def test_migrate_command_reports_a_bad_url_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert migrate_main(["--database-url", "mysql://u@h/db"]) == 1
+    err = capsys.readouterr().err
     assert err.startswith("error: unsupported database 'mysql'")
     assert err.count("\n") == 1
