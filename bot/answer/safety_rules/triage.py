@@ -155,6 +155,14 @@ CONDITION = any_of(
     "a cold", "the flu", "sick", "hyperthyroid\\w*", "aneurysm", "ptsd", "dementia"
 )  # fmt: skip
 
+# What a visitor might ask to be told they have.
+DIAGNOSIS = any_of(
+    r"migraines?", "depression", "ptsd", "anxiety", "bipolar", "adhd", r"\w+ headaches?",
+    r"headaches?", r"tumou?rs?", "cancer", "meningitis", "a concussion", "concussion",
+    "long covid", r"\w+ disorder", r"\w+itis", r"\w+osis", r"\w+ syndrome",
+    "something wrong", "something serious", "an aneurysm", "aneurysm", "epilepsy"
+)  # fmt: skip
+
 MEDICINE = any_of(
     r"medications?", "meds", r"medicines?", "pills", r"antidepressants?", r"prescriptions?",
     "dose", "dosage", "ketamine", "esketamine", "spravato", SUBSTANCE
@@ -310,7 +318,7 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "medication.change",
-        rf"\b(?:should|can|could|may|must|do) (?:i|we|he|she|my \w+) (?:\w+ )?(?:stop|quit|"
+        rf"\b(?:should|can|could|may|must|do) (?:i|we|he|she|my \w+) (?:\w+ )?(?:to )?(?:stop|quit|"
         rf"come off|get off|go off|wean off|taper|taper off|discontinue|switch|change|replace|"
         rf"cut back on|cut down on|reduce|lower|increase|pause|hold|skip|keep taking|"
         rf"continue|stay on)\b(?: (?:taking|using))?(?:\W+[\w']+){{0,4}}?\W+{MEDICINE}\b",
@@ -352,9 +360,8 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "diagnosis.do_i_have",
-        r"\b(?:do|could|might|would|can) i (?:have|be having|be suffering from|suffer from)\b"
-        r"(?! to\b| any\b| an? (?:appointment|consult\w*|question|choice|say)| questions?\b|"
-        r" my\b| someone| somebody| a (?:friend|family|driver)| the option)|"
+        rf"\b(?:do|could|might|would|can) i (?:have|be having|be suffering from|suffer from|"
+        rf"have got) (?:an? )?(?:\w+ )?{DIAGNOSIS}\b|"
         r"\b(?:what's|what is) wrong with (?:me|my|him|her)\b|\bwhat do i have\b|"
         r"\bdiagnose (?:me|my|him|her|this|it)\b|\bam i (?:depressed|bipolar|having (?:a )?"
         r"(?:migraine|panic attack|cluster headache|breakdown)|suffering from)\b|"
@@ -362,8 +369,7 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"sinus headache|depression|ptsd|anxiety|serious|something serious|dangerous)\b|"
         r"\bis it (?:a|an) (?:migraine|cluster headache|tension headache|sinus headache)\b|"
         r"\bis this normal\b|\bwhat (?:kind|type|sort) of (?:headache|migraine|depression|pain)"
-        r" (?:do|does|is|am) (?:i|this|my|he|she)\b|\bwhy do i (?:keep )?(?:get|getting|have|"
-        r"feel)\b",
+        r" (?:do|does|is|am) (?:i|this|my|he|she)\b",
     ),
     # Requests that have nothing to do with the clinic.
     ("off_topic.joke", r"\bjokes?\b|\briddles?\b|\bknock knock\b|\bmake me laugh\b"),
