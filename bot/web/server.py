@@ -27,8 +27,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PREFIX = "/clinic-static"  # "/static" belongs to Gradio
 
 # Gradio routes a public visitor page never needs: uploads (we take no files), fetching
-# other sites through the server, files by path, monitoring, run history, dev tools.
-BLOCKED_PATH_PARTS = (
+# other sites through the server, files by path, monitoring, run history, dev tools, and the
+# OpenAPI description of Gradio's internals. Matched as path prefixes, outside /staff.
+BLOCKED_PREFIXES = (
     "/gradio_api/upload",
     "/gradio_api/proxy=",
     "/gradio_api/file=",
@@ -41,8 +42,13 @@ BLOCKED_PATH_PARTS = (
     "/gradio_api/process_recording",
     "/gradio_api/mcp",
     "/gradio_api/component_server",
+    "/gradio_api/openapi.json",
     "/monitoring",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
 )
+
 
 IndexProvider = Callable[[], Any]  # returns the served index (bot.index.ServingIndex)
 
@@ -88,7 +94,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        if any(part in path for part in BLOCKED_PATH_PARTS):
+        if path.startswith(BLOCKED_PREFIXES):
             await Response("Not found", status_code=404)(scope, receive, send)
             return
         csp = self.staff_csp if path.startswith("/staff") else self.chat_csp
@@ -183,7 +189,8 @@ def create_app(
     db_check: Callable[[], None] | None = None,
     staff_app: Any | None = None,
 ) -> FastAPI:
-    """The whole web app. `index`/`db_check` default to what responder/chatlog expose."""
+    """The whole web app. `index`/`db_check` default to what responder/chatlog expose;
+    `staff_app` defaults to the console of `bot.web.staff` (False: no console)."""
     index = index or _index_of(responder)
     db_check = db_check or _db_check_of(chatlog)
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
@@ -245,7 +252,7 @@ def create_app(
 
     if staff_app is None:
         staff_app = _build_staff(settings, chatlog, getattr(responder, "embedder", None))
-    if staff_app is not None:
+    if staff_app:
         app.mount("/staff", staff_app)
 
     visitor = VisitorChat(settings, responder, chatlog)

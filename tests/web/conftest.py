@@ -119,34 +119,61 @@ class Stack:
             return list(conn.execute(text(sql), params))
 
 
+def build_stack(settings: Settings, responder: Any, *, staff: bool = False) -> Stack:
+    """The app over a migrated store at settings.database_url and `responder`."""
+    from bot.store.db import make_engine, migrate, ping
+    from bot.store.repo import ChatLog
+    from bot.web.server import create_app
+
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    chatlog = ChatLog(engine)
+    index = (lambda: responder.index_source.current()) if USE_REAL_RESPONDER else FakeIndex
+    app = create_app(
+        settings,
+        responder,
+        chatlog,
+        index=index,
+        db_check=lambda: ping(engine),
+        staff_app=None if staff else False,  # building the console takes seconds
+    )
+    return Stack(settings, responder, chatlog, engine, app)
+
+
+def default_responder(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue("real_responder") if USE_REAL_RESPONDER else FakeResponder()
+
+
 @pytest.fixture
 def make_stack(
     make_settings: Callable[..., Settings], database_url: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Stack]]:
     """Build the app: real store at `database_url`, fake or real Responder."""
-    from bot.store.db import make_engine, migrate, ping
-    from bot.store.repo import ChatLog
-    from bot.web.server import create_app
+    stacks: list[Stack] = []
 
-    engines: list[Any] = []
-
-    def make(responder: Any = None, **overrides: Any) -> Stack:
+    def make(responder: Any = None, *, staff: bool = False, **overrides: Any) -> Stack:
         settings = make_settings(database_url=database_url, **overrides)
-        engine = make_engine(settings.resolved_database_url)
-        engines.append(engine)
-        migrate(engine)
-        chatlog = ChatLog(engine)
-        if responder is None:
-            responder = (
-                request.getfixturevalue("real_responder") if USE_REAL_RESPONDER else FakeResponder()
-            )
-        index = (lambda: responder.index_source.current()) if USE_REAL_RESPONDER else FakeIndex
-        app = create_app(settings, responder, chatlog, index=index, db_check=lambda: ping(engine))
-        return Stack(settings, responder, chatlog, engine, app)
+        stack = build_stack(settings, responder or default_responder(request), staff=staff)
+        stacks.append(stack)
+        return stack
 
     yield make
-    for engine in engines:
-        engine.dispose()
+    for stack in stacks:
+        stack.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Stack]:
+    """One app on SQLite for a module's read-only checks (allowed origin: clinic.example)."""
+    data_dir = tmp_path_factory.mktemp("shared")
+    settings = Settings(
+        data_dir=data_dir, clinic_contact="555-0100", allowed_origins=["https://clinic.example"]
+    )
+    stack = build_stack(settings, default_responder(request))
+    yield stack
+    stack.engine.dispose()
 
 
 # --- a live server -------------------------------------------------------------------------
