@@ -241,6 +241,8 @@ def _head(text: str, words: int = 6) -> str:
 def _frame(topic: Topic, before: str, matched: str, after: str) -> _Mention:
     if topic.negatable and _NEGATION.search(before):
         return _Mention(topic, "negated")
+    if topic.always_report:
+        return _Mention(topic, "report")
     if not (_CURRENT.search(_tail(before)) or _CURRENT.search(_head(after))):
         for kind in topic.not_now:
             if _NOT_NOW_BEFORE[kind].search(before) or _NOT_NOW_AFTER[kind].search(after):

@@ -71,6 +71,7 @@ class Topic:
     happening now ("a seizure years ago", "I sometimes faint"). `self_evident`: a match that
     itself says "myself"/"my" ("kill myself") is a report even inside a question.
     `whole_message`: the pattern may span sentences (symptoms that count only together).
+    `always_report`: the phrase is alarming in any frame ("the easiest way to die").
     """
 
     name: str  # "<category>.<phrase family>", reported as the verdict's rule
@@ -81,6 +82,7 @@ class Topic:
     not_now: tuple[str, ...] = ("past", "habitual")
     self_evident: bool = False
     whole_message: bool = False
+    always_report: bool = False
 
     @property
     def category(self) -> str:
@@ -141,6 +143,8 @@ TOPICS: tuple[Topic, ...] = (
             r"\b(?:nobody|no one|noone) (?:would|will) (?:care|notice) if (?:i|he|she) "
             r"(?:died|was gone|were gone|disappeared)\b",
             r"\b(?:sleep|go to sleep) forever\b",
+            r"\b(?:there's|there is|see|can't see|cannot see|i see) no way out\b",
+            r"\bwant (?:\w+ ){0,3}to (?:end|stop) (?:forever|for good|permanently)\b",
             r"\b(?:thoughts|thinking|think|thought) (?:of|about) (?:not being (?:here|alive|"
             r"around)|not waking up|not existing|disappearing forever)\b",
             r"\b(?:want|wanted|wants) to be dead\b",
@@ -168,6 +172,31 @@ TOPICS: tuple[Topic, ...] = (
         not_now=CRISIS_NOT_NOW,
     ),
     Topic(
+        "crisis.method",
+        any_of(
+            r"\b(?:fastest|easiest|quickest|painless|best|surest|least painful|quietest) "
+            r"(?:way|ways|method|methods) (?:to|of) (?:die|dying|kill|killing|end it|end my "
+            r"life|commit suicide|suicide)\b",
+            r"\bhow (?:many|much) (?:\w+ ){0,4}(?:would it take|does it take|do i need|"
+            r"to take) to (?:die|kill (?:me|myself|someone|a person)|not wake up)\b",
+            r"\bhow (?:can|do|could|would) (?:i|someone|you|a person) (?:kill|hang|drown|shoot) "
+            r"(?:myself|yourself|themselves|oneself)\b",
+        ),
+        crisis=True,
+        overdose=True,
+        negatable=False,
+        not_now=(),
+        always_report=True,
+    ),
+    Topic(
+        "crisis.lethal_amount",
+        r"\b(?:lethal|fatal|deadly) (?:dose|doses|amount|quantity|overdose|level)\b",
+        crisis=True,
+        overdose=True,
+        negatable=False,
+        not_now=(),
+    ),
+    Topic(
         "crisis.self_harm",
         any_of(
             r"\bself[- ]?harm\w*",
@@ -178,6 +207,7 @@ TOPICS: tuple[Topic, ...] = (
             r"\b(?:i've been|i have been|i'm|i am|been|started|keep|she's been|he's been) "
             r"(?:cutting|burning)(?: (?:again|lately|a lot|every day))?\W*$",
             r"\b(?:cutting|burning|self harming) again\b",
+            r"\bcut (?:too deep|too deeply|really deep|very deep)\b",
         ),
         crisis=True,
         negatable=False,
@@ -221,7 +251,9 @@ TOPICS: tuple[Topic, ...] = (
             r"\baccidentally (?:took|swallowed|ate|drank|gave|injected|double[- ]?dosed)\b",
             r"\b(?:took|taken|swallowed|ate|downed|popped) (?:like |about |around |over |maybe )?"
             r"(?:\d{2,}|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a hundred) "
-            r"(?:of (?:my|his|her|the|them|these|those)\b|pills|tablets|capsules|gummies)",
+            r"(?!(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|mg|"
+            r"milligrams?|ml|mcg|units?|percent|steps|laps|miles|km|pounds|lbs|kg|times)\b)"
+            r"(?:of (?:my|his|her|the|them|these|those)\b|[a-z]+)",
             r"\b(?:took|taken|had|given|gave|got) (?:my |his |her |the |a |him |her )?(?:\w+ )?"
             r"(?:dose|doses|meds|medication|medicine|pills?|shot|injection|infusion)"
             r"(?: \w+)? (?:twice|two times|double|by mistake|by accident)\b",
@@ -229,8 +261,10 @@ TOPICS: tuple[Topic, ...] = (
             rf"\b(?:got into|ate|swallowed|chewed) (?:some of |a few of |all )?(?:my|his|her|the|"
             rf"their|some|grandma's|mom's|dad's) {PILLS}",
             rf"\b(?:daughter|son|kid|kids|child|children|toddler|baby|grandchild|granddaughter|"
-            rf"grandson|little one|dog|cat|puppy) (?:took|swallowed|ate|got into|drank|found)"
-            rf"(?: some of| some| all of| all)? (?:my|his|her|the|our|their) {PILLS}",
+            rf"grandson|little one|teen|teenager|dog|cat|puppy) (?:might have |may have |could "
+            rf"have |must have )?(?:took|taken|swallowed|ate|eaten|got into|gotten into|drank|"
+            rf"found)(?: some of| some| all of| all)? (?:my|his|her|the|our|their) "
+            rf"(?:{PILLS}|{DRUGS})",
         ),
         overdose=True,
         not_now=OVERDOSE_NOT_NOW,
@@ -298,6 +332,10 @@ TOPICS: tuple[Topic, ...] = (
             r"(?:went|gone|going|goes|gave out|giving out) (?:completely |totally |all |really )?"
             r"(?:numb|dead|limp|weak|floppy)\b",
             r"\bsudden(?:ly)? (?:numb|weak|can't move)\b",
+            r"\b(?:can't feel|numb\w*|weak\w*|paraly\w*|droop\w*|tingl\w*)(?:\W+[\w']+){0,3}?"
+            r"\W+half (?:of )?(?:my|his|her|the|their) (?:face|body|mouth)\b",
+            r"\bhalf (?:of )?(?:my|his|her|their) (?:face|body|mouth) (?:is |feels |went |has "
+            r"gone )?(?:numb|weak|dead|paralyzed|paralysed|droopy|drooping|frozen)\b",
             rf"\b{CANT} (?:feel|move|lift|use|raise|grip with) (?:my|his|her|their|the) "
             rf"(?:left|right) {LIMB}",
         ),
@@ -426,6 +464,17 @@ TOPICS: tuple[Topic, ...] = (
             r"\bhaving a fit\b",
         ),
     ),
+    Topic(
+        "urgent.dying_or_bleeding",
+        any_of(
+            r"\b(?:i think|i feel like|feels like) (?:i'm|i am) dying\b",
+            r"\b(?:i'm|i am) dying(?: here| right now|,? help| please)\b",
+            r"\bbleeding (?:heavily|a lot|badly|so much|everywhere|won't stop|that won't stop|"
+            r"and (?:it )?won't stop)\b",
+            r"\b(?:won't|can't|cannot) stop (?:the )?bleeding\b",
+            r"\bblood everywhere\b",
+        ),
+    ),
 )
 
 
@@ -536,6 +585,9 @@ CUE_PATTERNS: dict[str, tuple[str, ...]] = {
         rf"\b{GENERIC_SUBJECT}\b",
         r"\b(?:a|the) (?:common|typical|known|rare|serious|possible) (?:side effect|symptom|"
         r"sign|cause|risk)\b",
+        r"\b(?:ketamine|esketamine|spravato|tms|infusions?) (?:and|vs|or|versus|plus)\b",
+        r"^\W*(?:risk|risks|rate|rates|prevention|hotline|statistics|awareness|research|"
+        r"studies|lifeline)\b",
         # Worry about something that might happen ("afraid of having a seizure").
         r"\b(?:worried|worry|worrying|afraid|scared|concerned|nervous|anxious|fear|fearful|"
         r"paranoid) (?:about|of)\b",

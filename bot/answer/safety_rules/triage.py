@@ -35,7 +35,7 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "appointment.want",
-        rf"(?<!do )(?<!will )\b(?:i|we)(?:'d| would)? (?:need|want|like|would like|wanna|"
+        rf"(?<!do )(?<!will )\b(?:i|we)(?:'d| would)? (?:need|want|like|love|would like|wanna|"
         rf"am hoping for|'m hoping for|am looking for|'m looking for)"
         rf"(?: to (?:get|have|do|start with))?"
         rf" (?:an?|my|the|a new|another|first|initial|follow[- ]up|some)"
@@ -51,6 +51,19 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
         "appointment.can_i_get",
         rf"\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have|grab|book|schedule|make)"
         rf"(?: in)?(?: for)? (?:an?|my|the|a new|first|some)(?: \w+)? {APPOINTMENT_NOUN}\b",
+    ),
+    (
+        "appointment.come_in",
+        rf"\b(?:come in|stop by|drop by|pop in|get in|be seen)(?: for| to (?:get|have|do|"
+        rf"discuss))? (?:an?|the|my|some) (?:\w+ )?{APPOINTMENT_NOUN}\b|"
+        r"\b(?:want|need|like|love|hoping|hope) to (?:be seen|get seen|come in)\b|"
+        r"\bput (?:me|us) on (?:the |your )?(?:wait ?list|waiting list|list|schedule)\b",
+    ),
+    (
+        "appointment.reach_out",
+        r"\b(?:someone|somebody|a (?:nurse|doctor|person)|your (?:team|office|staff)|the "
+        r"(?:clinic|office|team))(?: from (?:your|the) \w+)? (?:to )?(?:reach out|get in touch|"
+        r"call|phone|ring|email|text|contact)\b(?! (?:you|them|the|patients|people))",
     ),
     (
         "appointment.book_bare",
@@ -116,7 +129,7 @@ APPOINTMENT_RULES: tuple[tuple[str, str], ...] = (
 
 SUBSTANCE = any_of(
     r"(?:\w+ )?(?:meds|medications?|medicines?|pills|tablets)", "alcohol", "drinking", "booze",
-    "beer", "wine", "liquor", "vodka", "whiskey", "weed",
+    "beer", "wine", "liquor", "vodka", "whiskey", "weed", "pot", "a joint", "joints",
     "cannabis", "marijuana", "thc", "cbd", "edibles", "benzos?", r"benzodiazepines?",
     "xanax", "ativan", "klonopin", "valium", "lorazepam", "clonazepam", "alprazolam",
     "diazepam", r"opioids?", r"opiates?", "oxycodone", "oxycontin", "hydrocodone", "percocet",
@@ -190,7 +203,9 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"(?:\w+ )?(?:instructions|prompt|configuration|directives|programming))\b"
         r"|\b(?:repeat|print|output|show|tell me|give me|copy) (?:me )?(?:the |all |your )?"
         r"(?:text|words|everything|content|message|messages|conversation) (?:above|before|"
-        r"preceding|so far)\b|\bwhat (?:were you|have you been) (?:told|instructed)\b",
+        r"preceding|so far)\b|\bwhat (?:were you|have you been) (?:told|instructed)\b|"
+        r"\bwhat (?:instructions|rules|prompt|guidelines) (?:were|have) you (?:been )?"
+        r"(?:given|told)\b",
     ),
     (
         "injection.persona",
@@ -228,7 +243,10 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         rf"hotline|lifeline|line|pharmacy|hospital|company|practice|center|service|website)'s)"
         rf"[a-z]+'s) (?:medical )?(?:records?|appointments?|appointment (?:time|date)|results|"
         rf"chart|file|diagnosis|prescriptions?|phone number|email|address|contact (?:info|"
-        rf"information|details)|treatment (?:plan|history)|visits?)\b",
+        rf"information|details)|treatment (?:plan|history)|visits?)\b|"
+        rf"\b(?:tell me about|what is|what's|how is|how's|update on|info on|news on) "
+        rf"(?!(?:my|your|the|a|an|ketamine|spravato|this|that)\b)[a-z]+ [a-z]+'s (?:treatment|"
+        rf"medications?|condition|progress|sessions?|notes|results|appointment)\b",
     ),
     (
         "privacy.about_person",
@@ -242,8 +260,8 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         "prescription.request",
         r"\b(?:refill|refills|renew|renewal)\b(?! (?:policy|policies))|"
         r"\b(?:can|could|would|will) (?:you|the doctor|your doctors?|a doctor|someone) "
-        r"(?:\w+ )?(?:prescribe|write|give|send|call in|refill|renew)\b|"
-        r"\b(?:prescribe|write|send|call in|get) (?:me|us|him|her) (?:a |an |some |my )?"
+        r"(?:\w+ )?(?:prescribe|call in|refill|renew)\b|"
+        r"\b(?:prescribe|write|give|send|call in|get) (?:(?:me|us|him|her) )?(?:a |an |some |my )?"
         r"(?:\w+ )?(?:prescription|script|rx)\b|"
         r"\b(?:give|sell|send|ship|mail|prescribe) (?:me|us) (?:some )?(?:ketamine|esketamine|"
         r"spravato|pills|meds|medication|xanax|\w+ (?:pills|tablets))\b|"
@@ -312,13 +330,20 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         rf"resume|restart|start|stop)\b",
     ),
     (
+        "interaction.around_treatment",
+        rf"\b(?:can|could|may|should) (?:i|we) (?:\w+ )?(?:take|drink|smoke|use|have|do) "
+        rf"(?:\w+ )?{SUBSTANCE}\b(?:\W+[\w']+){{0,2}}?\W+(?:before|after|the (?:night|day|"
+        rf"morning) (?:before|after|of)|the same day|on the day|while)\b",
+    ),
+    (
         "interaction.safe_with",
         rf"\b(?:safe|ok|okay|fine|dangerous|bad|risky) (?:to (?:take|use|mix|have|get|drink) )?"
         rf"(?:\w+ ){{0,3}}?(?:with|while on|while taking|after|before|alongside) {SUBSTANCE}\b",
     ),
     (
         "medication.change",
-        rf"\b(?:should|can|could|may|must|do) (?:i|we|he|she|my \w+) (?:\w+ )?(?:to )?(?:stop|quit|"
+        rf"\b(?:(?:should|can|could|may|must|do) (?:i|we|he|she|my \w+)|am i allowed to|is it "
+        rf"(?:ok|okay|safe|fine) (?:for me )?to) (?:\w+ )?(?:to )?(?:stop|quit|"
         rf"come off|get off|go off|wean off|taper|taper off|discontinue|switch|change|replace|"
         rf"cut back on|cut down on|reduce|lower|increase|pause|hold|skip|keep taking|"
         rf"continue|stay on)\b(?: (?:taking|using))?(?:\W+[\w']+){{0,4}}?\W+{MEDICINE}\b",
@@ -396,7 +421,8 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     (
         "off_topic.sports",
         r"\b(?:nfl|nba|mlb|nhl|mls|fifa|super ?bowl|world cup|world series|premier league|"
-        r"champions league|playoffs?|touchdown|who won|final score|score of the (?:game|match)|"
+        r"champions league|playoffs?|touchdown|who won|final score|score of the (?:\w+ )?"
+        r"(?:game|match)|"
         r"fantasy football)\b|\b(?:game|match) (?:last night|tonight|today|score)\b",
     ),
     (
