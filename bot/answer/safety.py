@@ -69,11 +69,17 @@ _CLAUSE_BREAK = re.compile(
     rf"[.!?;]+\s*|,\s*(?:and |but |or |so )?(?={_QUESTION_START})"
     rf"|\s(?:and|but|or) (?={_QUESTION_START})"
 )
-_CUES = tuple(
-    (kind, re.compile(pattern))
-    for kind, patterns in emergency.CUE_PATTERNS.items()
-    for pattern in patterns
-)
+# Cue tables for a crisis topic and for any other: "is it normal to ..." is personal only for
+# a crisis ("is it normal to want to die?" vs "is it normal to faint after an infusion?").
+_CUES = {
+    crisis: tuple(
+        ("personal" if kind == "personal_if_crisis" else kind, re.compile(pattern))
+        for kind, patterns in emergency.CUE_PATTERNS.items()
+        if crisis or kind != "personal_if_crisis"
+        for pattern in patterns
+    )
+    for crisis in (True, False)
+}
 _NEGATION = re.compile(emergency.NEGATION_BEFORE)
 _NOT_NOW_BEFORE = {kind: re.compile(p) for kind, p in emergency.NOT_NOW_BEFORE.items()}
 _NOT_NOW_AFTER = {kind: re.compile(p) for kind, p in emergency.NOT_NOW_AFTER.items()}
@@ -100,35 +106,24 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _cue_kind(kind: str, crisis: bool) -> str | None:
-    if kind == "personal_if_crisis":
-        return "personal" if crisis else None
-    return kind
+def _cues_found(text: str, crisis: bool) -> list[tuple[str, re.Match[str]]]:
+    return [(kind, m) for kind, pattern in _CUES[crisis] for m in pattern.finditer(text)]
 
 
 def _nearest_cue(text: str, crisis: bool) -> str | None:
     """The kind of the cue that ends last in `text` (ties: the longer cue)."""
-    best: tuple[int, int, str] | None = None
-    for raw_kind, pattern in _CUES:
-        kind = _cue_kind(raw_kind, crisis)
-        if kind is None:
-            continue
-        for m in pattern.finditer(text):
-            key = (m.end(), m.end() - m.start(), kind)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    return best[2] if best else None
+    found = _cues_found(text, crisis)
+    if not found:
+        return None
+    return max(found, key=lambda c: (c[1].end(), c[1].end() - c[1].start()))[0]
 
 
 def _first_cue(text: str, crisis: bool) -> str | None:
     """The kind of the cue that starts first in `text` (ties: the longer cue)."""
-    best: tuple[int, int, str] | None = None
-    for raw_kind, pattern in _CUES:
-        kind = _cue_kind(raw_kind, crisis)
-        m = pattern.search(text) if kind is not None else None
-        if m and (best is None or (m.start(), -(m.end() - m.start())) < best[:2]):
-            best = (m.start(), -(m.end() - m.start()), kind)
-    return best[2] if best else None
+    found = _cues_found(text, crisis)
+    if not found:
+        return None
+    return min(found, key=lambda c: (c[1].start(), c[1].start() - c[1].end()))[0]
 
 
 def _tail(text: str, words: int = 5) -> str:
