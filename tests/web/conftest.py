@@ -26,6 +26,10 @@ from bot.settings import PROJECT_ROOT, Settings
 from .fakes import FakeIndex, FakeResponder
 
 USE_REAL_RESPONDER = False  # the one line: True = real index of knowledge/ + embedding model
+# A question the responder answers with citations (fake: by keyword; real: from knowledge/).
+ANSWERABLE_QUESTION = (
+    "Does ketamine help with migraines?" if USE_REAL_RESPONDER else "What are your opening hours?"
+)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
