@@ -139,6 +139,8 @@ def _frame(topic: Topic, before: str, matched: str, after: str) -> _Mention:
         return _Mention(topic, "negated")
     if topic.always_report:
         return _Mention(topic, "report")
+    if topic.notice_only:
+        return _Mention(topic, "question")
     if not (_CURRENT.search(_tail(before)) or _CURRENT.search(_head(after))):
         for kind in topic.not_now:
             if _NOT_NOW_BEFORE[kind].search(before) or _NOT_NOW_AFTER[kind].search(after):

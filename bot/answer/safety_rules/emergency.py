@@ -72,6 +72,8 @@ class Topic:
     itself says "myself"/"my" ("kill myself") is a report even inside a question.
     `whole_message`: the pattern may span sentences (symptoms that count only together).
     `always_report`: the phrase is alarming in any frame ("the easiest way to die").
+    `notice_only`: a warning sign that never makes an emergency by itself but shows the
+    topic's help line with the answer ("I feel hopeless").
     """
 
     name: str  # "<category>.<phrase family>", reported as the verdict's rule
@@ -83,6 +85,7 @@ class Topic:
     self_evident: bool = False
     whole_message: bool = False
     always_report: bool = False
+    notice_only: bool = False
 
     @property
     def category(self) -> str:
@@ -143,6 +146,7 @@ TOPICS: tuple[Topic, ...] = (
             r"\b(?:nobody|no one|noone) (?:would|will) (?:care|notice) if (?:i|he|she) "
             r"(?:died|was gone|were gone|disappeared)\b",
             r"\b(?:sleep|go to sleep) forever\b",
+            r"\bnothing (?:left )?to live for\b",
             r"\b(?:there's|there is|see|can't see|cannot see|i see) no way out\b",
             r"\bwant (?:\w+ ){0,3}to (?:end|stop) (?:forever|for good|permanently)\b",
             r"\b(?:thoughts|thinking|think|thought) (?:of|about) (?:not being (?:here|alive|"
@@ -195,6 +199,23 @@ TOPICS: tuple[Topic, ...] = (
         overdose=True,
         negatable=False,
         not_now=(),
+    ),
+    Topic(
+        "crisis.distress",
+        any_of(
+            r"\bhopeless\w*",
+            r"\b(?:can't|cannot) (?:take|handle|cope with) (?:it|this|any of this|life) "
+            r"(?:anymore|any more)\b",
+            r"\b(?:can't|cannot) cope\b",
+            r"\bend of my (?:rope|tether)\b",
+            r"\bgiving up on (?:life|everything|myself)\b",
+            r"\b(?:i'm|i am|i feel) (?:so |completely |totally )?worthless\b",
+            r"\b(?:i'm|i am|i feel like) (?:just )?a burden\b",
+        ),
+        crisis=True,
+        negatable=False,
+        not_now=(),
+        notice_only=True,
     ),
     Topic(
         "crisis.self_harm",

@@ -285,6 +285,9 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "dose.amount",
+        r"\b(?:what|what's|which|how big|how high|how large|how strong)(?: is| are| was| would "
+        r"be| should be)?(?: the| a| an| your| my)?(?: \w+)? "
+        r"(?:dose|doses|dosage|dosages|dosing)\b|"
         r"\b(?:what|what's|which|right|correct|safe|safest|max|maximum|min|minimum|typical|"
         r"usual|standard|normal|recommended|starting|ideal|proper|lethal|toxic|fatal|"
         r"effective|my|your) (?:\w+ )?(?:dose|doses|dosage|dosages|dosing)\b|"
