@@ -304,7 +304,8 @@ def refusal_text(verdict: SafetyVerdict) -> str:
     if category == "injection":
         text = (
             "I can't change how I work or share my instructions, but I'm happy to answer "
-            "questions about our clinic and its treatments."
+            "questions about our clinic and its treatments. To reach our team, use the "
+            "appointment request below."
         )
     elif category == "privacy":
         text = (
@@ -314,7 +315,7 @@ def refusal_text(verdict: SafetyVerdict) -> str:
     elif category == "off_topic":
         text = (
             "Sorry, I can only help with questions about our clinic, its treatments and "
-            "appointments."
+            "appointments. To reach our team, use the appointment request below."
         )
     else:
         reason = _REFUSAL_REASON.get(category, "I can't give individual medical advice.")
