@@ -20,6 +20,7 @@ PREFERRED_TIME_MAX = 100
 REASON_MAX = 500
 EMAIL_MAX = 254
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
+PHONE_MAX = 32  # characters, separators included (the column's size)
 
 # Digits with the separators people type: spaces, dots, hyphens, brackets; an optional
 # leading +. Letters ("ext", vanity numbers) are refused: staff need something to dial.
@@ -91,7 +92,7 @@ def validate(form: AppointmentForm) -> dict[str, str]:
 
 def is_valid_phone(phone: str) -> bool:
     """7-15 digits, optional leading +, and only the usual separators."""
-    if not _PHONE.match(phone):
+    if len(phone) > PHONE_MAX or not _PHONE.match(phone):
         return False
     digits = sum(c.isdigit() for c in phone)
     return PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS

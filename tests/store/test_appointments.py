@@ -45,6 +45,8 @@ CASES: list[tuple[dict[str, object], set[str]]] = [
     ({"phone": "555-CALL-NOW"}, {"phone"}),
     ({"phone": "555 123 4567 ext 2"}, {"phone"}),
     ({"phone": "++1 555 123 4567"}, {"phone"}),
+    ({"phone": "1-2-3-4-5-6-7-8-9-0-1-2-3-4-5"}, set()),  # 15 digits, 29 characters
+    ({"phone": "1 - 2 - 3 - 4 - 5 - 6 - 7 - 8 - 9 - 0"}, {"phone"}),  # over 32 characters
     ({"email": "ana@example"}, {"email"}),
     ({"email": "ana.example.com"}, {"email"}),
     ({"email": "ana@@example.com"}, {"email"}),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -183,3 +187,64 @@ def test_reference_exhaustion_is_a_named_error(engine: Engine) -> None:
 def test_many_requests_get_unique_references(log: ChatLog) -> None:
     references = [log.request_appointment(None, FORM) for _ in range(60)]
     assert len(set(references)) == 60
+
+
+def test_concurrent_first_replies_of_one_session_share_one_conversation(
+    log: ChatLog, engine: Engine
+) -> None:
+    # Several app instances (threads here) logging the same new session at once.
+    barrier = threading.Barrier(6)
+
+    def first_reply(i: int) -> int:
+        barrier.wait()
+        return log.log_reply("same-session", make_reply(f"question {i}"))
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = list(pool.map(first_reply, range(6)))
+
+    assert len(set(ids)) == 6
+    (summary,) = log.list_conversations()
+    assert summary.message_count == 6
+    with Session(engine) as session:
+        assert len(session.scalars(select(Conversation)).all()) == 1
+
+
+def test_concurrent_requests_all_commit_with_unique_references(log: ChatLog) -> None:
+    with ThreadPoolExecutor(6) as pool:
+        references = list(pool.map(lambda _: log.request_appointment(None, FORM), range(24)))
+    assert len(set(references)) == 24
+    assert {r.reference for r in log.list_requests()} == set(references)
+
+
+def _busy_writer(url: str, worker: int) -> None:
+    engine = make_engine(url)
+    log = ChatLog(engine)
+    try:
+        for i in range(15):
+            message_id = log.log_reply(f"w{worker}-{i % 3}", make_reply(f"q{i}"))
+            log.set_feedback(f"w{worker}-{i % 3}", message_id, 1)
+            log.request_appointment(f"w{worker}-0", FORM)
+    except Exception:
+        os._exit(1)
+    os._exit(0)
+
+
+def test_writers_in_several_processes_do_not_trip_over_each_other(db_url: str) -> None:
+    # SQLite: each write takes the lock at BEGIN and waits its turn (busy timeout), so no
+    # "database is locked" errors; PostgreSQL: ordinary row-level concurrency.
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_busy_writer, args=(db_url, w)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    # Opened only now: no database connection is carried across fork().
+    engine = make_engine(db_url)
+    log = ChatLog(engine)
+    summaries = log.list_conversations(limit=100)
+    assert len(summaries) == 9
+    assert sum(s.message_count for s in summaries) == 45
+    assert sum(s.thumbs_up for s in summaries) == 45
+    assert len(log.list_requests()) == 45
+    engine.dispose()
