@@ -25,7 +25,7 @@ from bot.settings import PROJECT_ROOT, Settings
 
 from .fakes import FakeIndex, FakeResponder
 
-USE_REAL_RESPONDER = False  # the one line: True = real index of knowledge/ + embedding model
+USE_REAL_RESPONDER = True  # the one line: True = real index of knowledge/ + embedding model
 # A question the responder answers with citations (fake: by keyword; real: from knowledge/).
 ANSWERABLE_QUESTION = (
     "Does ketamine help with migraines?" if USE_REAL_RESPONDER else "What are your opening hours?"
@@ -132,7 +132,8 @@ def build_stack(settings: Settings, responder: Any, *, staff: bool = False) -> S
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     chatlog = ChatLog(engine)
-    index = (lambda: responder.index_source.current()) if USE_REAL_RESPONDER else FakeIndex
+    # the real Responder brings its served index; the fake one gets a one-page stand-in
+    index = FakeIndex if isinstance(responder, FakeResponder) else None
     app = create_app(
         settings,
         responder,
@@ -167,15 +168,13 @@ def make_stack(
 
 
 @pytest.fixture(scope="module")
-def shared_stack(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Stack]:
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One app on SQLite for a module's read-only checks (allowed origin: clinic.example)."""
     data_dir = tmp_path_factory.mktemp("shared")
     settings = Settings(
         data_dir=data_dir, clinic_contact="555-0100", allowed_origins=["https://clinic.example"]
     )
-    stack = build_stack(settings, default_responder(request))
+    stack = build_stack(settings, FakeResponder())
     yield stack
     stack.engine.dispose()
 
@@ -193,7 +192,14 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
     import uvicorn
 
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=1,  # open event streams would otherwise hold the exit
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

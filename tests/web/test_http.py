@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from .fakes import FakeResponder
+
 
 @pytest.fixture(scope="module")
 def client(shared_stack: Any) -> Iterator[TestClient]:
@@ -43,7 +45,7 @@ def test_readyz_reports_the_index_version_and_the_database(client: TestClient) -
 def test_readyz_is_503_when_the_database_is_unreachable(make_stack: Any) -> None:
     from bot.web.server import create_app
 
-    stack = make_stack()
+    stack = make_stack(FakeResponder())
 
     def down() -> None:
         raise ConnectionError("no route to database")
@@ -130,7 +132,7 @@ def test_the_page_loads_no_third_party_assets(client: TestClient) -> None:
 
 def test_the_staff_console_is_mounted_under_staff_and_refuses_framing(make_stack: Any) -> None:
     pytest.importorskip("bot.web.staff")
-    stack = make_stack(staff=True)
+    stack = make_stack(FakeResponder(), staff=True)
     with TestClient(stack.app) as client:
         response = client.get("/staff/", follow_redirects=False)
 

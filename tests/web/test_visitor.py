@@ -24,7 +24,7 @@ class Clock:
 
 @pytest.fixture
 def chat(make_stack: Any) -> tuple[VisitorChat, Any, Clock]:
-    stack = make_stack(rate_limit_per_minute=3, max_message_chars=50)
+    stack = make_stack(FakeResponder(), rate_limit_per_minute=3, max_message_chars=50)
     clock = Clock()
     return VisitorChat(stack.settings, stack.responder, stack.chatlog, clock), stack, clock
 
@@ -103,7 +103,7 @@ def test_a_failing_responder_gives_the_friendly_message_and_logs_no_visitor_text
 
 
 def test_the_reach_us_line_falls_back_to_the_form_without_a_contact(make_stack: Any) -> None:
-    stack = make_stack(clinic_contact="")
+    stack = make_stack(FakeResponder(), clinic_contact="")
     visitor = VisitorChat(stack.settings, FakeResponder(), stack.chatlog)
 
     assert "Request an appointment" in visitor.ask(VisitorSession(), "explode").notice
