@@ -154,8 +154,8 @@ def day_chart(
     end: date,
     days: int,
     kinds: Sequence[str] = REPLY_KINDS,
-    width: int = 760,
-    height: int = 240,
+    width: int = 1080,
+    height: int = 260,
 ) -> DayChart:
     """Lay out `days` stacked bars ending on `end` (days without replies get an empty bar)."""
     counts: dict[date, dict[str, int]] = {}

@@ -45,8 +45,12 @@ def test_publish_then_change_a_page_then_roll_back(
     overview = editor.get("/editor").text
     assert first in overview and "Insurance and payment" in overview and "Opening hours" in overview
 
-    write_page(knowledge, "insurance.md", "Insurance and payment",
-               "We accept Medicare, Medicaid and most major insurance plans.")  # fmt: skip
+    write_page(
+        knowledge,
+        "insurance.md",
+        "Insurance and payment",
+        "We accept Medicare, Medicaid and most major insurance plans.",
+    )
     plan = editor.post("/editor/plan").text
     changed = re.search(r'<tr class="diff-changed">.*?</tr>', plan, re.S)
     assert changed and "insurance" in changed.group(0)
@@ -106,9 +110,13 @@ def test_rolling_back_with_nothing_to_roll_back_to_says_so(editor: Console, seed
 def test_page_text_and_titles_render_as_text(
     editor: Console, seeded: Seeded, knowledge: Path
 ) -> None:
-    write_page(knowledge, "fees.md", "\"Fees <img src=x onerror=alert(1)>\"",
-               "Our fees <script>alert(1)</script> are listed here. Call us for a quote.",
-               url="javascript:alert(1)")  # fmt: skip
+    write_page(
+        knowledge,
+        "fees.md",
+        '"Fees <img src=x onerror=alert(1)>"',
+        "Our fees <script>alert(1)</script> are listed here. Call us for a quote.",
+        url="javascript:alert(1)",
+    )
     editor.post("/editor/publish")
     overview = editor.get("/editor").text
     assert "<img src=x" not in overview

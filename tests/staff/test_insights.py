@@ -35,9 +35,14 @@ def test_paraphrases_group_and_unrelated_questions_do_not(
 
 def test_groups_are_ordered_by_how_often_they_were_asked() -> None:
     groups = group_similar(
-        [("wifi password?", 1), ("Do you take Medicare?", 3), ("is medicare accepted", 2),
-         ("what is the wifi password", 1), ("Can I bring my dog?", 1)]
-    )  # fmt: skip
+        [
+            ("wifi password?", 1),
+            ("Do you take Medicare?", 3),
+            ("is medicare accepted", 2),
+            ("what is the wifi password", 1),
+            ("Can I bring my dog?", 1),
+        ]
+    )
     assert [g.total for g in groups] == [5, 2, 1]
     assert groups[0].label == "Do you take Medicare?"  # the most asked wording names the group
     assert groups[0].questions == (("Do you take Medicare?", 3), ("is medicare accepted", 2))
