@@ -74,7 +74,9 @@ def _pg_schema() -> Iterator[str]:
     admin = create_engine(pg_base_url())
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    # A session time zone other than UTC proves the store never depends on it.
+    options = f"-csearch_path={schema} -ctimezone=America/New_York"
+    url = make_url(pg_base_url()).update_query_dict({"options": options})
     try:
         yield url.render_as_string(hide_password=False)
     finally:

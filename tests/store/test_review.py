@@ -217,3 +217,13 @@ def test_audit_lists_newest_first_with_filters(log: ChatLog, clock: FakeClock) -
     assert [e.action for e in log.list_audit()] == ["export", "conversation.view"]
     assert [e.username for e in log.list_audit(username="ana")] == ["ana"]
     assert log.list_audit(limit=1)[0].detail == "kinds=fallback"
+
+
+def test_days_are_utc_days_whatever_the_database_time_zone(log: ChatLog, clock: FakeClock) -> None:
+    clock.now = START.replace(hour=1, minute=30)  # 21:30 the day before in New York
+    log.log_reply("late", make_reply())
+    clock.now = START.replace(hour=23, minute=59)
+    assert log.stats_by_day(1) == [(START.date(), "answer", 1)]
+    (summary,) = log.list_conversations()
+    assert summary.started_at == START.replace(hour=1, minute=30)
+    assert summary.started_at.utcoffset() == timedelta(0)
