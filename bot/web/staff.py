@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -259,6 +260,16 @@ def build_staff_app(
             status_code=exc.status_code,
             title=titles.get(exc.status_code, "Error"),
             message=str(exc.detail),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return render(
+            request,
+            "error.html",
+            status_code=400,
+            title="Not valid",
+            message="That address or form has a value the console does not understand.",
         )
 
     @app.exception_handler(StoreError)

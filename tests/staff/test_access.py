@@ -124,3 +124,12 @@ def test_pages_make_no_third_party_requests(staff: Console) -> None:
     html = staff.get("/insights").text + staff.get("/conversations").text
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert url.startswith(("/staff/", "#", "?", "data:")) or "clinic.example" in url, url
+
+
+def test_malformed_addresses_get_an_error_page_not_json(staff: Console) -> None:
+    for response in (
+        staff.post("/requests/abc/status", {"status": "new"}),
+        staff.get("/insights?days=abc"),
+    ):
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("text/html")
