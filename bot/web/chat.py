@@ -19,11 +19,12 @@ from bot.web.visitor import Turn, VisitorChat, VisitorSession
 
 log = logging.getLogger(__name__)
 
+# Common questions the clinic's pages answer (the last one opens the appointment form).
 SUGGESTED_QUESTIONS = (
-    "What services do you offer?",
-    "How do I book a first appointment?",
-    "Do you accept insurance?",
-    "What are your opening hours?",
+    "Can ketamine help with migraines?",
+    "How does ketamine work for pain?",
+    "What conditions can ketamine treat?",
+    "How do I request an appointment?",
 )
 APPOINTMENT_OPTION = {"label": "Request an appointment", "value": "request-appointment"}
 FORM_FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
@@ -375,7 +376,7 @@ class ChatPage:
                     session,
                     chatbot,
                 ],
-                show_progress="minimal",
+                show_progress="hidden",
                 **private,
             )
 

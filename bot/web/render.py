@@ -100,8 +100,8 @@ def welcome_html(clinic_name: str, clinic_contact: str) -> str:
     )
     return (
         '<div class="reply reply-welcome">'
-        f"<p><strong>Hi! I can answer questions about {escape(clinic_name)}</strong>: "
-        "our services, appointments, fees and insurance, and what to expect at a visit.</p>"
+        f"<p><strong>Hi! I answer questions about {escape(clinic_name)}</strong>: "
+        "our treatments and services, and how to request an appointment.</p>"
         "<p>I give general information from the clinic's own pages, with links to the source. "
         f"I can't give medical advice.{contact}</p>"
         '<p class="welcome-emergency"><strong>In an emergency call 911.</strong> '

@@ -31,4 +31,32 @@
     requestAnimationFrame(function () { pending = false; relabel(document); });
   }).observe(document.documentElement, { subtree: true, childList: true, attributes: true,
     attributeFilter: ["aria-label"] });
+
+  // A full queue answers the join request with 503 and Gradio shows a generic error toast.
+  // Say it in the clinic's words too, just above the question box.
+  var BUSY = "We're answering a lot of questions right now. Please try again in a minute. " +
+    "In an emergency call 911.";
+  var realFetch = window.fetch;
+  window.fetch = function (input, init) {
+    return realFetch.apply(this, arguments).then(function (response) {
+      var url = typeof input === "string" ? input : (input && input.url) || "";
+      if (response.status === 503 && url.indexOf("/queue/join") !== -1) showBusy();
+      return response;
+    });
+  };
+  function showBusy() {
+    var banner = document.getElementById("busy-banner");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = "busy-banner";
+      banner.setAttribute("role", "status");
+      banner.textContent = BUSY;
+      var composer = document.getElementById("composer");
+      (composer && composer.parentNode ? composer.parentNode : document.body)
+        .insertBefore(banner, composer || null);
+    }
+    banner.hidden = false;
+    clearTimeout(showBusy.timer);
+    showBusy.timer = setTimeout(function () { banner.hidden = true; }, 10000);
+  }
 })();
