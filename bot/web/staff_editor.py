@@ -1,8 +1,9 @@
-"""The console's editor pages: the served index and its pages, dry-run, publish and roll back.
+"""The console's editor pages: the served index and its pages, re-ingest, the audit trail.
 
 The same operations as `ingest.py` (`bot.ingest.pipeline.plan/publish/rollback`), run in a
 worker thread; their reports and errors are shown as they are. Only the editor role reaches
-these routes (the router they are added to carries that check).
+these routes (the router they are added to carries that check). Dry-run, publish and roll
+back are audited here; viewing the audit trail is audited too.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def add_routes(
     render: Callable[..., HTMLResponse],
     embedder: Embedder | None,
 ) -> None:
-    """Add GET /editor and /editor/pages/{source}; POST /editor/plan, /publish, /rollback."""
+    """GET /editor, /editor/pages/{source} and /audit; POST /editor/plan, /publish, /rollback."""
     ingest_settings = settings.model_copy(update={"index_dir": index_dir})
     # One ingest at a time from this process; the pipeline's file lock covers other processes.
     running = threading.Lock()
@@ -177,3 +178,9 @@ def add_routes(
             )
             notice = f"Rolled back: now serving {version} (was {before})."
         return page(request, error=error, notice=notice, action="rollback")
+
+    @router.get("/audit", response_class=HTMLResponse, name="audit")
+    def audit_trail(request: Request, user: str = "") -> Response:
+        rows = chatlog.list_audit(300, username=user.strip().lower() or None)
+        chatlog.audit(me(request).username, "audit.view", "", "", f"user={user[:64]}")
+        return render(request, "audit.html", section="audit", rows=rows, user=user)
