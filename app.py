@@ -1,11 +1,13 @@
 """Serve the visitor chat at "/" (and the staff console at "/staff").
 
     python app.py [--host H] [--port P] [--index DIR] [--database-url URL] [--root-path PATH]
+                  [--log-json]
 
 Defaults come from the settings (CLINICBOT_* environment variables): 127.0.0.1:7860, the index
 `ingest.py` publishes (data/index), SQLite in data/. With no index yet, knowledge/ is ingested
 first. Runs the database migrations, then uvicorn; Ctrl-C or SIGTERM lets in-flight requests
 finish before the process exits. Exit status 1 with one line on stderr if it cannot start.
+--log-json writes JSON lines without personal data (bot.web.ops; see docs/DEPLOYMENT.md).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL (SQLite in data/)")
     parser.add_argument(
         "--root-path", metavar="PATH", help="public sub-path behind a reverse proxy, e.g. /chat"
+    )
+    parser.add_argument(
+        "--log-json", action="store_true", help="log JSON lines (personal data redacted)"
     )
     return parser.parse_args(argv)
 
@@ -66,9 +71,16 @@ def ensure_index(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from bot.web.ops import RedactFilter, configure_json_logging
+
+    if args.log_json:
+        configure_json_logging()
+    else:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactFilter())
     settings = settings_from(args)
 
     import uvicorn
@@ -102,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
+        # --log-json: uvicorn's loggers propagate to the JSON handler instead of their own.
+        **({"log_config": None} if args.log_json else {}),
     )
     return 0
 
