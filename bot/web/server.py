@@ -253,7 +253,7 @@ def create_app(
     if staff_app is None:
         staff_app = _build_staff(settings, chatlog, getattr(responder, "embedder", None))
     if staff_app:
-        app.mount("/staff", staff_app)
+        app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
 
     visitor = VisitorChat(settings, responder, chatlog)
     blocks = build_chat(visitor)
@@ -284,6 +284,29 @@ def create_app(
         '<script src="clinic-static/chat-page.js" defer></script>',
     )
     return app
+
+
+def _behind_prefix(asgi_app: Any, root_path: str) -> Any:
+    """`asgi_app` as if uvicorn ran with --root-path: the proxy strips `root_path` (e.g. /chat)
+    from the path, and the console puts it back in its links, redirects and cookie path.
+
+    Only the console gets this; Gradio takes `root_path` itself, and SecurityHeaders matches
+    the paths as received.
+    """
+    if not root_path:
+        return asgi_app
+
+    async def prefixed(scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {
+                **scope,
+                "path": root_path + scope["path"],
+                "root_path": root_path + scope.get("root_path", ""),
+                "app_root_path": root_path + scope.get("app_root_path", ""),
+            }
+        await asgi_app(scope, receive, send)
+
+    return prefixed
 
 
 def _build_staff(settings: Settings, chatlog: Any, embedder: Any) -> Any | None:
