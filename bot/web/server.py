@@ -15,7 +15,6 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from gradio.themes.utils import fonts
 
 from bot.settings import Settings
 from bot.web.chat import build_chat
@@ -124,8 +123,9 @@ def theme() -> gr.themes.Base:
         secondary_hue="slate",
         neutral_hue="slate",
         radius_size="md",
-        font=[fonts.LocalFont("IBM Plex Sans"), "ui-sans-serif", "system-ui", "sans-serif"],
-        font_mono=[fonts.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
+        # The visitor's own system fonts: nothing to download, native on every platform.
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
     ).set(
         # plain form labels instead of coloured pills
         block_title_background_fill="transparent",
