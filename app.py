@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ensure_index(settings)
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url)  # a bad URL fails before ingest
         migrate(engine)
+        ensure_index(settings)
         responder = load_responder(settings)
         app = create_app(settings, responder, ChatLog(engine), db_check=lambda: ping(engine))
     except StoreError as exc:

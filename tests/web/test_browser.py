@@ -40,7 +40,9 @@ def open_widget(page: Any, site: Any) -> ChatDriver:
     return chat
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     live: Any, clinic_site: Any, page: Any
 ) -> None:

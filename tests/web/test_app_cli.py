@@ -1,0 +1,71 @@
+"""`python app.py` as an operator runs it: first start ingests, then serves; SIGTERM exits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+from .conftest import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_first_start_ingests_knowledge_then_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CLINICBOT_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--root-path", "/chat/"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert ready is not None, "app.py did not start"
+        assert ready.status_code == 200
+        assert ready.json()["index_version"]
+        assert (tmp_path / "data" / "index" / "CURRENT").is_file()
+        assert (tmp_path / "data" / "clinic.sqlite3").is_file()
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and '"root":"http://127.0.0.1:' in page.text.replace(" ", "")
+        assert f"127.0.0.1:{port}/chat" in page.text  # links built for the proxy's sub-path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    # uvicorn finishes in-flight requests, then re-raises SIGTERM (what service managers expect)
+    assert proc.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    assert "ingesting" in output and "published" in output
+
+
+def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    env = {**os.environ, "CLINICBOT_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "app.py", "--database-url", "mysql://nope/x", "--index", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("app: ")
