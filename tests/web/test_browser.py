@@ -279,3 +279,22 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
         release.set()
         for p in pages:
             p.close()
+
+
+def test_a_question_the_pages_dont_cover_offers_the_appointment_form(live: Any, page: Any) -> None:
+    stack = live()
+    page.goto(stack.url)
+    chat = ChatDriver(page)
+    chat.wait_ready()
+
+    reply = chat.ask("Is there parking for bicycles?")
+    expect(reply.locator(".reply-fallback")).to_be_visible()
+    handoff = page.locator("#chat button", has_text="Request an appointment")
+    expect(handoff).to_be_visible()
+    handoff.click()
+
+    expect(page.locator("#appointment-view")).to_be_visible()
+    expect(chat.field("name")).to_be_editable()
+    assert stack.rows("SELECT kind FROM messages") == [("fallback",)]
+    page.locator("#appt-back").click()  # and back: the conversation is still there
+    expect(page.locator(".reply-fallback")).to_be_visible()
