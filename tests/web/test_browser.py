@@ -50,6 +50,8 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     clinic_site.app_url = stack.url
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))  # every frame, the chat's included
 
     chat = open_widget(page, clinic_site)
 
@@ -111,6 +113,8 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     )
     assert request.consent and request.conversation_id == conversation.id
 
+    # the Content-Security-Policy blocked nothing the chat needs
+    assert [m for m in console if "Content Security Policy" in m] == []
     # every request went to the clinic's site or to the chat app: nothing third-party
     assert {origin(u) for u in requests if not u.startswith("data:")} <= {
         clinic_site.url,
