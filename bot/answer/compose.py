@@ -31,6 +31,10 @@ REMINDER = (
     "Please talk with a clinician about your own situation."
 )
 
+_ASKS_REASON = re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\b")
+_GIVES_REASON = re.compile(
+    r"\b(because|due to|since|so that|as a result|works by|by (\w+ing))\b", re.I
+)
 # Sentences that only make sense with the one before them.
 _ANAPHORIC_START = re.compile(
     r"^(this|these|those|both|it|they|such|that|them|the latter|the former)\b", re.I
@@ -151,19 +155,29 @@ _GENERIC = STOP_WORDS | frozenset(
         "combined",
         "plus",
         "besides",
+        "happen",
+        "happens",
+        "happened",
+        "happening",
+        "try",
+        "trying",
+        "tried",
+        "start",
+        "starting",
+        "started",
+        "begin",
+        "beginning",
     ]
 )
 LEXICAL_WEIGHT = 0.25  # share of question terms found in a sentence, added to its cosine
-SYNONYM_CREDIT = 0.5  # a synonym covers a question word half as well as the word itself
+SYNONYM_CREDIT = 0.3  # a synonym covers a question word less well than the word itself
 ANSWER_TYPE_BONUS = 0.05
+REASON_BONUS = 0.2  # a why-question is answered by a reason, not by its own words echoed
+PASSAGE_MARGIN = 0.15  # the top passage's best sentence is cited too if this close
 CONTEXT_WEIGHT = 0.0  # weight of the whole passage's similarity in a sentence's score
 RANK_PENALTY = 0.01  # per place down the fused ranking
 # Question forms and the sentence forms that answer them (classic answer-type cues).
 ANSWER_TYPES = [
-    (
-        re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\b"),
-        re.compile(r"\b(because|due to|mechanism|reason|by \w+ing|works by)\b", re.I),
-    ),
     (
         re.compile(r"^how (many|much|often)\b"),
         re.compile(
@@ -263,11 +277,14 @@ def covered_share(
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A nudge for sentences of the kind the question word asks for (why -> a reason, ...)."""
     q = question.lower()
-    return sum(
+    bonus = sum(
         ANSWER_TYPE_BONUS
         for asks, gives in ANSWER_TYPES
         if asks.search(q) and gives.search(sentence)
     )
+    if _ASKS_REASON.search(q) and _GIVES_REASON.search(sentence):
+        bonus += REASON_BONUS
+    return bonus
 
 
 def score_sentences(
@@ -299,8 +316,14 @@ def score_sentences(
     return sorted(scored, key=lambda pair: -pair[0])
 
 
-def select(scored: Sequence[tuple[float, Sentence]]) -> list[Sentence]:
-    """The best sentence plus close runners-up, each widened to its antecedent if needed."""
+def select(
+    scored: Sequence[tuple[float, Sentence]], top_passage: Chunk | None = None
+) -> list[Sentence]:
+    """The best sentence plus close runners-up, each widened to its antecedent if needed.
+
+    When the passage ranked first by retrieval (whole-passage evidence) holds none of them, its
+    best sentence is cited too if it is close: the two signals disagreeing is worth showing.
+    """
     if not scored:
         return []
     best = scored[0][0]
@@ -308,11 +331,22 @@ def select(scored: Sequence[tuple[float, Sentence]]) -> list[Sentence]:
     for score, sentence in scored:
         if len(chosen) >= MAX_SENTENCES or score < best - SECOND_SENTENCE_MARGIN:
             break
-        sentence = _with_antecedent(sentence)
-        if any(_overlaps(sentence, c) for c in chosen):
-            continue
-        chosen.append(sentence)
+        _add(chosen, sentence)
+    if top_passage is not None and all(c.chunk != top_passage for c in chosen):
+        for score, sentence in scored:
+            if sentence.chunk == top_passage:
+                if score >= best - PASSAGE_MARGIN:
+                    if len(chosen) >= MAX_SENTENCES:
+                        chosen.pop()
+                    _add(chosen, sentence)
+                break
     return chosen
+
+
+def _add(chosen: list[Sentence], sentence: Sentence) -> None:
+    sentence = _with_antecedent(sentence)
+    if not any(_overlaps(sentence, c) for c in chosen):
+        chosen.append(sentence)
 
 
 def _with_antecedent(sentence: Sentence) -> Sentence:

@@ -154,7 +154,7 @@ class Responder:
                 index_version=version,
                 notes=(decision.reason, *decision.unknown_terms),
             )
-        chosen = compose.select(scored)
+        chosen = compose.select(scored, top_passage=hits[0].chunk if hits else None)
         citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
         return Reply(
             message,

@@ -98,12 +98,15 @@ class Retriever:
 
 
 def diversify(hits: Sequence[Hit], per_page: int = 3) -> list[Hit]:
-    """Keep at most `per_page` hits from one page so other pages get a say (multi-page corpora)."""
+    """Reorder so no page takes more than `per_page` of the top places; nothing is dropped.
+
+    On a multi-page site this lets other pages get a say; on a one-page site it changes nothing.
+    """
     seen: dict[str, int] = {}
-    kept: list[Hit] = []
+    first: list[Hit] = []
+    later: list[Hit] = []
     for hit in hits:
         n = seen.get(hit.chunk.source, 0)
-        if n < per_page:
-            kept.append(hit)
-            seen[hit.chunk.source] = n + 1
-    return kept
+        (first if n < per_page else later).append(hit)
+        seen[hit.chunk.source] = n + 1
+    return first + later

