@@ -13,8 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot.store.appointments import AppointmentForm
-from bot.web import render
+from bot.web import handoff, render
 from bot.web.visitor import Turn, VisitorChat, VisitorSession
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,6 @@ SUGGESTED_QUESTIONS = (
     "How do I request an appointment?",
 )
 APPOINTMENT_OPTION = {"label": "Request an appointment", "value": "request-appointment"}
-FORM_FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
 API_SESSIONS_KEPT = 10_000
 
 Message = dict[str, Any]
@@ -46,12 +44,6 @@ def _user_message(text: str) -> Message:
 
 def _session(session: VisitorSession | None) -> VisitorSession:
     return session if session is not None else VisitorSession()
-
-
-def _error_html(message: str) -> str:
-    if not message:
-        return ""
-    return f'<p class="field-error" role="alert">{render.escape(message)}</p>'
 
 
 class ChatPage:
@@ -119,7 +111,7 @@ class ChatPage:
             return  # the welcome, an app notice, or a feedback being withdrawn
         self.visitor.feedback(session, message_id, bool(data.liked))
 
-    # -- appointment handlers ---------------------------------------------------------------
+    # -- appointment form ------------------------------------------------------------------
     def submit_appointment(
         self,
         name: str,
@@ -132,56 +124,13 @@ class ChatPage:
     ) -> tuple[Any, ...]:
         """Store the request; show per-field errors (values untouched) or the reference."""
         session = _session(session)
-        form = AppointmentForm(
-            name=name or "",
-            phone=phone or "",
-            email=email or "",
-            preferred_time=preferred_time or "",
-            reason=reason or "",
-            consent=bool(consent),
-        )
+        form = handoff.form_from(name, phone, email, preferred_time, reason, consent)
         outcome = self.visitor.request_appointment(session, form)
-        errors = [
-            gr.update(value=_error_html(outcome.errors.get(f, "")), visible=f in outcome.errors)
-            for f in FORM_FIELDS
-        ]
         if outcome.reference is None:
-            status = outcome.failure or (
-                "Please check the highlighted fields." if outcome.errors else ""
-            )
-            return (
-                *errors,
-                gr.update(value=_error_html(status), visible=bool(status)),
-                gr.skip(),
-                gr.skip(),
-                session,
-                gr.skip(),
-            )
-        done = (
-            '<div class="appointment-done" role="status">'
-            "<p><strong>Thank you, your request has been sent.</strong></p>"
-            f'<p>Your reference number is <strong class="reference">'
-            f"{render.escape(outcome.reference)}</strong>.</p>"
-            "<p>The clinic will contact you about an appointment. "
-            "Please keep the reference if you call us.</p></div>"
-        )
-        messages: list[Message] = session.transcript
-        messages.append(
-            _bot_message(
-                render.notice_html(
-                    f"Your appointment request was sent. Reference: {outcome.reference}.",
-                    "appointment-sent",
-                )
-            )
-        )
-        return (
-            *errors,
-            gr.update(value="", visible=False),
-            gr.update(visible=False),  # the fields
-            gr.update(value=done, visible=True),
-            session,
-            self.transcript(session),
-        )
+            return (*handoff.submit_updates(outcome), session, gr.skip())
+        notice = f"Your appointment request was sent. Reference: {outcome.reference}."
+        session.transcript.append(_bot_message(render.notice_html(notice, "appointment-sent")))
+        return (*handoff.submit_updates(outcome), session, self.transcript(session))
 
     # -- API endpoints (gradio_client) ----------------------------------------------------
     def _api_session(self, request: gr.Request | None) -> VisitorSession:
@@ -273,51 +222,8 @@ class ChatPage:
                     "advice.</p>",
                 )
 
-            with gr.Column(visible=False, elem_id="appointment-view", scale=1) as form_view:
-                gr.Markdown(
-                    "<h2>Request an appointment</h2><p>Leave your details and the clinic will "
-                    "contact you to arrange a time. Please don't include medical details here.</p>",
-                    elem_id="appointment-intro",
-                )
-                with gr.Column(elem_id="appointment-fields") as fields:
-                    name = gr.Textbox(label="Name", elem_id="appt-name", max_lines=1)
-                    name_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    phone = gr.Textbox(
-                        label="Phone", elem_id="appt-phone", max_lines=1, type="text"
-                    )
-                    phone_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    email = gr.Textbox(
-                        label="Email", elem_id="appt-email", max_lines=1, type="email"
-                    )
-                    email_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    gr.Markdown(
-                        '<p class="hint">A phone number or an email address is enough.</p>',
-                    )
-                    when = gr.Textbox(
-                        label="Best time to contact you",
-                        placeholder="e.g. weekday mornings",
-                        elem_id="appt-time",
-                        max_lines=1,
-                    )
-                    when_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    reason = gr.Textbox(
-                        label="Reason (optional)",
-                        placeholder="A few words, e.g. first visit",
-                        elem_id="appt-reason",
-                        lines=2,
-                        max_lines=4,
-                    )
-                    reason_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    consent = gr.Checkbox(
-                        label=f"I agree that {settings.clinic_name} may contact me about "
-                        "this request.",
-                        elem_id="appt-consent",
-                    )
-                    consent_err = gr.Markdown(visible=False, elem_classes=["err"])
-                    status = gr.Markdown(visible=False, elem_id="appt-status")
-                    submit = gr.Button("Send request", variant="primary", elem_id="appt-submit")
-                done = gr.Markdown(visible=False, elem_id="appt-done")
-                back = gr.Button("Back to the chat", variant="secondary", elem_id="appt-back")
+            panel = handoff.build_panel(settings.clinic_name)
+            form_view = panel.view
 
             # -- wiring ---------------------------------------------------------------------
             private: dict[str, Any] = {"api_visibility": "private"}
@@ -358,24 +264,12 @@ class ChatPage:
 
             open_form.click(show_form, None, [chat_view, form_view], queue=False, **private)
             chatbot.option_select(show_form, None, [chat_view, form_view], queue=False, **private)
-            back.click(show_chat, None, [chat_view, form_view], queue=False, **private)
+            panel.back.click(show_chat, None, [chat_view, form_view], queue=False, **private)
 
-            submit.click(
+            panel.submit.click(
                 self.submit_appointment,
-                inputs=[name, phone, email, when, reason, consent, session],
-                outputs=[
-                    name_err,
-                    phone_err,
-                    email_err,
-                    when_err,
-                    reason_err,
-                    consent_err,
-                    status,
-                    fields,
-                    done,
-                    session,
-                    chatbot,
-                ],
+                inputs=[*panel.inputs, session],
+                outputs=[*panel.outputs(), session, chatbot],
                 show_progress="hidden",
                 **private,
             )

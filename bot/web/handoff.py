@@ -1,0 +1,145 @@
+"""The in-chat appointment request form: its fields, inline errors, and what a submit shows.
+
+Built inside the chat's Blocks by `build_panel`; `submit_updates` turns the outcome of
+`VisitorChat.request_appointment` into Gradio updates. A wrong field shows its message under
+it and leaves every value as typed; the reference appears only once the store returned it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import gradio as gr
+
+from bot.store.appointments import AppointmentForm
+from bot.web.visitor import AppointmentOutcome
+
+FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
+
+
+@dataclass
+class AppointmentPanel:
+    """The form's components, for wiring events in `bot.web.chat`."""
+
+    view: gr.Column  # the whole panel, shown instead of the chat
+    fields: gr.Column  # the inputs and the submit button, hidden once sent
+    inputs: list[Any]  # in FIELDS order
+    errors: list[gr.Markdown]  # one under each input, in FIELDS order
+    status: gr.Markdown
+    done: gr.Markdown
+    submit: gr.Button
+    back: gr.Button
+
+    def outputs(self) -> list[Any]:
+        """What `submit_updates` updates, in its order."""
+        return [*self.errors, self.status, self.fields, self.done]
+
+
+def error_html(message: str) -> str:
+    return f'<p class="field-error" role="alert">{escape(message)}</p>' if message else ""
+
+
+def done_html(reference: str) -> str:
+    return (
+        '<div class="appointment-done" role="status">'
+        "<p><strong>Thank you, your request has been sent.</strong></p>"
+        f'<p>Your reference number is <strong class="reference">{escape(reference)}</strong>.</p>'
+        "<p>The clinic will contact you about an appointment. "
+        "Please keep the reference if you call us.</p></div>"
+    )
+
+
+def form_from(
+    name: str, phone: str, email: str, preferred_time: str, reason: str, consent: bool
+) -> AppointmentForm:
+    return AppointmentForm(
+        name=name or "",
+        phone=phone or "",
+        email=email or "",
+        preferred_time=preferred_time or "",
+        reason=reason or "",
+        consent=bool(consent),
+    )
+
+
+def submit_updates(outcome: AppointmentOutcome) -> list[Any]:
+    """Field errors, the status line, then the fields and the confirmation (see outputs())."""
+    errors = [
+        gr.update(value=error_html(outcome.errors.get(f, "")), visible=f in outcome.errors)
+        for f in FIELDS
+    ]
+    if outcome.reference is None:
+        status = outcome.failure or (
+            "Please check the highlighted fields." if outcome.errors else ""
+        )
+        return [
+            *errors,
+            gr.update(value=error_html(status), visible=bool(status)),
+            gr.skip(),  # the values stay exactly as typed
+            gr.skip(),
+        ]
+    return [
+        *errors,
+        gr.update(value="", visible=False),
+        gr.update(visible=False),
+        gr.update(value=done_html(outcome.reference), visible=True),
+    ]
+
+
+def build_panel(clinic_name: str) -> AppointmentPanel:
+    """The (hidden) form panel; call inside the Blocks."""
+    with gr.Column(visible=False, elem_id="appointment-view", scale=1) as view:
+        gr.Markdown(
+            "<h2>Request an appointment</h2><p>Leave your details and the clinic will "
+            "contact you to arrange a time. Please don't include medical details here.</p>",
+            elem_id="appointment-intro",
+        )
+        errors: list[gr.Markdown] = []
+
+        def error_slot() -> None:
+            errors.append(gr.Markdown(visible=False, elem_classes=["err"]))
+
+        with gr.Column(elem_id="appointment-fields") as fields:
+            name = gr.Textbox(label="Name", elem_id="appt-name", max_lines=1)
+            error_slot()
+            phone = gr.Textbox(label="Phone", elem_id="appt-phone", max_lines=1)
+            error_slot()
+            email = gr.Textbox(label="Email", elem_id="appt-email", max_lines=1, type="email")
+            error_slot()
+            gr.Markdown('<p class="hint">A phone number or an email address is enough.</p>')
+            when = gr.Textbox(
+                label="Best time to contact you",
+                placeholder="e.g. weekday mornings",
+                elem_id="appt-time",
+                max_lines=1,
+            )
+            error_slot()
+            reason = gr.Textbox(
+                label="Reason (optional)",
+                placeholder="A few words, e.g. first visit",
+                elem_id="appt-reason",
+                lines=2,
+                max_lines=4,
+            )
+            error_slot()
+            consent = gr.Checkbox(
+                label=f"I agree that {clinic_name} may contact me about this request.",
+                elem_id="appt-consent",
+            )
+            error_slot()
+            status = gr.Markdown(visible=False, elem_id="appt-status")
+            submit = gr.Button("Send request", variant="primary", elem_id="appt-submit")
+        done = gr.Markdown(visible=False, elem_id="appt-done")
+        back = gr.Button("Back to the chat", variant="secondary", elem_id="appt-back")
+    return AppointmentPanel(
+        view=view,
+        fields=fields,
+        inputs=[name, phone, email, when, reason, consent],
+        errors=errors,
+        status=status,
+        done=done,
+        submit=submit,
+        back=back,
+    )
