@@ -12,6 +12,7 @@ from collections import OrderedDict
 from typing import Any
 
 import gradio as gr
+from gradio.components.chatbot import MessageDict, OptionDict
 
 from bot.web import handoff, render
 from bot.web.visitor import Turn, VisitorChat, VisitorSession
@@ -25,16 +26,16 @@ SUGGESTED_QUESTIONS = (
     "What conditions can ketamine treat?",
     "How do I request an appointment?",
 )
-APPOINTMENT_OPTION = {"label": "Request an appointment", "value": "request-appointment"}
+APPOINTMENT_OPTION: OptionDict = {"label": "Request an appointment", "value": "request-appointment"}
 API_SESSIONS_KEPT = 10_000
 
-Message = dict[str, Any]
+Message = MessageDict  # content is escaped HTML built by bot.web.render
 
 
 def _bot_message(html: str, *, handoff: bool = False) -> Message:
     message: Message = {"role": "assistant", "content": html}
     if handoff:
-        message["options"] = [dict(APPOINTMENT_OPTION)]
+        message["options"] = [APPOINTMENT_OPTION]
     return message
 
 

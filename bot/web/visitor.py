@@ -47,7 +47,7 @@ class VisitorSession:
     questions: list[str] = field(default_factory=list)
     sent_at: deque[float] = field(default_factory=deque)
     # the bubbles shown after the welcome, as Chatbot messages (already escaped HTML)
-    transcript: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[Any] = field(default_factory=list)  # Chatbot messages, escaped HTML
     # chat position of a bot bubble -> its message id in the log (for thumbs up/down)
     message_ids: dict[int, int] = field(default_factory=dict)
 
