@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
-        # --log-json: uvicorn's loggers propagate to the JSON handler instead of their own.
-        **({"log_config": None} if args.log_json else {}),
+        # --log-json: no logging config of uvicorn's own, so its loggers reach the JSON handler.
+        log_config=None if args.log_json else uvicorn.config.LOGGING_CONFIG,
     )
     return 0
 

@@ -10,7 +10,7 @@
 Without --tls-cert/--tls-key it renders a plain-HTTP server on --listen (the loopback variant
 the deployment tests run). `--example` prints deploy/nginx.conf, the committed example.
 
-The chat's Content-Security-Policy is taken from the app (`bot.web.server`), so the proxy's
+The chat's Content-Security-Policy is taken from the app (`bot.web.security`), so the proxy's
 header is the app's policy with frame-ancestors set to the clinic's site: re-render after an
 upgrade that changes the app's policy (tests/deploy checks the example is current).
 """
@@ -44,7 +44,7 @@ EXAMPLE_ARGS = [
 def chat_csp() -> str:
     """The app's visitor-chat policy with frame-ancestors left to nginx's $clinic_site."""
     from bot.settings import Settings
-    from bot.web.server import content_security_policy
+    from bot.web.security import content_security_policy
 
     directives = content_security_policy(Settings(allowed_origins=[])).split("; ")
     return "; ".join(

@@ -92,7 +92,7 @@ class AppInstance:
 
     def readyz(self) -> tuple[int, dict[str, Any]] | None:
         try:
-            response = httpx.get(self.url + "/readyz", timeout=5)
+            response = httpx.get(self.url + "/readyz", timeout=15)
         except httpx.HTTPError:
             return None
         return response.status_code, response.json()

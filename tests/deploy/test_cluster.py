@@ -219,7 +219,10 @@ def test_migrations_run_twice_at_once_while_serving_change_nothing(cluster: Clus
 
     assert len(results) == 2
     assert all("already up to date" in out for out in results), results
-    assert all(i.readyz() is not None and i.readyz()[0] == 200 for i in cluster.instances)
+    assert [(state or (0, {}))[0] for state in (i.readyz() for i in cluster.instances)] == [
+        200,
+        200,
+    ]
 
 
 # --- index distribution ----------------------------------------------------------------------
@@ -233,25 +236,51 @@ def test_a_publish_into_the_shared_index_reaches_both_instances_without_restart(
     new_title = "\ntitle: Migraine relief with ketamine (v2)\n"
     page.write_text(re.sub(r"\ntitle:.*\n", new_title, text, count=1))
 
-    # Only the title changed, so every chunk's vector is in the embedding cache: no model.
-    knowledge, index = str(cluster.knowledge_dir), str(cluster.index_dir)
-    run([PYTHON, "ingest.py", "--knowledge", knowledge, "--index", index])
-    new_version = (cluster.index_dir / "CURRENT").read_text().strip()
-    assert new_version != cluster.first_version
+    # While the publish runs and after it, both instances answer readiness with a complete
+    # version: the old one until CURRENT switches, then the new one, never an error between.
+    seen: dict[str, list[tuple[int, str | None]]] = {i.name: [] for i in cluster.instances}
+    watching = threading.Event()
 
-    deadline = time.monotonic() + 60
-    versions: list[Any] = []
-    while time.monotonic() < deadline:
-        versions = [i.readyz() for i in cluster.instances]
-        if all(v is not None and v[1]["index_version"] == new_version for v in versions):
-            break
-        time.sleep(0.5)
-    assert all(v is not None and v[1]["index_version"] == new_version for v in versions), versions
+    def watch() -> None:
+        while not watching.is_set():
+            for instance in cluster.instances:
+                state = instance.readyz()
+                seen[instance.name].append(
+                    (0, None) if state is None else (state[0], state[1]["index_version"])
+                )
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        # Only the title changed, so every chunk's vector is in the embedding cache: no model.
+        knowledge, index = str(cluster.knowledge_dir), str(cluster.index_dir)
+        run([PYTHON, "ingest.py", "--knowledge", knowledge, "--index", index])
+        new_version = (cluster.index_dir / "CURRENT").read_text().strip()
+        assert new_version != cluster.first_version
+        _wait_for(
+            lambda: all(states and states[-1][1] == new_version for states in seen.values()),
+            60,
+            f"not every instance switched to {new_version}",
+        )
+    finally:
+        watching.set()
+        watcher.join(10)
+
+    for name, states in seen.items():
+        assert {status for status, _ in states} == {200}, (name, states)
+        versions = [version for _, version in states]
+        switched = versions.index(new_version)
+        assert set(versions[:switched]) <= {cluster.first_version}, (name, versions)
+        assert set(versions[switched:]) == {new_version}, (name, versions)
     assert [i.process.pid for i in cluster.instances if i.process is not None] == pids
     shown = httpx.get(f"{cluster.chat}/knowledge/{page.stem}")
     assert "Migraine relief with ketamine (v2)" in shown.text
-    reply = QueueClient(cluster.chat).ask("Does ketamine help with migraines?")
-    assert reply["index_version"] == new_version
+    visitor = QueueClient(cluster.chat)
+    try:
+        assert visitor.ask("Does ketamine help with migraines?")["index_version"] == new_version
+    finally:
+        visitor.close()
 
 
 # --- the proxy's own rules -------------------------------------------------------------------
