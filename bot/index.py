@@ -80,16 +80,22 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
         raise IndexCorrupt(f"{path} is missing") from None
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"{path} is unreadable: {exc}") from None
-    needed = ("version", "embedding_model", "pages", "chunk_ids", "chroma_files")
+    needed = ("version", "embedding_model", "pages", "chunk_ids", "record_sizes", "chroma_files")
     if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
         raise IndexCorrupt(f"{path} is not a manifest (fields missing)")
-    missing = [
-        name
-        for name in (PAGES, CHUNKS, *(f"{CHROMA}/{f}" for f in manifest["chroma_files"]))
-        if not (version_dir / name).is_file()
+    # Our own record files never change after publishing; Chroma's may (it writes on open).
+    problems = [
+        f"{name} {'missing' if not (version_dir / name).is_file() else 'changed'}"
+        for name, size in manifest["record_sizes"].items()
+        if not (version_dir / name).is_file() or (version_dir / name).stat().st_size != size
     ]
-    if missing:
-        raise IndexCorrupt(f"{version_dir} is incomplete: {', '.join(missing[:3])} missing")
+    problems += [
+        f"{CHROMA}/{name} missing"
+        for name in manifest["chroma_files"]
+        if not (version_dir / CHROMA / name).is_file()
+    ]
+    if problems:
+        raise IndexCorrupt(f"{version_dir} is damaged: {', '.join(problems[:3])}")
     return manifest
 
 
@@ -218,6 +224,13 @@ class IndexWatcher:
         self._seen: tuple[int, int, int] | None = None
         self._retired: list[ServingIndex] = []
         self._load_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release every loaded version (at shutdown)."""
+        with self._load_lock:
+            for index in [*self._retired, *([self._index] if self._index else [])]:
+                index.close()
+            self._retired, self._index, self._seen = [], None, None
 
     def _fingerprint(self) -> tuple[int, int, int] | None:
         try:

@@ -1,8 +1,8 @@
 """Knowledge ingestion: pages -> clean text -> chunks -> embeddings -> a published index version.
 
 The flow is load.py -> clean.py -> chunk.py -> cache.py -> publish.py, driven by pipeline.py.
-Note `bot.ingest.publish` here is the pipeline function; the module is `bot.ingest.publish` in
-sys.modules (import it with importlib when you need it).
+Public API: `plan`, `publish`, `rollback` and their `IngestReport`. The name `publish` here is
+the pipeline function, which hides the `publish` module (reach it with importlib if needed).
 """
 
 from bot.ingest.pipeline import BadFile, IngestReport, KnowledgeDirMissing, plan, publish, rollback

@@ -276,7 +276,10 @@ def _fill_records(
             # The served records are unreadable: read the page again (it was good last time).
             from bot.ingest.load import load_page
 
-            page = load_page(entry.file, settings.max_page_bytes)
+            try:
+                page = load_page(entry.file, settings.max_page_bytes)
+            except PageError as exc:
+                raise pub.IngestError(f"{exc} (and the served copy is unreadable)") from exc
             page_chunks = chunk_page(page)
         entry.page, entry.chunks = page, page_chunks
 

@@ -1,52 +1,38 @@
-"""Fixtures for the ingest tests: throwaway knowledge/index directories and a counting embedder."""
+"""Fixtures for the ingest tests: throwaway knowledge/index directories and a counting embedder.
+
+Helpers live in `helpers.py` (imported as tests.ingest.helpers): a `tests/ingest/__init__.py`
+would make pytest name this package `ingest`, hiding the top-level `ingest.py` CLI module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from bot.embed import HashingEmbedder
-from bot.settings import PROJECT_ROOT, Settings
-
-SHIPPED_PAGE = PROJECT_ROOT / "knowledge" / "ketamine-infusions-for-migraines.md"
-SHARED_TXT = PROJECT_ROOT.parent / "shared" / "clinic-site" / "ketamine-infusions-for-migraines.txt"
-
-
-class CountingEmbedder:
-    """HashingEmbedder that records every text it is asked to embed."""
-
-    def __init__(self) -> None:
-        self._inner = HashingEmbedder()
-        self.name = self._inner.name
-        self.dimension = self._inner.dimension
-        self.texts: list[str] = []
-
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        self.texts.extend(texts)
-        return self._inner.embed(texts, progress)
-
-
-class ExplodingEmbedder(CountingEmbedder):
-    """Fails the test if anything needs embedding."""
-
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        raise AssertionError(f"embedded {len(texts)} texts; expected everything cached")
+from bot.settings import Settings
+from tests.ingest.helpers import CountingEmbedder
 
 
 @pytest.fixture(autouse=True)
-def _fresh_chroma_systems() -> Iterator[None]:
-    """Chroma caches one system per path in-process; don't let one test's leak into the next."""
+def _stop_chroma_systems_under(tmp_path: Path) -> Iterator[None]:
+    """Chroma keeps one system per path in-process: stop those this test left under tmp_path.
+
+    Only those: `clear_system_cache()` would also break clients other test areas hold open
+    across the session (e.g. a session-scoped index).
+    """
     yield
+    import sys
+
+    if "chromadb" not in sys.modules:
+        return
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient.clear_system_cache()
+    systems = SharedSystemClient._identifier_to_system
+    for identifier in [i for i in systems if i.startswith(str(tmp_path))]:
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        systems.pop(identifier).stop()
 
 
 @pytest.fixture
@@ -66,20 +52,3 @@ def settings(tmp_path: Path, knowledge: Path) -> Settings:
 @pytest.fixture
 def embedder() -> CountingEmbedder:
     return CountingEmbedder()
-
-
-def write_page(folder: Path, name: str, title: str, *paragraphs: str) -> Path:
-    """A Markdown page with front matter and the given paragraphs ('## x' for headings)."""
-    body = "\n\n".join(paragraphs)
-    path = folder / name
-    path.write_text(f"---\ntitle: {title}\nupdated: 2026-11-24\n---\n\n{body}\n", encoding="utf-8")
-    return path
-
-
-def tree(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file under root with its size and mtime: to check that nothing was written."""
-    return {
-        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }

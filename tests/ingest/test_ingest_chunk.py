@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_TXT, SHIPPED_PAGE
 
 from bot.ingest.chunk import MAX_CHARS, MERGE_CHARS, chunk_id, chunk_page
 from bot.ingest.clean import CHROME_LINES, Block, build_page
 from bot.ingest.load import PageFile, load_page
 from bot.types import Chunk, Page
+from tests.ingest.helpers import SHARED_TXT, SHIPPED_PAGE
 
 
 def shipped_page() -> Page:

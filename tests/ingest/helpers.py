@@ -1,0 +1,56 @@
+"""Helpers for the ingest tests: paths of the shipped page, fake embedders, page writers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.embed import HashingEmbedder
+from bot.settings import PROJECT_ROOT
+
+SHIPPED_PAGE = PROJECT_ROOT / "knowledge" / "ketamine-infusions-for-migraines.md"
+SHARED_TXT = PROJECT_ROOT.parent / "shared" / "clinic-site" / "ketamine-infusions-for-migraines.txt"
+
+
+class CountingEmbedder:
+    """HashingEmbedder that records every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        self._inner = HashingEmbedder()
+        self.name = self._inner.name
+        self.dimension = self._inner.dimension
+        self.texts: list[str] = []
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        self.texts.extend(texts)
+        return self._inner.embed(texts, progress)
+
+
+class ExplodingEmbedder(CountingEmbedder):
+    """Fails the test if anything needs embedding."""
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        raise AssertionError(f"embedded {len(texts)} texts; expected everything cached")
+
+
+def write_page(folder: Path, name: str, title: str, *paragraphs: str) -> Path:
+    """A Markdown page with front matter and the given paragraphs ('## x' for headings)."""
+    body = "\n\n".join(paragraphs)
+    path = folder / name
+    path.write_text(f"---\ntitle: {title}\nupdated: 2026-11-24\n---\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with its size and mtime: to check that nothing was written."""
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
