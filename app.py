@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate(engine)
         ensure_index(settings)
         responder = load_responder(settings)
-        app = create_app(settings, responder, ChatLog(engine), db_check=lambda: ping(engine))
+        chatlog = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
+        app = create_app(settings, responder, chatlog, db_check=lambda: ping(engine))
     except StoreError as exc:
         print(f"app: database {safe_url(settings.resolved_database_url)}: {exc}", file=sys.stderr)
         return 1
