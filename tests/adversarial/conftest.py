@@ -1,0 +1,191 @@
+"""Fixtures for the adversarial tests: the real model and index, live apps, a watched browser.
+
+The long versions (every jailbreak with every goal) run only with CLINICBOT_LONG_FAULTS=1.
+The browser is Debian's Chromium; every request to a host other than the app's is aborted
+before it leaves the machine (and recorded), and the host resolver resolves nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, Settings
+
+LONG = os.environ.get("CLINICBOT_LONG_FAULTS") == "1"
+long_only = pytest.mark.skipif(not LONG, reason="long version: set CLINICBOT_LONG_FAULTS=1")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Belt and braces: even a request that slipped past page.route resolves nowhere.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+# Runs before any page script: any way a payload could "execute" leaves a mark.
+WATCH_SCRIPT = """
+(() => {
+  window.__xssCalls = [];
+  const mark = (name) => function (...args) {
+    window.__xss = window.__xss || name;
+    window.__xssCalls.push(name + ":" + String(args[0]).slice(0, 80));
+  };
+  window.alert = mark("alert");
+  window.confirm = mark("confirm");
+  window.prompt = mark("prompt");
+  window.print = mark("print");
+})();
+"""
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Any:
+    from bot.embed import SentenceTransformerEmbedder
+    from bot.settings import offline_environment
+
+    offline_environment()
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def knowledge_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
+    """The shipped knowledge/ indexed with the real model, once per session."""
+    from bot.ingest.pipeline import publish
+
+    data_dir = tmp_path_factory.mktemp("adversarial-index")
+    settings = Settings(data_dir=data_dir, knowledge_dir=PROJECT_ROOT / "knowledge")
+    assert publish(settings, real_embedder, progress=False).version
+    return settings.resolved_index_dir
+
+
+@pytest.fixture(scope="session")
+def responder(knowledge_index: Path, real_embedder: Any) -> Any:
+    """The real Responder (no LLM) over the shipped knowledge."""
+    from bot.answer.pipeline import Responder
+    from bot.index import IndexWatcher
+
+    return Responder(
+        IndexWatcher(knowledge_index), real_embedder, Settings(index_dir=knowledge_index)
+    )
+
+
+# --- live servers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+# --- the watched browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: dialogs, hooked calls, requests elsewhere."""
+
+    origin: str
+    dialogs: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def on_request(self, route: Any) -> None:
+        url = route.request.url
+        self.requests += 1
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about") or f"{parts.scheme}://{parts.netloc}" == (
+            self.origin
+        ):
+            route.continue_()
+        else:
+            self.foreign.append(url)
+            route.abort()
+
+    def executions(self, page: Any) -> list[str]:
+        """Hooked calls and window.__xss in the page and every frame, plus dialogs seen."""
+        found = list(self.dialogs)
+        for frame in page.frames:
+            try:
+                flag = frame.evaluate("[window.__xss || null, window.__xssCalls || []]")
+            except Exception:  # a frame that navigated away or is cross-origin: skip it
+                continue
+            if flag[0] is not None:
+                found.append(f"{frame.url}: __xss={flag[0]!r}")
+            found += [f"{frame.url}: {c}" for c in flag[1]]
+        return found
+
+    def assert_clean(self, page: Any) -> None:
+        executions = self.executions(page)
+        assert executions == [], f"payloads executed: {executions[:5]}"
+        assert self.foreign == [], f"requests to other hosts: {self.foreign[:5]}"
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Any]:
+    """`page, watch = watched(origin)`: a new page with the hooks installed."""
+    contexts: list[Any] = []
+
+    def open_page(origin: str) -> tuple[Any, Watch]:
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        contexts.append(context)
+        watch = Watch(origin)
+        context.add_init_script(WATCH_SCRIPT)
+        context.route("**/*", watch.on_request)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("dialog", lambda d: (watch.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+        return page, watch
+
+    yield open_page
+    for context in contexts:
+        context.close()
