@@ -16,10 +16,12 @@ ingest no-op path reads manifests alone and must stay fast.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
+import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,23 +82,62 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
         raise IndexCorrupt(f"{path} is missing") from None
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"{path} is unreadable: {exc}") from None
-    needed = ("version", "embedding_model", "pages", "chunk_ids", "record_sizes", "chroma_files")
+    needed = ("version", "embedding_model", "pages", "chunk_ids", "records", "chroma_files")
     if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
-        raise IndexCorrupt(f"{path} is not a manifest (fields missing)")
-    # Our own record files never change after publishing; Chroma's may (it writes on open).
+        raise IndexCorrupt(f"{path} is damaged: not a manifest (fields missing)")
+    # Our record files never change after publishing (the bot quotes them: check every byte);
+    # Chroma's files may (it writes on open), so only their presence is checked.
     problems = [
-        f"{name} {'missing' if not (version_dir / name).is_file() else 'changed'}"
-        for name, size in manifest["record_sizes"].items()
-        if not (version_dir / name).is_file() or (version_dir / name).stat().st_size != size
+        f"{name} {problem}"
+        for name, digest in manifest["records"].items()
+        if (problem := _record_problem(version_dir / name, digest))
     ]
     problems += [
         f"{CHROMA}/{name} missing"
         for name in manifest["chroma_files"]
         if not (version_dir / CHROMA / name).is_file()
     ]
+    if not problems and (problem := _chroma_db_problem(version_dir, len(manifest["chunk_ids"]))):
+        problems.append(problem)
     if problems:
         raise IndexCorrupt(f"{version_dir} is damaged: {', '.join(problems[:3])}")
     return manifest
+
+
+def _chroma_db_problem(version_dir: Path, chunks: int) -> str | None:
+    """A quick look at Chroma's SQLite file with the standard library (importing chromadb takes
+    a second, too slow for a no-op ingest): readable, and holding one row per chunk."""
+    path = version_dir / CHROMA / "chroma.sqlite3"
+    try:
+        with path.open("rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                return f"{CHROMA}/chroma.sqlite3 is not a SQLite database"
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if "embeddings" in tables:  # Chroma's table; if a new Chroma renames it, skip this
+                (rows,) = db.execute("SELECT count(*) FROM embeddings").fetchone()
+                if rows != chunks:
+                    return f"{CHROMA}/chroma.sqlite3 holds {rows} rows, manifest {chunks} chunks"
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as exc:
+        return f"{CHROMA}/chroma.sqlite3 is unreadable ({exc})"
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record_problem(path: Path, digest: str) -> str | None:
+    if not path.is_file():
+        return "missing"
+    return None if file_sha256(path) == digest else "changed since publishing"
 
 
 def page_from_json(data: dict[str, Any]) -> Page:
@@ -135,22 +176,26 @@ class ServingIndex:
                 Chunk(**json.loads(line)) for line in _lines(self.path / CHUNKS)
             ]
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexCorrupt(f"{self.path} has unreadable records: {exc}") from exc
+            raise IndexCorrupt(f"{self.path} is damaged: unreadable records ({exc})") from exc
         self.pages: dict[str, Page] = {p.source: p for p in pages}
         self.chunk_by_id: dict[str, Chunk] = {c.chunk_id: c for c in self.chunks}
         if [c.chunk_id for c in self.chunks] != self.manifest["chunk_ids"]:
-            raise IndexCorrupt(f"{self.path}: chunks.jsonl does not match the manifest")
-        self._client = chroma_client(self.path / CHROMA)
+            raise IndexCorrupt(f"{self.path} is damaged: chunks.jsonl does not match the manifest")
+        self._client: Any = None
         try:
+            self._client = chroma_client(self.path / CHROMA)
             self._collection = self._client.get_collection(COLLECTION, embedding_function=None)
             count = self._collection.count()
         except Exception as exc:  # Chroma raises several kinds for a damaged store
             self.close()
-            raise IndexCorrupt(f"{self.path / CHROMA} cannot be opened: {exc}") from exc
+            raise IndexCorrupt(
+                f"{self.path} is damaged: Chroma cannot open it ({exc}); "
+                "run `python ingest.py` to publish a fresh version"
+            ) from exc
         if count != len(self.chunks):
             self.close()
             raise IndexCorrupt(
-                f"{self.path}: Chroma holds {count} vectors, manifest {len(self.chunks)}"
+                f"{self.path} is damaged: Chroma holds {count} vectors, manifest {len(self.chunks)}"
             )
         self.dimension = int(self.manifest.get("dimension") or 0)
 
@@ -182,7 +227,8 @@ class ServingIndex:
 
     def close(self) -> None:
         """Release the Chroma client (its files can then be deleted)."""
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
     def __enter__(self) -> ServingIndex:
         return self

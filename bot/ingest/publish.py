@@ -38,6 +38,7 @@ from bot.index import (
     VERSIONS,
     IndexLoadError,
     chroma_client,
+    file_sha256,
     read_current,
     read_manifest,
 )
@@ -126,7 +127,7 @@ def build_version(
         raise IndexNotWritable(f"cannot create {staging}: {exc.strerror or exc}") from exc
     _write_jsonl(staging / PAGES, pages)
     _write_jsonl(staging / CHUNKS, chunks)
-    manifest["record_sizes"] = {name: (staging / name).stat().st_size for name in (PAGES, CHUNKS)}
+    manifest["records"] = {name: file_sha256(staging / name) for name in (PAGES, CHUNKS)}
     client = chroma_client(staging / CHROMA)
     try:
         collection = client.create_collection(

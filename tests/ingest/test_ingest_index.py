@@ -63,7 +63,15 @@ def test_garbage_in_current_is_corrupt(
 
 @pytest.mark.parametrize(
     "damage",
-    ["garbage manifest", "manifest missing", "chroma deleted", "chroma file deleted", "chunks cut"],
+    [
+        "garbage manifest",
+        "manifest missing",
+        "chroma deleted",
+        "chroma file deleted",
+        "chroma header garbled",
+        "chunks cut",
+        "chunks edited, same size",
+    ],
 )
 def test_damaged_version_is_corrupt_and_the_next_ingest_publishes_a_sound_one(
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, damage: str
@@ -79,9 +87,15 @@ def test_damaged_version_is_corrupt_and_the_next_ingest_publishes_a_sound_one(
         shutil.rmtree(vdir / "chroma")
     elif damage == "chroma file deleted":
         (vdir / "chroma" / "chroma.sqlite3").unlink()
-    else:
+    elif damage == "chroma header garbled":
+        with (vdir / "chroma" / "chroma.sqlite3").open("r+b") as f:
+            f.write(b"\xa5" * 100)
+    elif damage == "chunks cut":
         lines = (vdir / "chunks.jsonl").read_text().splitlines(keepends=True)
         (vdir / "chunks.jsonl").write_text("".join(lines[:-1]))
+    else:  # still valid JSON of the same size: only a checksum notices
+        text = (vdir / "chunks.jsonl").read_text()
+        (vdir / "chunks.jsonl").write_text(text.replace("Ketamine", "Ketamune"))
     with pytest.raises(IndexCorrupt):
         open_index(index_dir)
 
