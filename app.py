@@ -68,6 +68,27 @@ def ensure_index(settings: Settings) -> None:
         raise SystemExit("app: the first ingest did not publish an index (see above)")
 
 
+class IndexUnusable(RuntimeError):
+    """The served index version cannot be loaded; the app refuses to start on it."""
+
+
+def load_index_now(settings: Settings, responder: object) -> None:
+    """Load the served version before serving, so a damaged one stops the start, not a visitor."""
+    from bot.index import read_current
+
+    try:
+        responder.index_source.current()  # type: ignore[attr-defined]
+    except Exception as exc:  # IndexLoadError, or whatever Chroma raises on a damaged file
+        try:
+            version = read_current(settings.resolved_index_dir)
+        except Exception:  # CURRENT itself may be the damaged part
+            version = "(unreadable CURRENT)"
+        raise IndexUnusable(
+            f"index version {version} in {settings.resolved_index_dir} cannot be loaded "
+            f"({type(exc).__name__}: {exc}); `python ingest.py --rollback` serves the previous one"
+        ) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
@@ -96,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(engine)
         ensure_index(settings)
         responder = load_responder(settings)
+        load_index_now(settings, responder)
         chatlog = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
         app = create_app(settings, responder, chatlog, db_check=lambda: ping(engine))
     except StoreError as exc:
