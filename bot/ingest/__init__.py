@@ -5,7 +5,7 @@ Public API: `plan`, `publish`, `rollback` and their `IngestReport`. The name `pu
 the pipeline function, which hides the `publish` module (reach it with importlib if needed).
 """
 
-from bot.ingest.pipeline import BadFile, IngestReport, KnowledgeDirMissing, plan, publish, rollback
+from bot.ingest.pipeline import KnowledgeDirMissing, plan, publish, rollback
 from bot.ingest.publish import (
     IndexNotWritable,
     IngestBusy,
@@ -14,6 +14,7 @@ from bot.ingest.publish import (
     VerificationFailed,
     verify_version,
 )
+from bot.ingest.report import BadFile, IngestReport
 
 __all__ = [
     "BadFile",

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from bot.index import CACHE
+from bot.types import Chunk
+
+if TYPE_CHECKING:
+    from bot.embed import Embedder
+
+EMBED_BLOCK = 256  # texts embedded between two cache commits (a killed run resumes from there)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -83,3 +94,68 @@ class EmbeddingCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def count_uncached(index_dir: Path, model: str, chunks: list[Chunk], rebuild: bool) -> int:
+    """How many distinct texts a publish would embed (dry run: the cache is only read)."""
+    keys = {text_key(c.text) for c in chunks}
+    if rebuild:
+        return len(keys)
+    try:
+        cache = EmbeddingCache(index_dir / CACHE, readonly=True)
+    except CacheError:
+        return len(keys)
+    try:
+        return len(keys - set(cache.get_many(model, list(keys))))
+    finally:
+        cache.close()
+
+
+def open_for_writing(index_dir: Path) -> EmbeddingCache:
+    """The cache for writing; an unusable file is moved aside (it only saves work)."""
+    path = index_dir / CACHE
+    try:
+        return EmbeddingCache(path)
+    except CacheError:
+        path.rename(path.with_name(f"{CACHE}.broken-{int(time.time())}"))
+        return EmbeddingCache(path)
+
+
+def vectors_for(
+    chunks: list[Chunk],
+    cache: EmbeddingCache,
+    model: str,
+    get_embedder: Callable[[], Embedder],
+    rebuild: bool,
+    progress: bool,
+) -> tuple[np.ndarray, int]:
+    """Vectors for `chunks` (cached ones reused) and how many texts were embedded.
+
+    Missing texts are embedded in blocks, each committed to the cache, so a killed run resumes
+    where it stopped; `get_embedder` is called only if something is missing.
+    """
+    from tqdm import tqdm
+
+    keys = [text_key(c.text) for c in chunks]
+    have: dict[str, np.ndarray] = {} if rebuild else cache.get_many(model, keys)
+    todo: dict[str, str] = {}
+    for key, c in zip(keys, chunks, strict=True):
+        if key not in have:
+            todo.setdefault(key, c.text)
+    if todo:
+        embedder = get_embedder()
+        items = list(todo.items())
+        with tqdm(
+            total=len(items), desc="embedding", unit="chunk", file=sys.stderr, disable=not progress
+        ) as bar:
+            for i in range(0, len(items), EMBED_BLOCK):
+                block = items[i : i + EMBED_BLOCK]
+                vectors = embedder.embed([text for _, text in block], progress=bar.update)
+                cache.put_many(model, zip([k for k, _ in block], vectors, strict=True))
+                have.update(zip([k for k, _ in block], vectors, strict=True))
+    dims = {v.shape[0] for v in have.values()}
+    if len(dims) > 1:
+        raise CacheError(
+            f"the embedding cache holds vectors of several sizes for {model}: run with --rebuild"
+        )
+    return np.vstack([have[k] for k in keys]).astype(np.float32), len(todo)

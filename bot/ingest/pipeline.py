@@ -10,10 +10,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,119 +27,19 @@ from bot.index import (
 )
 from bot.ingest import publish as pub
 from bot.ingest.load import PageError, PageFile, discover, parse_page, read_bytes
+from bot.ingest.report import BadFile, IngestReport
 from bot.settings import Settings
 from bot.types import Chunk, Page
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from bot.embed import Embedder
 
 MANIFEST_FORMAT = 1
-EMBED_BLOCK = 256  # texts embedded between two cache commits (a killed run resumes from there)
 _CODE = ("load.py", "clean.py", "chunk.py")
 
 
 class KnowledgeDirMissing(pub.IngestError):
     """The knowledge directory does not exist."""
-
-
-@dataclass(frozen=True)
-class BadFile:
-    """A page file that could not be used, and why."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What a run found and did; `lines()` is the CLI's report, `to_json()` its `--json`."""
-
-    knowledge_dir: str
-    index_dir: str
-    dry_run: bool
-    embedding_model: str
-    previous_version: str | None  # served before the run
-    version: str | None  # served after the run (None for a dry run that would publish)
-    new_version: bool  # a version was (or, in a dry run, would be) published
-    pages_added: tuple[str, ...] = ()
-    pages_changed: tuple[str, ...] = ()
-    pages_removed: tuple[str, ...] = ()
-    pages_unchanged: tuple[str, ...] = ()
-    pages_kept_failed: tuple[str, ...] = ()  # bad now, served as last published (keep_going)
-    chunks_added: int = 0
-    chunks_removed: int = 0
-    chunks_kept: int = 0
-    chunks_embedded: int = 0  # texts embedded (or to embed, in a dry run)
-    chunk_count: int = 0
-    bad_files: tuple[BadFile, ...] = ()
-    warnings: tuple[str, ...] = ()
-    ignored: tuple[str, ...] = ()
-    removed_versions: tuple[str, ...] = ()
-    stopped: bool = False  # bad files stopped the publish; the index is unchanged
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.bad_files
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["bad_files"] = [str(b) for b in self.bad_files]
-        data["ok"] = self.ok
-        return data
-
-    def lines(self) -> list[str]:
-        """The human report, one line each."""
-        out = [f"knowledge {self.knowledge_dir} -> index {self.index_dir} ({self.embedding_model})"]
-        pages = [
-            ("added", self.pages_added),
-            ("changed", self.pages_changed),
-            ("removed", self.pages_removed),
-        ]
-        out.append(
-            "pages: "
-            + ", ".join(f"{len(names)} {what}" for what, names in pages)
-            + f", {len(self.pages_unchanged)} unchanged"
-        )
-        out += [f"  {what}: {_names(names)}" for what, names in pages if names]
-        if self.pages_kept_failed:
-            out.append(f"  kept as last published (bad now): {_names(self.pages_kept_failed)}")
-        if not self.stopped:
-            embedded = "to embed" if self.dry_run else "embedded"
-            out.append(
-                f"chunks: {self.chunks_added} added, {self.chunks_removed} removed, "
-                f"{self.chunks_kept} kept ({self.chunks_embedded} {embedded}, "
-                f"{self.chunk_count} in all)"
-            )
-        out += [f"warning: {w}" for w in self.warnings]
-        if self.ignored:
-            out.append(f"ignored (not pages): {_names(self.ignored)}")
-        serving = self.previous_version or "nothing"
-        if self.stopped:
-            out.append(
-                f"publish stopped by {len(self.bad_files)} bad file(s); still serving {serving}"
-            )
-        elif self.dry_run:
-            verdict = "would publish a new version" if self.new_version else "no change"
-            out.append(f"dry run: {verdict}; serving {serving}; nothing written")
-        elif self.new_version:
-            out.append(f"published {self.version} (previous: {serving})")
-        else:
-            out.append(f"no change, serving {self.version}")
-        if self.removed_versions:
-            out.append(f"removed: {_names(self.removed_versions)}")
-        out.append(f"took {self.seconds:.2f} s")
-        return out
-
-
-def _names(names: tuple[str, ...], limit: int = 20) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def expected_model_name(settings: Settings) -> str:
@@ -289,45 +188,6 @@ def _content_hash(model: str, entries: list[_Entry]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _embeddings(
-    chunks: list[Chunk],
-    cache: Any,
-    model: str,
-    get_embedder: Any,
-    rebuild: bool,
-    progress: bool,
-) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks` (cached ones reused) and how many texts were embedded."""
-    import numpy as np
-    from tqdm import tqdm
-
-    from bot.ingest.cache import text_key
-
-    keys = [text_key(c.text) for c in chunks]
-    have = {} if rebuild else cache.get_many(model, keys)
-    todo: dict[str, str] = {}
-    for key, c in zip(keys, chunks, strict=True):
-        if key not in have:
-            todo.setdefault(key, c.text)
-    if todo:
-        embedder = get_embedder()
-        items = list(todo.items())
-        with tqdm(
-            total=len(items), desc="embedding", unit="chunk", file=sys.stderr, disable=not progress
-        ) as bar:
-            for i in range(0, len(items), EMBED_BLOCK):
-                block = items[i : i + EMBED_BLOCK]
-                vectors = embedder.embed([text for _, text in block], progress=bar.update)
-                cache.put_many(model, zip([k for k, _ in block], vectors, strict=True))
-                have.update(zip([k for k, _ in block], vectors, strict=True))
-    dims = {v.shape[0] for v in have.values()}
-    if len(dims) > 1:
-        raise pub.IngestError(
-            f"the embedding cache holds vectors of several sizes for {model}: run with --rebuild"
-        )
-    return np.vstack([have[k] for k in keys]).astype(np.float32), len(todo)
-
-
 @contextlib.contextmanager
 def _writer(index_dir: Path, dry_run: bool) -> Iterator[None]:
     if dry_run:
@@ -407,8 +267,11 @@ def _run(
             )
         _fill_records(entries, index_dir, served, settings)
         chunks = [c for s in order for c in entries[s].chunks or []]
+        from bot.ingest import cache as cache_module  # numpy: not needed for a no-op run
+
         if dry_run:
-            report["chunks_embedded"] = _count_uncached(index_dir, model, chunks, rebuild)
+            to_embed = cache_module.count_uncached(index_dir, model, chunks, rebuild)
+            report["chunks_embedded"] = to_embed
             return _done(report, started, version=None, new_version=True)
         version, embedded = _publish_version(
             settings,
@@ -436,35 +299,6 @@ def _done(
     )
 
 
-def _count_uncached(index_dir: Path, model: str, chunks: list[Chunk], rebuild: bool) -> int:
-    from bot.ingest.cache import CacheError, EmbeddingCache, text_key
-
-    keys = {text_key(c.text) for c in chunks}
-    if rebuild:
-        return len(keys)
-    try:
-        cache = EmbeddingCache(index_dir / "embeddings.sqlite3", readonly=True)
-    except CacheError:
-        return len(keys)
-    try:
-        return len(keys - set(cache.get_many(model, list(keys))))
-    finally:
-        cache.close()
-
-
-def _open_cache(index_dir: Path) -> Any:
-    """The cache for writing; an unusable file is moved aside (it only saves work)."""
-    from bot.index import CACHE
-    from bot.ingest.cache import CacheError, EmbeddingCache
-
-    path = index_dir / CACHE
-    try:
-        return EmbeddingCache(path)
-    except CacheError:
-        path.rename(path.with_name(f"{CACHE}.broken-{int(time.time())}"))
-        return EmbeddingCache(path)
-
-
 def _publish_version(
     settings: Settings,
     embedder: Embedder | None,
@@ -485,9 +319,15 @@ def _publish_version(
             loaded.append(load_embedder(settings))
         return loaded[0]
 
-    cache = _open_cache(index_dir)
+    from bot.ingest import cache as cache_module
+
+    cache = cache_module.open_for_writing(index_dir)
     try:
-        vectors, embedded = _embeddings(chunks, cache, model, get_embedder, rebuild, progress)
+        vectors, embedded = cache_module.vectors_for(
+            chunks, cache, model, get_embedder, rebuild, progress
+        )
+    except cache_module.CacheError as exc:
+        raise pub.IngestError(str(exc)) from exc
     finally:
         cache.close()
     now = dt.datetime.now(dt.UTC)
