@@ -57,6 +57,24 @@ class GradioQueue:
     def component_id(self, elem_id: str) -> int:
         return int(self._elems[elem_id])
 
+    def call(self, api_name: str, data: list[Any], session_hash: str) -> list[Any]:
+        """Run an event that bypasses the queue (`queue=False`), as the browser does."""
+        dep = self._deps[api_name]
+        targets = dep.get("targets") or []
+        response = self.http.post(
+            "/gradio_api/run/predict",
+            json={
+                "data": data,
+                "fn_index": dep["id"],
+                "trigger_id": targets[0][0] if targets else None,
+                "session_hash": session_hash,
+                "event_data": None,
+            },
+        )
+        if response.status_code != 200:
+            raise EventFailed(f"{response.status_code}: {response.text[:300]}")
+        return list(response.json()["data"])
+
     def run(self, api_name: str, data: list[Any], session_hash: str | None = None) -> list[Any]:
         """Join the queue with `data` (None for gr.State inputs) and wait for the outputs."""
         dep = self._deps[api_name]
