@@ -43,15 +43,6 @@ QUESTIONS = (
 )
 EXTRA_PAGE = "---\ntitle: Visiting us\n---\n\n# Parking\n\nParking is free for all visitors.\n"
 
-CHROMA_OPEN_BUG = (
-    "bug: bot/index.py ServingIndex.__init__ calls chroma_client() outside the try that turns "
-    "Chroma errors into IndexCorrupt, so a damaged chroma.sqlite3 raises chromadb InternalError"
-)
-SIZE_ONLY_BUG = (
-    "bug: bot/index.py read_manifest checks record files by size only (record_sizes), so a "
-    "same-size change to chunks.jsonl is served and quoted as if the clinic wrote it"
-)
-
 
 @dataclass(frozen=True)
 class Built:
@@ -130,18 +121,15 @@ DAMAGES: list[Any] = [
     pytest.param(
         lambda v: garble(v / "chroma" / "chroma.sqlite3", 0.0, 100),
         id="chroma-db-header-garbled",
-        marks=pytest.mark.xfail(strict=True, reason=CHROMA_OPEN_BUG),
     ),
     pytest.param(
         lambda v: os.truncate(v / "chroma" / "chroma.sqlite3", 8192),
         id="chroma-db-truncated",
-        marks=pytest.mark.xfail(strict=True, reason=CHROMA_OPEN_BUG),
     ),
     pytest.param(lambda v: garble(v / "chroma" / "chroma.sqlite3", 0.5, 4096), id="chroma-db-body"),
     pytest.param(
         lambda v: flip_a_letter_in_the_text(v / "chunks.jsonl"),
         id="chunks-same-size-edit",
-        marks=pytest.mark.xfail(strict=True, reason=SIZE_ONLY_BUG),
     ),
 ]
 
@@ -258,11 +246,6 @@ def app_on_damaged_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app.py loads the index lazily (IndexWatcher, on the first question), so it "
-    "starts and serves on a damaged CURRENT version instead of exiting with a clear error",
-)
 def test_app_refuses_to_start_on_a_damaged_index_with_one_clear_line(
     app_on_damaged_index: Started,
 ) -> None:
