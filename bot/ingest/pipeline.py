@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.embed import model_name
 from bot.index import (
     CHUNKS,
     PAGES,
@@ -44,8 +45,7 @@ class KnowledgeDirMissing(pub.IngestError):
 
 def expected_model_name(settings: Settings) -> str:
     """The name `load_embedder(settings)` will have, known without loading the model."""
-    # Mirrors SentenceTransformerEmbedder.name so a no-op run never loads the model.
-    return settings.embedding_model or "all-MiniLM-L6-v2"
+    return model_name(settings)
 
 
 def _code_hash() -> str:
