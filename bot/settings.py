@@ -24,23 +24,32 @@ class Settings(BaseSettings):
     # --- content and index -------------------------------------------------
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index and SQLite live.")
     knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", description="The clinic's pages.")
-    index_dir: Path | None = Field(None, description="Published index versions; default data_dir/index.")
+    index_dir: Path | None = Field(
+        None, description="Published index versions; default data_dir/index."
+    )
     embedding_model: str = Field(
-        "", description="A sentence-transformers model path or name; empty = bundled all-MiniLM-L6-v2."
+        "",
+        description="A sentence-transformers model path or name; empty = bundled all-MiniLM-L6-v2.",
     )
     embedding_batch_size: int = 64
     keep_versions: int = Field(3, description="Published index versions kept for rollback.")
-    max_page_bytes: int = Field(5_000_000, description="Pages larger than this are refused at ingest.")
+    max_page_bytes: int = Field(
+        5_000_000, description="Pages larger than this are refused at ingest."
+    )
 
     # --- storage -------------------------------------------------------------
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default SQLite in data_dir."
+    )
     retention_days: int = Field(90, description="Conversations older than this are purged.")
     appointment_retention_days: int = Field(365, description="Appointment requests kept this long.")
 
     # --- web -----------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 7860
-    root_path: str = Field("", description="Sub-path when served behind a reverse proxy, e.g. /chat.")
+    root_path: str = Field(
+        "", description="Sub-path when served behind a reverse proxy, e.g. /chat."
+    )
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Sites allowed to embed the chat (CSP frame-ancestors).",
@@ -59,7 +68,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(False, description="Set true when served over HTTPS.")
 
     # --- optional LLM phrasing --------------------------------------------------
-    llm_model: str = Field("", description="init_chat_model spec, e.g. 'ollama:llama3.1'; empty = off.")
+    llm_model: str = Field(
+        "", description="init_chat_model spec, e.g. 'ollama:llama3.1'; empty = off."
+    )
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_timeout_s: float = 8.0
