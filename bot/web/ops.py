@@ -110,3 +110,6 @@ def configure_json_logging(level: int = logging.INFO, stream: IO[str] | None = N
         for old in list(logger.handlers):
             logger.removeHandler(old)
         logger.propagate = True
+        # an earlier uvicorn config may have set its own level or disabled the logger
+        logger.setLevel(logging.NOTSET)
+        logger.disabled = False
