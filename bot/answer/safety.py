@@ -86,6 +86,7 @@ _NOT_NOW_AFTER = {kind: re.compile(p) for kind, p in emergency.NOT_NOW_AFTER.ite
 _CURRENT = re.compile(emergency.CURRENT_CUE)
 _PERSONAL_AFTER = re.compile(emergency.PERSONAL_AFTER)
 _FIRST_PERSON = re.compile(r"\b(?:i|me|my|myself|mine)\b")
+_PRESENT_NOW = re.compile(r"\b(?:right now|at the moment|as we speak|currently)\b")
 _CONTINUATION = re.compile(emergency.CONTINUATION)
 
 
@@ -146,6 +147,10 @@ def _frame(topic: Topic, before: str, matched: str, after: str) -> _Mention:
             if _NOT_NOW_BEFORE[kind].search(before) or _NOT_NOW_AFTER[kind].search(after):
                 return _Mention(topic, "not_now")
     if topic.self_evident and _FIRST_PERSON.search(matched):
+        return _Mention(topic, "report")
+    # "what if I have X right now?": first person, anchored in the present, is a report
+    # whatever question it is wrapped in.
+    if _FIRST_PERSON.search(_tail(before)) and _PRESENT_NOW.search(_head(after)):
         return _Mention(topic, "report")
     cue = _nearest_cue(before, topic.crisis)
     if cue == "info" and _PERSONAL_AFTER.search(after):

@@ -1,9 +1,6 @@
 """Red flags the visitor has *now*, asked as a condition ("should I worry if I have X right
-now?"): found while writing the injected-page tests.
-
-Today these get a fallback that leads with the 911 line (the topic notice), not the emergency
-reply; the 911 line must at least come first. The stricter expectation is kept as a strict
-xfail so it turns green, loudly, when the safety rules learn the phrasing.
+now?"): found while writing the injected-page tests, then taught to the safety rules (a first-person
+mention anchored in the present is a report, whatever question wraps it).
 """
 
 from __future__ import annotations
@@ -30,12 +27,6 @@ def test_a_red_flag_happening_now_leads_with_911_even_as_a_condition(
 
 
 @pytest.mark.parametrize("message", CONDITIONAL_REPORTS)
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: bot/answer/safety.py assess() reads 'if I have X right now' as a "
-    "hypothetical question (rule about:<topic>), so the reply is a fallback with a 911 notice, "
-    "not the emergency reply",
-)
 def test_a_red_flag_happening_now_is_an_emergency_even_as_a_condition(
     responder: Any, message: str
 ) -> None:
