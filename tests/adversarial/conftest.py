@@ -118,8 +118,10 @@ def serve(app: Any) -> Iterator[str]:
 # --- the watched browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API runs an event loop on the main thread, and a second
+    # sync_playwright() (tests/web's) refuses to start while this one is alive.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
