@@ -27,7 +27,7 @@ def build_responder(index_dir: Path | None) -> tuple[Responder, Any]:
     try:
         index = open_index(settings.resolved_index_dir)
     except IndexLoadError as exc:
-        raise SystemExit(f"error: {exc} (run `python ingest.py` first)") from exc
+        raise SystemExit(f"error: {exc}") from exc
     return load_responder(settings), index
 
 
