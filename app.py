@@ -16,6 +16,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.settings import Settings, offline_environment
 
@@ -89,6 +90,22 @@ def load_index_now(settings: Settings, responder: object) -> None:
         ) from exc
 
 
+def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
+    """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
+    import uvicorn
+
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "log_level": "info",
+        # --log-json: no logging config of uvicorn's own, so its loggers reach the JSON handler.
+        "log_config": None if log_json else uvicorn.config.LOGGING_CONFIG,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
@@ -103,8 +120,6 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactFilter())
     settings = settings_from(args)
-
-    import uvicorn
 
     from bot.answer.pipeline import load_responder
     from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
@@ -129,17 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
-        # --log-json: no logging config of uvicorn's own, so its loggers reach the JSON handler.
-        log_config=None if args.log_json else uvicorn.config.LOGGING_CONFIG,
-    )
+    import uvicorn
+
+    uvicorn.run(app, **server_options(settings, log_json=args.log_json))
     return 0
 
 

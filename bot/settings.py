@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     root_path: str = Field(
         "", description="Sub-path when served behind a reverse proxy, e.g. /chat."
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated "
+        "addresses or networks); the default is nginx on the same host.",
+    )
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Sites allowed to embed the chat (CSP frame-ancestors).",

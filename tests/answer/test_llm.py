@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
 
-from bot.answer.llm import make_phraser, verify
+from bot.answer.llm import MAX_CALLS_IN_FLIGHT, make_phraser, verify
 from bot.settings import Settings
 from bot.types import Citation, Reply
 
@@ -31,10 +32,12 @@ def phrase_with(output: str, timeout: float = 5.0) -> Reply:
     return phraser("How is ketamine given?", EXTRACTIVE)
 
 
+SUPPORTED = "Ketamine for migraines is given as an intranasal spray or an IV infusion [1]."
+
+
 def test_supported_rewrite_is_shown_with_its_marker():
-    text = "Ketamine for migraines is given as an intranasal spray or an IV infusion [1]."
-    reply = phrase_with(text)
-    assert text in reply.answer
+    reply = phrase_with(SUPPORTED)
+    assert SUPPORTED in reply.answer
     assert "llm:phrased" in reply.notes
 
 
@@ -72,6 +75,33 @@ def test_a_hanging_model_times_out_to_the_extractive_answer():
     assert time.perf_counter() - started < 1.5
     assert reply.answer == EXTRACTIVE.answer
     assert "llm:timeout" in reply.notes
+
+
+def test_a_hung_provider_cannot_pile_up_calls_and_is_used_again_once_it_recovers():
+    released = threading.Event()
+
+    class HungModel(FakeListChatModel):
+        def invoke(self, *args, **kwargs):  # type: ignore[override]
+            released.wait(30)
+            return AIMessage(SUPPORTED)
+
+    phraser = make_phraser(Settings(llm_timeout_s=0.2), model=HungModel(responses=["x"]))
+    try:
+        hung = [phraser("How is ketamine given?", EXTRACTIVE) for _ in range(MAX_CALLS_IN_FLIGHT)]
+        assert all("llm:timeout" in r.notes for r in hung)
+        started = time.perf_counter()
+        skipped = phraser("How is ketamine given?", EXTRACTIVE)
+        assert time.perf_counter() - started < 0.15  # no wait for a timeout behind the others
+        assert skipped.answer == EXTRACTIVE.answer
+        assert "llm:busy" in skipped.notes
+    finally:
+        released.set()
+    deadline = time.monotonic() + 10
+    reply = skipped
+    while time.monotonic() < deadline and "llm:phrased" not in reply.notes:
+        time.sleep(0.05)
+        reply = phraser("How is ketamine given?", EXTRACTIVE)
+    assert "llm:phrased" in reply.notes
 
 
 def test_a_failing_model_keeps_the_extractive_answer():
