@@ -48,9 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +64,7 @@ from tests.deploy.support import (  # noqa: E402  (the deployment tests' process
     Nginx,
     QueueClient,
     free_port,
+    postgres_schema,
     run,
 )
 
@@ -142,25 +141,6 @@ def ensure_index(index: Path) -> None:
         return
     cmd = [PYTHON, str(ROOT / "ingest.py"), "--knowledge", str(ROOT / "knowledge")]
     subprocess.run([*cmd, "--index", str(index)], check=True)
-
-
-@contextlib.contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(base_url, connect_args={"connect_timeout": 5})
-    schema = "bench_" + uuid.uuid4().hex[:12]
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def app_env(workdir: Path, extra: dict[str, str]) -> dict[str, str]:
@@ -398,7 +378,7 @@ def main() -> int:
     for name in topologies:
         with contextlib.ExitStack() as stack:
             if store == "postgres":
-                url = stack.enter_context(postgres_schema(pg_base))
+                url = stack.enter_context(postgres_schema(pg_base, "bench_"))
                 run([PYTHON, "-m", "bot.store.migrate", "--database-url", url])
             else:
                 url = f"sqlite:///{workroot / name / 'clinic.sqlite3'}"

@@ -13,22 +13,29 @@ Without nginx or PostgreSQL the tests skip, except when CI is set: then they fai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT
 
-from .support import NGINX, PYTHON, STAFF_PASSWORD, AppInstance, Nginx, free_port, run
+from .support import (
+    NGINX,
+    PYTHON,
+    STAFF_PASSWORD,
+    AppInstance,
+    Nginx,
+    free_port,
+    postgres_schema,
+    run,
+)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PREFIX = "/chat"
@@ -53,21 +60,12 @@ def pg_base_url() -> str:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A URL whose connections use a new, empty schema of the PostgreSQL test database."""
-    admin = create_engine(pg_base_url(), connect_args={"connect_timeout": 5})
-    schema = "deploy_" + uuid.uuid4().hex[:12]
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # unreachable server, refused login, ...
-        admin.dispose()
-        _missing(f"PostgreSQL at {pg_base_url()} unusable: {str(exc).splitlines()[0]}")
-    url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_schema(pg_base_url(), "deploy_"))
+        except Exception as exc:  # unreachable server, refused login, ...
+            _missing(f"PostgreSQL at {pg_base_url()} unusable: {str(exc).splitlines()[0]}")
+        yield url
 
 
 def load_renderer() -> ModuleType:
