@@ -7,14 +7,16 @@ import unicodedata
 import warnings
 from functools import lru_cache
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.answer.safety_rules import spelling
 
-# A visitor's message that looks like a URL is still just text to us.
+# A visitor's message that looks like a URL or an XML document is still just text to us: the
+# HTML parser only strips its markup.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 _MARKUP_HINT = re.compile(r"<[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;")
 _QUOTES = str.maketrans(
