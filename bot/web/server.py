@@ -194,6 +194,7 @@ def create_app(
         theme=theme(),
         css_paths=[STATIC_DIR / "chat.css"],
         head='<meta name="robots" content="noindex">'
+        f'<meta name="clinic-busy" content="{escape(visitor.busy_text(), quote=True)}">'
         '<script src="clinic-static/chat-page.js" defer></script>',
     )
     return app

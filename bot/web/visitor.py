@@ -113,6 +113,14 @@ class VisitorChat:
             "Please wait a minute and try again. " + self.reach_us()
         )
 
+    def busy_text(self) -> str:
+        """Shown by the chat page when the bounded queue turns a message away (HTTP 503)."""
+        return (
+            "We're answering a lot of questions right now. Please try again in a minute. "
+            "In an emergency call 911; in a mental-health crisis call or text 988. "
+            + self.reach_us()
+        )
+
     def error_text(self) -> str:
         return "Sorry, something went wrong on our side and I can't answer right now. " + (
             self.reach_us()

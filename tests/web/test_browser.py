@@ -279,6 +279,8 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
         busy = pages[2].locator("#busy-banner")
         expect(busy).to_contain_text("answering a lot of questions right now")
         expect(busy).to_contain_text("911")
+        expect(busy).to_contain_text("988")
+        expect(busy).to_contain_text("555-0100")  # the clinic's contact from the settings
     finally:
         release.set()
         for p in pages:

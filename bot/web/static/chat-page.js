@@ -33,9 +33,12 @@
     attributeFilter: ["aria-label"] });
 
   // A full queue answers the join request with 503 and Gradio shows a generic error toast.
-  // Say it in the clinic's words too, just above the question box.
-  var BUSY = "We're answering a lot of questions right now. Please try again in a minute. " +
-    "In an emergency call 911.";
+  // Say it in the clinic's words too, just above the question box (text from the app's
+  // settings, with the clinic's contact, in <meta name="clinic-busy">).
+  var busyMeta = document.querySelector('meta[name="clinic-busy"]');
+  var BUSY = (busyMeta && busyMeta.getAttribute("content")) ||
+    "We're answering a lot of questions right now. Please try again in a minute. " +
+    "In an emergency call 911; in a mental-health crisis call or text 988.";
   var realFetch = window.fetch;
   window.fetch = function (input, init) {
     return realFetch.apply(this, arguments).then(function (response) {
