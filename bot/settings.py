@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Sites allowed to embed the chat (CSP frame-ancestors).",
     )
+    suggested_questions: list[str] = Field(
+        default_factory=lambda: [
+            "Can ketamine help with migraines?",
+            "How does ketamine work for pain?",
+            "What conditions can ketamine treat?",
+            "How do I request an appointment?",
+        ],
+        description="Buttons under the welcome (JSON list; [] for none). Each should be answered "
+        "by the clinic's pages: tests check the defaults against the shipped knowledge.",
+        max_length=6,
+    )
     max_message_chars: int = Field(1000, description="Longer visitor messages are refused.")
     rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")

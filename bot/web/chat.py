@@ -20,12 +20,6 @@ from bot.web.visitor import Turn, VisitorChat, VisitorSession
 log = logging.getLogger(__name__)
 
 # Common questions the clinic's pages answer (the last one opens the appointment form).
-SUGGESTED_QUESTIONS = (
-    "Can ketamine help with migraines?",
-    "How does ketamine work for pain?",
-    "What conditions can ketamine treat?",
-    "How do I request an appointment?",
-)
 APPOINTMENT_OPTION: OptionDict = {"label": "Request an appointment", "value": "request-appointment"}
 API_SESSIONS_KEPT = 10_000
 
@@ -192,10 +186,14 @@ class ChatPage:
                     allow_file_downloads=False,
                     group_consecutive_messages=False,
                 )
-                with gr.Row(elem_id="suggestions", equal_height=False):
+                with gr.Row(
+                    elem_id="suggestions",
+                    equal_height=False,
+                    visible=bool(settings.suggested_questions),
+                ):
                     suggestions = [
                         gr.Button(q, size="sm", variant="secondary", elem_classes=["suggestion"])
-                        for q in SUGGESTED_QUESTIONS
+                        for q in settings.suggested_questions
                     ]
                 with gr.Row(elem_id="composer", equal_height=True):
                     box = gr.Textbox(

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from bot.settings import Settings
 from bot.types import Reply
-from bot.web.chat import SUGGESTED_QUESTIONS
 
 from .browser import ChatDriver
 from .conftest import ANSWERABLE_QUESTION, USE_REAL_RESPONDER
@@ -68,7 +68,7 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     expect(sources.locator("blockquote").first).not_to_be_empty()
 
     # a suggested question
-    suggestion = SUGGESTED_QUESTIONS[0]
+    suggestion = Settings().suggested_questions[0]
     expect(chat.click_suggestion(suggestion)).not_to_be_empty()
 
     # thumbs down on the first answer (the welcome has no thumbs)
