@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.outputs import ChatResult
 
-from bot.answer.llm import SYSTEM_PROMPT, make_phraser
+from bot.answer.llm import MAX_CALLS_IN_FLIGHT, SYSTEM_PROMPT, make_phraser
 from bot.settings import Settings
 
 from .conftest import serve
@@ -139,19 +139,25 @@ def test_a_hanging_model_times_out_and_the_extractive_answer_is_shown(
         assert elapsed < TIMEOUT_S + 2.0, f"{elapsed:.2f} s for {question!r}"
 
 
-def test_more_hanging_calls_than_llm_workers_still_time_out_and_the_model_recovers(
+def test_more_hanging_calls_than_llm_workers_are_skipped_and_the_model_recovers(
     make_responder: Callable[..., Any], extractive: dict[str, Any], hanging: HangingChatModel
 ) -> None:
-    # The phraser's pool has 4 threads; hung calls keep them busy, later calls must not wait.
+    # Hung calls hold the phraser's call slots; once all are held, later replies skip the
+    # model at once instead of queueing behind them for a timeout each.
     responder = with_model(make_responder, hanging)
     question, expected = next(iter(extractive.items()))
-    for _ in range(10):
+    for n in range(10):
         started = time.perf_counter()
-        assert_extractive(responder.reply(question), expected, "llm:timeout")
-        assert time.perf_counter() - started < TIMEOUT_S + 2.0
+        note = "llm:timeout" if n < MAX_CALLS_IN_FLIGHT else "llm:busy"
+        assert_extractive(responder.reply(question), expected, note)
+        limit = TIMEOUT_S + 2.0 if note == "llm:timeout" else TIMEOUT_S
+        assert time.perf_counter() - started < limit
 
-    hanging.release.set()  # the provider comes back
-    time.sleep(0.2)
+    hanging.release.set()  # the provider comes back: the slots free up
+    deadline = time.monotonic() + 10
+    while "llm:busy" in responder.reply(question).notes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "llm:busy" not in responder.reply(question).notes
     sentence = expected.citations[0].quote.split("\n")[0].strip().rstrip(".")
     healthy = with_model(make_responder, FakeListChatModel(responses=[f"{sentence} [1]."]))
     assert "llm:phrased" in healthy.reply(question).notes
