@@ -194,8 +194,9 @@ def clinic_site() -> Iterator[ClinicSite]:
 
 
 # --- the browser ---------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: while this one is open no other suite's browser can start.
     with chromium() as launched:
         yield launched
 
