@@ -10,13 +10,8 @@ widget-open-answer.png and appointment-form.png.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,32 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 QUESTION = "Can ketamine help with migraines?"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Any, port: int) -> Iterator[str]:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def clinic_site(app_url: str) -> Any:
@@ -67,12 +36,11 @@ def clinic_site(app_url: str) -> Any:
 
 
 def take(site_url: str, out: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    from tests.support.browser import chromium
+
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 800}, device_scale_factor=1)
         page.goto(f"{site_url}/clinic-page.html")
         launcher = page.get_by_role("button", name="Ask us")
@@ -101,7 +69,6 @@ def take(site_url: str, out: Path) -> None:
         chat.locator("#appointment-intro").scroll_into_view_if_needed()
         page.wait_for_timeout(400)
         page.screenshot(path=out / "appointment-form.png")
-        browser.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.store.db import make_engine, migrate, ping
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
+    from tests.support.servers import free_port, serve
 
     with tempfile.TemporaryDirectory() as tmp:
         site_port = free_port()

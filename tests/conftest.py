@@ -1,7 +1,10 @@
-"""Fixtures shared by every test area: the real embedding model and the shipped knowledge index.
+"""Fixtures shared by every test area: the real embedding model, the shipped knowledge index
+and a hand-moved clock.
 
-Both are session-scoped: the model loads once and the index of `knowledge/` is built once, with
-the real ingest, in a temporary directory (never the developer's data/).
+The first two are session-scoped: the model loads once and the index of `knowledge/` is built
+once, with the real ingest, in a temporary directory (never the developer's data/). Helpers
+that are not fixtures (live servers, the browser, PostgreSQL, staff accounts) are in
+tests/support/.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings, offline_environment
+from tests.support.clock import FakeClock
 
 offline_environment()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -43,3 +47,9 @@ def real_responder(shipped_index_dir: Path, real_embedder):
     from bot.answer.pipeline import load_responder
 
     return load_responder(Settings(index_dir=shipped_index_dir), embedder=real_embedder)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock at tests.support.clock.START that the test moves by hand."""
+    return FakeClock()

@@ -8,11 +8,7 @@ before it leaves the machine (and recorded), and the host resolver resolves noth
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,20 +17,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
+from tests.support.browser import chromium
 
 LONG = os.environ.get("CLINICBOT_LONG_FAULTS") == "1"
 long_only = pytest.mark.skipif(not LONG, reason="long version: set CLINICBOT_LONG_FAULTS=1")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Belt and braces: even a request that slipped past page.route resolves nowhere.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+# Belt and braces: even a request that slipped past page.route resolves nowhere.
+NOWHERE_ELSE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 # Runs before any page script: any way a payload could "execute" leaves a mark.
 WATCH_SCRIPT = """
@@ -83,38 +72,6 @@ def responder(knowledge_index: Path, real_embedder: Any) -> Any:
     )
 
 
-# --- live servers -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a thread on a free loopback port; yields its base URL."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 # --- the watched browser ------------------------------------------------------------------------
 
 
@@ -122,14 +79,8 @@ def serve(app: Any) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     # Module scope: Playwright's sync API runs an event loop on the main thread, and a second
     # sync_playwright() (tests/web's) refuses to start while this one is alive.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium(NOWHERE_ELSE) as launched:
+        yield launched
 
 
 @dataclass

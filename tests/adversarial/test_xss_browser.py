@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -35,13 +34,13 @@ from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
 from bot.web.server import create_app
 from tests.fault.gradio_queue import GradioQueue, new_session
+from tests.support.accounts import CHEAP_HASHER, add_staff_accounts, sign_in
+from tests.support.servers import serve
 
-from .conftest import serve
 from .corpus import batches, xss_payloads
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
-PASSWORD = "correct horse battery"
 BOT = '[data-testid="bot"]'
 BUBBLES = '[data-testid="bot"], [data-testid="user"]'
 PREVIEW = 195  # the visitor's bubble shows the first 200 characters of a message, then "…"
@@ -81,10 +80,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     responder = Responder(IndexWatcher(index_dir), HashingEmbedder(), settings)
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    chatlog = ChatLog(engine, password_hasher=cheap)
-    chatlog.create_staff("ana", PASSWORD, "staff")
-    chatlog.create_staff("eddie", PASSWORD, "editor")
+    chatlog = ChatLog(engine, password_hasher=CHEAP_HASHER)
+    add_staff_accounts(chatlog)
     app = create_app(settings, responder, chatlog)
     with serve(app) as url:
         yield Site(url, chatlog, payloads)
@@ -93,9 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def staff_login(page: Any, url: str, user: str) -> None:
     page.goto(f"{url}/staff/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, user)
     page.wait_for_url("**/staff/conversations**")
 
 

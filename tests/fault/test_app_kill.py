@@ -29,8 +29,9 @@ from sqlalchemy import text
 from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine
 from bot.store.repo import ChatLog
+from tests.support.servers import free_port
 
-from .conftest import free_port, long_only
+from .conftest import long_only
 from .gradio_queue import EventFailed, GradioQueue, QueueFull
 
 APPSERVER = Path(__file__).with_name("appserver.py")

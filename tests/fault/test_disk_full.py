@@ -26,8 +26,8 @@ from bot.settings import Settings
 from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
 from bot.web.server import create_app
+from tests.support.servers import serve
 
-from .conftest import serve
 from .gradio_queue import GradioQueue, new_session
 
 QUESTION = "Does ketamine work for migraines?"

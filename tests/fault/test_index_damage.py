@@ -29,8 +29,8 @@ from bot.embed import HashingEmbedder
 from bot.index import CURRENT, VERSIONS, IndexLoadError, IndexWatcher, open_index
 from bot.ingest.pipeline import publish
 from bot.settings import PROJECT_ROOT, Settings
+from tests.support.servers import free_port
 
-from .conftest import free_port
 from .gradio_queue import GradioQueue
 
 QUESTIONS = (

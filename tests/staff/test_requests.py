@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
+from tests.support.clock import FakeClock
 
-from .support import XSS, Console, FakeClock, Seeded
+from .support import XSS, Console, Seeded
 
 
 def test_the_queue_shows_what_the_visitor_shared_and_links_the_conversation(

@@ -8,8 +8,9 @@ import re
 
 from bot.store.repo import ChatLog
 from bot.types import Reply
+from tests.support.clock import FakeClock
 
-from .support import FORMULA, XSS, Console, FakeClock, Seeded
+from .support import FORMULA, XSS, Console, Seeded
 
 
 def listed_ids(html: str) -> list[str]:

@@ -14,75 +14,28 @@ when the CI environment variable is set: then it fails.
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine
 
 from bot.store.db import make_engine, migrate
 from bot.store.models import Base
 from bot.store.repo import ChatLog
 from bot.types import Citation, Reply, ReplyKind
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
-
-
-def pg_base_url() -> str:
-    return os.environ.get("CLINICBOT_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
-@cache
-def _pg_unreachable_reason() -> str | None:
-    engine = create_engine(pg_base_url(), connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return None
-    except Exception as e:  # any failure to connect means "unreachable" here
-        return f"PostgreSQL at {pg_base_url()} unreachable: {str(e).splitlines()[0]}"
-    finally:
-        engine.dispose()
-
-
-def require_postgres() -> None:
-    """Skip (locally) or fail (in CI) when the test server is not there."""
-    reason = _pg_unreachable_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(reason + " (CI is set, so PostgreSQL tests must run)")
-    pytest.skip(reason)
+from tests.support.accounts import CHEAP_HASHER
+from tests.support.clock import FakeClock
+from tests.support.databases import BACKENDS, pg_schema, require_postgres
 
 
 @contextmanager
 def _pg_schema() -> Iterator[str]:
-    """A URL whose connections use a new, empty schema of the PostgreSQL test database."""
-    require_postgres()
-    schema = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(pg_base_url())
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     # A session time zone other than UTC proves the store never depends on it.
-    options = f"-csearch_path={schema} -ctimezone=America/New_York"
-    url = make_url(pg_base_url()).update_query_dict({"options": options})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema("t_", timezone="America/New_York") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -138,29 +91,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-# Real argon2, with parameters cheap enough for dozens of hashes per test run.
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture

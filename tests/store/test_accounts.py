@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPassword
 from bot.store.models import StaffUser
 from bot.store.repo import ChatLog
-
-from .conftest import FakeClock
-
-PASSWORD = "correct horse battery"
+from tests.support.accounts import CHEAP_HASHER, PASSWORD
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
@@ -80,8 +78,6 @@ def test_success_resets_the_failure_count(log: ChatLog, ana: str) -> None:
 
 
 def test_lockout_policy_comes_from_the_constructor(engine: Engine, clock: FakeClock) -> None:
-    from .conftest import CHEAP_HASHER
-
     log = ChatLog(
         engine,
         clock=clock,

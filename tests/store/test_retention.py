@@ -13,8 +13,9 @@ from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
+from tests.support.clock import START, FakeClock
 
-from .conftest import START, FakeClock, make_reply
+from .conftest import make_reply
 
 FORM = AppointmentForm("Bo", "555-123-4567", "", "", "", True)
 

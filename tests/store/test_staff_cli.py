@@ -20,8 +20,10 @@ from bot.staff import main
 from bot.store.db import make_engine
 from bot.store.models import utcnow
 from bot.store.repo import ChatLog
+from tests.support.accounts import CHEAP_HASHER
+from tests.support.clock import FakeClock
 
-from .conftest import CHEAP_HASHER, FakeClock, make_reply
+from .conftest import make_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 

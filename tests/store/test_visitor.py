@@ -17,8 +17,10 @@ from bot.store.db import make_engine
 from bot.store.errors import AppointmentInvalid, InvalidValue, ReferenceUnavailable
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
+from tests.support.accounts import CHEAP_HASHER
+from tests.support.clock import FakeClock
 
-from .conftest import CHEAP_HASHER, FakeClock, make_reply
+from .conftest import make_reply
 
 FORM = AppointmentForm(
     name="Ana Pérez",

@@ -3,18 +3,12 @@ live server on a free port, and Chromium through Playwright.
 
 Switch the whole suite between the fake and the real Responder with USE_REAL_RESPONDER.
 The store is always real: SQLite in tmp_path, or a fresh PostgreSQL database when a test
-asks for `database_url` with the "postgres" param (CLINICBOT_TEST_POSTGRES_URL).
+asks for `database_url` with the "postgres" param (tests/support/databases.py).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +16,9 @@ from typing import Any
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
+from tests.support.browser import chromium
+from tests.support.databases import pg_database
+from tests.support.servers import serve
 
 from .fakes import FakeIndex, FakeResponder
 
@@ -30,15 +27,6 @@ USE_REAL_RESPONDER = True  # the one line: True = real index of knowledge/ + emb
 ANSWERABLE_QUESTION = (
     "Does ketamine help with migraines?" if USE_REAL_RESPONDER else "What are your opening hours?"
 )
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 # --- settings and store ----------------------------------------------------------------
@@ -72,40 +60,6 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     return make
 
 
-def pg_unreachable(base_url: str) -> str | None:
-    """Why the PostgreSQL server of `base_url` cannot be used, or None."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(base_url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return None
-    except Exception as exc:  # any failure to connect means "unreachable" here
-        return f"PostgreSQL unreachable: {str(exc).splitlines()[0]}"
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
-    """A throw-away database on the PostgreSQL server of `base_url`."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    name = f"clinicbot_web_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLite by default; tests parametrize indirectly with "postgres" to run there too."""
@@ -113,14 +67,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         (tmp_path / "db").mkdir()
         yield f"sqlite:///{tmp_path / 'db' / 'clinic.sqlite3'}"
         return
-    base = os.environ.get("CLINICBOT_TEST_POSTGRES_URL")
-    reason = "CLINICBOT_TEST_POSTGRES_URL is not set" if not base else pg_unreachable(base)
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI is set, so the PostgreSQL run must happen)")
-        pytest.skip(reason)
-    assert base is not None
-    with postgres_database(base) as url:
+    with pg_database("clinicbot_web_") as url:
         yield url
 
 
@@ -199,41 +146,6 @@ def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 # --- a live server -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a background thread; yields its base URL."""
-    import uvicorn
-
-    port = port or free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=1,  # open event streams would otherwise hold the exit
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 @pytest.fixture
 def live(make_stack: Callable[..., Stack]) -> Iterator[Callable[..., Stack]]:
     """Start apps on free ports: `stack = live(**settings_overrides)`."""
@@ -282,16 +194,11 @@ def clinic_site() -> Iterator[ClinicSite]:
 
 
 # --- the browser ---------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    # Module scope, not session: while this one is open no other suite's browser can start.
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from bot.settings import PROJECT_ROOT
-
-from .conftest import free_port
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

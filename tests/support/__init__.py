@@ -1,0 +1,6 @@
+"""Helpers the test suites share: live servers, the browser, PostgreSQL databases, staff accounts.
+
+Plain modules, not fixtures: each suite's conftest.py keeps its own fixtures (their scopes
+differ for reasons said there) and builds them from these. `servers` and `browser` import no
+pytest, so scripts/screenshots.py can use them too.
+"""
