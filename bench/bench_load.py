@@ -63,14 +63,13 @@ from tests.deploy.support import (  # noqa: E402  (the deployment tests' process
     AppInstance,
     Nginx,
     QueueClient,
-    free_port,
-    postgres_schema,
     run,
 )
+from tests.support.databases import pg_schema  # noqa: E402
+from tests.support.servers import free_port  # noqa: E402
 
 REPLY_KINDS = {"answer", "fallback", "refusal", "emergency", "appointment"}
 PREFIX = "/chat"
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @dataclass
@@ -369,7 +368,6 @@ def main() -> int:
     env = dict(item.split("=", 1) for item in args.env)
     ensure_index(args.index)
     workroot = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    pg_base = os.environ.get("CLINICBOT_TEST_POSTGRES_URL") or DEFAULT_PG_URL
     info = machine()
     print(f"machine: {info['nproc']} x {info['cpu']}, {info['memory']}; load {info['load']}")
     print(f"{args.sessions} sessions x {args.duration:.0f} s, think {args.think} s, store {store}")
@@ -378,7 +376,7 @@ def main() -> int:
     for name in topologies:
         with contextlib.ExitStack() as stack:
             if store == "postgres":
-                url = stack.enter_context(postgres_schema(pg_base, "bench_"))
+                url = stack.enter_context(pg_schema("bench_"))
                 run([PYTHON, "-m", "bot.store.migrate", "--database-url", url])
             else:
                 url = f"sqlite:///{workroot / name / 'clinic.sqlite3'}"

@@ -13,7 +13,6 @@ Without nginx or PostgreSQL the tests skip, except when CI is set: then they fai
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -25,6 +24,8 @@ from types import ModuleType
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.support.databases import pg_schema
+from tests.support.servers import free_port
 
 from .support import (
     NGINX,
@@ -32,12 +33,9 @@ from .support import (
     STAFF_PASSWORD,
     AppInstance,
     Nginx,
-    free_port,
-    postgres_schema,
     run,
 )
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PREFIX = "/chat"
 STAFF_USER = "deploy-staff"
 SESSION_SECRET = "deployment-test-secret-shared-by-all-instances"
@@ -53,18 +51,10 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def pg_base_url() -> str:
-    return os.environ.get("CLINICBOT_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A URL whose connections use a new, empty schema of the PostgreSQL test database."""
-    with contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(postgres_schema(pg_base_url(), "deploy_"))
-        except Exception as exc:  # unreachable server, refused login, ...
-            _missing(f"PostgreSQL at {pg_base_url()} unusable: {str(exc).splitlines()[0]}")
+    with pg_schema("deploy_") as url:
         yield url
 
 

@@ -7,7 +7,6 @@ appointment form's submit, which is not a named API endpoint.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -18,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,6 @@ PYTHON = sys.executable
 NGINX = "/usr/sbin/nginx"
 REFERENCE = re.compile(r"APT-[0-9A-Z]{6}")
 STAFF_PASSWORD = "correct horse battery staple"  # a throw-away test account
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -59,29 +52,6 @@ def run(args: Sequence[str], *, input: str | None = None, timeout: float = 300) 
     )
     assert done.returncode == 0, f"{' '.join(args)} -> {done.returncode}\n{done.stderr[-3000:]}"
     return done.stdout
-
-
-@contextlib.contextmanager
-def postgres_schema(base_url: str, prefix: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema (search_path); dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(base_url, connect_args={"connect_timeout": 5})
-    schema = prefix + uuid.uuid4().hex[:12]
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except BaseException:
-        admin.dispose()
-        raise
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # --- processes -------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from fastapi import FastAPI, Request
 
 from app import server_options
 from bot.settings import Settings
-
-from .conftest import free_port
+from tests.support.servers import free_port
 
 CLAIMED = "203.0.113.9"  # an address from the documentation range
 
