@@ -17,7 +17,7 @@ import numpy as np
 import pysbd
 
 from bot.answer.retrieve import Hit
-from bot.answer.text import STOP_WORDS, SYNONYMS, content_terms, stem, term_groups, words
+from bot.answer.text import STOP_WORDS, SYNONYMS, content_terms, light_stem, term_groups, words
 from bot.types import Chunk, Citation
 
 # Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
@@ -236,12 +236,16 @@ def sentences(chunk: Chunk) -> list[Sentence]:
 
 
 def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
-    """Question words the pages never use (nor any synonym): a sign they don't cover it."""
+    """Question words the pages never use (nor any synonym): a sign they don't cover it.
+
+    `vocabulary` holds the pages' light stems (`text.vocabulary`): a word counts as used in any
+    inflection, not in a derived form ("addiction" on a page does not cover "addictive").
+    """
     missing: list[str] = []
     for word in words(question):
         if word in _GENERIC or len(word) < 3 or word.isdigit():
             continue
-        candidates = [stem(word), *(t for s in SYNONYMS.get(word, ()) for t in content_terms(s))]
+        candidates = [light_stem(w) for w in (word, *SYNONYMS.get(word, ()))]
         if not any(c in vocabulary for c in candidates):
             missing.append(word)
     return tuple(missing)

@@ -253,6 +253,40 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word.removesuffix("'s")))
 
 
+# Endings that inflect a word (or turn an adjective into its adverb) without naming another
+# thing; longest first.
+_INFLECTIONS = ("ies", "ied", "ing", "ly", "ed", "es", "s", "d", "e", "y")
+
+
+@lru_cache(maxsize=50_000)
+def light_stem(word: str) -> str:
+    """The Snowball stem plus the derivational suffix it removed, inflections dropped.
+
+    Snowball gives "addictive" and "addiction" one stem, yet a page that lists addiction among
+    the conditions treated says nothing on whether a drug is addictive ("painful" and "pain",
+    "effective" and "effects" likewise). This key keeps such words apart and still joins the
+    inflections of one word (migraine/migraines, use/used/using, try/tried, stop/stopping).
+    No lemmatiser ships with our dependencies, hence this small rule over the kept stemmer.
+    """
+    word = word.removesuffix("'s")
+    root = stem(word)
+    shared = 0
+    while shared < min(len(word), len(root)) and word[shared] == root[shared]:
+        shared += 1
+    tail = word[shared:]
+    for _ in range(2):
+        ending = next((e for e in _INFLECTIONS if tail.endswith(e) and not tail.endswith("ss")), "")
+        tail = tail[: len(tail) - len(ending)]
+    if len(tail) == 1 and root.endswith(tail):  # a doubled consonant: stopping, planned
+        tail = ""
+    return root + tail
+
+
+def vocabulary(text: str) -> frozenset[str]:
+    """The light stems of a text's words: what a question's words are looked up in."""
+    return frozenset(light_stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1)
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed topic words of a text, in order, stop words removed."""
     return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.answer import compose
 from bot.answer.retrieve import Hit
-from bot.answer.text import content_terms, expand_query_terms, expand_query_text
+from bot.answer.text import expand_query_terms, expand_query_text, light_stem
+from bot.answer.text import vocabulary as text_vocabulary
 from bot.types import Chunk
 
 TEXT = (
@@ -65,7 +67,7 @@ def test_decision_falls_back_when_similarity_is_low_or_a_topic_word_is_unknown()
 
 
 def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
-    vocabulary = frozenset(content_terms(TEXT + " imitrex triptan cost"))
+    vocabulary = text_vocabulary(TEXT + " imitrex triptan cost")
     assert compose.unknown_terms("What are the ways ketamine can be given?", vocabulary) == ()
     assert compose.unknown_terms("Is Spravato covered?", vocabulary) == ("covered",)
     assert compose.unknown_terms("Does sumatriptan work?", vocabulary) == ()
@@ -73,6 +75,51 @@ def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
         "cause",
         "hallucinations",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "page", "unknown"),
+    [
+        ("Is ketamine addictive?", "Ketamine is used for PTSD and addiction.", ("addictive",)),
+        ("Can you get addicted to it?", "Used for depression, addiction and OCD.", ("addicted",)),
+        ("Are infusions painful?", "Infusions relieve migraine pain.", ("painful",)),
+        ("Is it effective?", "Side effects are mild.", ("effective",)),
+        ("Does it treat addictions?", "It is used for addiction.", ()),
+        ("Is it used for migraines?", "Ketamine is being used to treat a migraine.", ()),
+        ("Has it been tried for cluster headaches?", "Doctors try it for a cluster headache.", ()),
+    ],
+)
+def test_a_question_word_counts_in_any_inflection_but_not_in_a_derived_form(
+    question: str, page: str, unknown: tuple[str, ...]
+) -> None:
+    assert compose.unknown_terms(question, text_vocabulary(page)) == unknown
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("migraine", "migraines"),
+        ("use", "using"),
+        ("used", "uses"),
+        ("try", "tried"),
+        ("stop", "stopping"),
+        ("therapy", "therapies"),
+        ("addiction", "addictions"),
+        ("covered", "covers"),
+        ("rapid", "rapidly"),
+        ("ketamine", "ketamine's"),
+    ],
+)
+def test_light_stem_joins_the_inflections_of_a_word(a: str, b: str) -> None:
+    assert light_stem(a) == light_stem(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("addictive", "addiction"), ("painful", "pain"), ("effective", "effects")],
+)
+def test_light_stem_keeps_derived_words_apart(a: str, b: str) -> None:
+    assert light_stem(a) != light_stem(b)
 
 
 def test_patient_synonyms_expand_queries():
