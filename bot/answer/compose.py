@@ -35,6 +35,8 @@ _ASKS_REASON = re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\
 _GIVES_REASON = re.compile(
     r"\b(because|due to|since|so that|as a result|works by|by (\w+ing))\b", re.I
 )
+# A page's own question ("Have you ever had a migraine?") never answers the visitor's.
+_QUESTION_SENTENCE = re.compile(r"\?[\"'”’)\]]*$")
 # Sentences that only make sense with the one before them.
 _ANAPHORIC_START = re.compile(
     r"^(this|these|those|both|it|they|such|that|them|the latter|the former)\b", re.I
@@ -300,7 +302,12 @@ def score_sentences(
 ) -> list[tuple[float, Sentence]]:
     """Cosine similarity of each candidate sentence to the question, plus the words it shares."""
     groups = term_groups(question)
-    candidates = [s for hit in hits[:CANDIDATE_CHUNKS] for s in sentences(hit.chunk)]
+    candidates = [
+        s
+        for hit in hits[:CANDIDATE_CHUNKS]
+        for s in sentences(hit.chunk)
+        if not _QUESTION_SENTENCE.search(s.text)
+    ]
     if not candidates:
         return []
     vectors = embed([s.text for s in candidates])

@@ -138,3 +138,16 @@ def test_sentences_scored_by_similarity_and_shared_words():
     scored = compose.score_sentences("rapid relief?", np.array([1.0, 0.0]), hits, embed)
     assert scored[0][1].text.startswith("Both methods")
     assert scored[0][0] > scored[1][0]
+
+
+def test_a_question_on_the_page_is_never_quoted_as_an_answer():
+    c = chunk("Have you ever had a migraine? Migraines often come with nausea.")
+    hits = [Hit(c, 0.03, 0.5, 1.0)]
+
+    def embed(texts):  # the page's question is the closest, as a real model often finds
+        return np.array([[1.0, 0.0] if t.endswith("?") else [0.6, 0.8] for t in texts])
+
+    scored = compose.score_sentences(
+        "Do migraines come with nausea?", np.array([1.0, 0.0]), hits, embed
+    )
+    assert [s.text for _, s in scored] == ["Migraines often come with nausea."]
