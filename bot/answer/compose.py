@@ -35,6 +35,14 @@ _ASKS_REASON = re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\
 _GIVES_REASON = re.compile(
     r"\b(because|due to|since|so that|as a result|works by|by (\w+ing))\b", re.I
 )
+# "How fast / how soon" is answered by a speed or a time, as "why" is by a reason: a sentence
+# that states none answers another question, however close its words (same bonus as a reason).
+_ASKS_SPEED = re.compile(r"^how (fast|quickly|soon|long)\b")
+_GIVES_SPEED = re.compile(
+    r"\b(rapid(ly)?|quick(ly)?|fast(er)?|immediate(ly)?|instant(ly)?|within|seconds?|minutes?|"
+    r"hours?|days?|weeks?|months?)\b",
+    re.I,
+)
 # A page's own question ("Have you ever had a migraine?") never answers the visitor's.
 _QUESTION_SENTENCE = re.compile(r"\?[\"'”’)\]]*$")
 # Sentences that only make sense with the one before them.
@@ -289,6 +297,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
         if asks.search(q) and gives.search(sentence)
     )
     if _ASKS_REASON.search(q) and _GIVES_REASON.search(sentence):
+        bonus += REASON_BONUS
+    if _ASKS_SPEED.search(q) and _GIVES_SPEED.search(sentence):
         bonus += REASON_BONUS
     return bonus
 

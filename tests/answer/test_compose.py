@@ -151,3 +151,11 @@ def test_a_question_on_the_page_is_never_quoted_as_an_answer():
         "Do migraines come with nausea?", np.array([1.0, 0.0]), hits, embed
     )
     assert [s.text for _, s in scored] == ["Migraines often come with nausea."]
+
+
+def test_a_how_fast_question_prefers_a_sentence_that_states_a_speed_or_a_time():
+    question = "how soon does it work?"
+    for timed in ("It brings rapid relief.", "Relief comes within hours.", "It works in 2 days."):
+        assert compose.answer_type_bonus(question, timed) > 0
+    assert compose.answer_type_bonus(question, "It works by blocking receptors.") == 0
+    assert compose.answer_type_bonus("does it work?", "It brings rapid relief.") == 0
