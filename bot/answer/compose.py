@@ -17,7 +17,13 @@ import numpy as np
 import pysbd
 
 from bot.answer.retrieve import Hit
-from bot.answer.text import STOP_WORDS, SYNONYMS, content_terms, light_stem, term_groups, words
+from bot.answer.text import (
+    STOP_WORDS,
+    content_terms,
+    light_stem,
+    term_groups,
+    word_synonyms,
+)
 from bot.types import Chunk, Citation
 
 # Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
@@ -252,10 +258,10 @@ def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
     inflection, not in a derived form ("addiction" on a page does not cover "addictive").
     """
     missing: list[str] = []
-    for word in words(question):
+    for word, synonyms in word_synonyms(question):
         if word in _GENERIC or len(word) < 3 or word.isdigit():
             continue
-        candidates = [light_stem(w) for w in (word, *SYNONYMS.get(word, ()))]
+        candidates = [light_stem(w) for w in (word, *synonyms)]
         if not any(c in vocabulary for c in candidates):
             missing.append(word)
     return tuple(missing)

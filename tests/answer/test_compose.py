@@ -7,7 +7,7 @@ import pytest
 
 from bot.answer import compose
 from bot.answer.retrieve import Hit
-from bot.answer.text import expand_query_terms, expand_query_text, light_stem
+from bot.answer.text import expand_query_terms, expand_query_text, light_stem, word_synonyms
 from bot.answer.text import vocabulary as text_vocabulary
 from bot.types import Chunk
 
@@ -159,3 +159,22 @@ def test_a_how_fast_question_prefers_a_sentence_that_states_a_speed_or_a_time():
         assert compose.answer_type_bonus(question, timed) > 0
     assert compose.answer_type_bonus(question, "It works by blocking receptors.") == 0
     assert compose.answer_type_bonus("does it work?", "It brings rapid relief.") == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "expected", "not_expected"),
+    [
+        ("Who can I talk to about side effects?", "talk", "consult", "psychotherapy"),
+        ("Do you offer talk therapy?", "talk", "psychotherapy", "consult"),
+        ("Do you offer talk therapy?", "therapy", "treatment", "consult"),
+    ],
+)
+def test_a_two_word_synonym_entry_fixes_the_sense_of_its_words(
+    question: str, word: str, expected: str, not_expected: str
+) -> None:
+    synonyms = dict(word_synonyms(question))[word]
+    assert expected in synonyms and not_expected not in synonyms
+
+
+def test_a_word_outside_its_two_word_entries_gets_no_synonym():
+    assert dict(word_synonyms("Can I talk about my fears?"))["talk"] == ()
