@@ -51,24 +51,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings().model_copy(update={k: v for k, v in updates.items() if v is not None})
 
 
-def ensure_index(settings: Settings) -> None:
-    """Ingest knowledge/ when no index version has been published yet."""
-    from bot.index import read_current
-    from bot.ingest.pipeline import publish
-
-    if read_current(settings.resolved_index_dir) is not None:
-        return
-    print(
-        f"No index in {settings.resolved_index_dir} yet: ingesting {settings.knowledge_dir} first.",
-        file=sys.stderr,
-    )
-    report = publish(settings, progress=True)
-    for line in report.lines():
-        print(line, file=sys.stderr)
-    if report.stopped or report.version is None:
-        raise SystemExit("app: the first ingest did not publish an index (see above)")
-
-
 class IndexUnusable(RuntimeError):
     """The served index version cannot be loaded; the app refuses to start on it."""
 
@@ -122,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(args)
 
     from bot.answer.pipeline import load_responder
+    from bot.ingest import IngestError
+    from bot.ingest.first_run import ensure_index
     from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
@@ -137,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings, responder, chatlog, db_check=lambda: ping(engine))
     except StoreError as exc:
         print(f"app: database {safe_url(settings.resolved_database_url)}: {exc}", file=sys.stderr)
+        return 1
+    except IngestError as exc:  # the first ingest: bad pages or no knowledge directory
+        print(f"app: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # one line for the operator; details are in the log above
         log.exception("startup failed")

@@ -19,14 +19,22 @@ from bot.types import Reply
 
 
 def build_responder(index_dir: Path | None) -> tuple[Responder, Any]:
-    """The Responder over the served index (or `index_dir`), failing with a clear message."""
+    """The Responder over the served index (or `index_dir`), failing with a clear message.
+
+    With the configured index (no `index_dir`) and nothing published yet, the knowledge
+    directory is ingested first, as the app does; an explicit `index_dir` must already exist.
+    """
     offline_environment()
     from bot.index import IndexLoadError, open_index
+    from bot.ingest import IngestError
+    from bot.ingest.first_run import ensure_index
 
     settings = Settings() if index_dir is None else Settings(index_dir=index_dir)
     try:
+        if index_dir is None:
+            ensure_index(settings, verbose=False)
         index = open_index(settings.resolved_index_dir)
-    except IndexLoadError as exc:
+    except (IndexLoadError, IngestError) as exc:
         raise SystemExit(f"error: {exc}") from exc
     return load_responder(settings), index
 

@@ -17,7 +17,13 @@ import numpy as np
 import pysbd
 
 from bot.answer.retrieve import Hit
-from bot.answer.text import STOP_WORDS, SYNONYMS, content_terms, stem, term_groups, words
+from bot.answer.text import (
+    STOP_WORDS,
+    content_terms,
+    light_stem,
+    term_groups,
+    word_synonyms,
+)
 from bot.types import Chunk, Citation
 
 # Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
@@ -35,6 +41,16 @@ _ASKS_REASON = re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\
 _GIVES_REASON = re.compile(
     r"\b(because|due to|since|so that|as a result|works by|by (\w+ing))\b", re.I
 )
+# "How fast / how soon" is answered by a speed or a time, as "why" is by a reason: a sentence
+# that states none answers another question, however close its words (same bonus as a reason).
+_ASKS_SPEED = re.compile(r"^how (fast|quickly|soon|long)\b")
+_GIVES_SPEED = re.compile(
+    r"\b(rapid(ly)?|quick(ly)?|fast(er)?|immediate(ly)?|instant(ly)?|within|seconds?|minutes?|"
+    r"hours?|days?|weeks?|months?)\b",
+    re.I,
+)
+# A page's own question ("Have you ever had a migraine?") never answers the visitor's.
+_QUESTION_SENTENCE = re.compile(r"\?[\"'”’)\]]*$")
 # Sentences that only make sense with the one before them.
 _ANAPHORIC_START = re.compile(
     r"^(this|these|those|both|it|they|such|that|them|the latter|the former)\b", re.I
@@ -236,12 +252,16 @@ def sentences(chunk: Chunk) -> list[Sentence]:
 
 
 def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
-    """Question words the pages never use (nor any synonym): a sign they don't cover it."""
+    """Question words the pages never use (nor any synonym): a sign they don't cover it.
+
+    `vocabulary` holds the pages' light stems (`text.vocabulary`): a word counts as used in any
+    inflection, not in a derived form ("addiction" on a page does not cover "addictive").
+    """
     missing: list[str] = []
-    for word in words(question):
+    for word, synonyms in word_synonyms(question):
         if word in _GENERIC or len(word) < 3 or word.isdigit():
             continue
-        candidates = [stem(word), *(t for s in SYNONYMS.get(word, ()) for t in content_terms(s))]
+        candidates = [light_stem(w) for w in (word, *synonyms)]
         if not any(c in vocabulary for c in candidates):
             missing.append(word)
     return tuple(missing)
@@ -284,6 +304,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     )
     if _ASKS_REASON.search(q) and _GIVES_REASON.search(sentence):
         bonus += REASON_BONUS
+    if _ASKS_SPEED.search(q) and _GIVES_SPEED.search(sentence):
+        bonus += REASON_BONUS
     return bonus
 
 
@@ -296,7 +318,12 @@ def score_sentences(
 ) -> list[tuple[float, Sentence]]:
     """Cosine similarity of each candidate sentence to the question, plus the words it shares."""
     groups = term_groups(question)
-    candidates = [s for hit in hits[:CANDIDATE_CHUNKS] for s in sentences(hit.chunk)]
+    candidates = [
+        s
+        for hit in hits[:CANDIDATE_CHUNKS]
+        for s in sentences(hit.chunk)
+        if not _QUESTION_SENTENCE.search(s.text)
+    ]
     if not candidates:
         return []
     vectors = embed([s.text for s in candidates])

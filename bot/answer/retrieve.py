@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.answer.text import content_terms, expand_query_terms, expand_query_text
+from bot.answer.text import content_terms, expand_query_terms, expand_query_text, vocabulary
 from bot.embed import Embedder
 from bot.types import Chunk
 
@@ -51,7 +51,9 @@ class Retriever:
         # The section heading and page title help BM25 ("What is TMS?" under a TMS heading).
         docs = [content_terms(f"{c.title} {c.section} {c.text}") for c in self.chunks]
         self._bm25 = BM25Okapi(docs) if docs else None
-        self.vocabulary = frozenset(t for doc in docs for t in doc)
+        self.vocabulary = vocabulary(
+            " ".join(f"{c.title} {c.section} {c.text}" for c in self.chunks)
+        )
 
     def idf(self, term: str) -> float:
         """How rare a term is across chunks (unknown terms count as the rarest)."""

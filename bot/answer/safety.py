@@ -225,10 +225,16 @@ def _emergency(rule: str, scans: Sequence[_Scan]) -> SafetyVerdict:
 
 _APPOINTMENT = tuple((name, re.compile(p)) for name, p in triage.APPOINTMENT_RULES)
 _REFUSAL = tuple((name, re.compile(p)) for name, p in triage.REFUSAL_RULES)
+_EXCEPTIONS = {category: re.compile(p) for category, p in triage.REFUSAL_EXCEPTIONS.items()}
 
 
 def _first_rule(text: str, table: Sequence[tuple[str, re.Pattern[str]]]) -> str:
-    return next((name for name, pattern in table if pattern.search(text)), "")
+    """The first rule that matches, skipping a category whose exception matches the message."""
+    for name, pattern in table:
+        exception = _EXCEPTIONS.get(name.split(".", 1)[0])
+        if pattern.search(text) and not (exception and exception.search(text)):
+            return name
+    return ""
 
 
 def assess(message: str, history: Sequence[str] = ()) -> SafetyVerdict:

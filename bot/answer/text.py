@@ -208,7 +208,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "coverage": ("covers", "covered", "insurance"),
     "therapy": ("treatment",),
     "counselling": ("counseling",),
-    "talk": ("counseling", "psychotherapy"),
+    # Two-word entries give a word the sense its neighbour fixes: "talk therapy" is counseling,
+    # "talk to" a doctor is consulting one.
+    "talk therapy": ("counseling", "psychotherapy"),
+    "talk to": ("consult",),
+    "talk with": ("consult",),
     "psychotherapy": ("counseling", "therapy"),
     "single": ("one",),
     "one": ("single",),
@@ -253,6 +257,51 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word.removesuffix("'s")))
 
 
+# Endings that inflect a word (or turn an adjective into its adverb) without naming another
+# thing; longest first.
+_INFLECTIONS = ("ies", "ied", "ing", "ly", "ed", "es", "s", "d", "e", "y")
+
+
+@lru_cache(maxsize=50_000)
+def light_stem(word: str) -> str:
+    """The Snowball stem plus the derivational suffix it removed, inflections dropped.
+
+    Snowball gives "addictive" and "addiction" one stem, yet a page that lists addiction among
+    the conditions treated says nothing on whether a drug is addictive ("painful" and "pain",
+    "effective" and "effects" likewise). This key keeps such words apart and still joins the
+    inflections of one word (migraine/migraines, use/used/using, try/tried, stop/stopping).
+    No lemmatiser ships with our dependencies, hence this small rule over the kept stemmer.
+    """
+    word = word.removesuffix("'s")
+    root = stem(word)
+    shared = 0
+    while shared < min(len(word), len(root)) and word[shared] == root[shared]:
+        shared += 1
+    tail = word[shared:]
+    for _ in range(2):
+        ending = next((e for e in _INFLECTIONS if tail.endswith(e) and not tail.endswith("ss")), "")
+        tail = tail[: len(tail) - len(ending)]
+    if len(tail) == 1 and root.endswith(tail):  # a doubled consonant: stopping, planned
+        tail = ""
+    return root + tail
+
+
+def vocabulary(text: str) -> frozenset[str]:
+    """The light stems of a text's words: what a question's words are looked up in."""
+    return frozenset(light_stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1)
+
+
+def word_synonyms(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each word of the text with its synonyms: its own and those of a two-word entry it is in."""
+    tokens = words(text)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for i, word in enumerate(tokens):
+        phrases = [" ".join(tokens[j : j + 2]) for j in (i - 1, i) if 0 <= j < len(tokens) - 1]
+        found = [*SYNONYMS.get(word, ()), *(s for p in phrases for s in SYNONYMS.get(p, ()))]
+        out.append((word, tuple(dict.fromkeys(found))))
+    return out
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed topic words of a text, in order, stop words removed."""
     return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1]
@@ -262,8 +311,8 @@ def expand_query_terms(text: str) -> list[str]:
     """Content terms plus the stems of their patient synonyms (each added once)."""
     terms = content_terms(text)
     extra: list[str] = []
-    for w in words(text):
-        for syn in SYNONYMS.get(w, ()):
+    for _, synonyms in word_synonyms(text):
+        for syn in synonyms:
             for part in content_terms(syn):
                 if part not in terms and part not in extra:
                     extra.append(part)
@@ -278,11 +327,11 @@ def term_groups(text: str) -> list[tuple[str, frozenset[str]]]:
     """
     groups: list[tuple[str, frozenset[str]]] = []
     seen: set[str] = set()
-    for w in words(text):
+    for w, word_syns in word_synonyms(text):
         if w in STOP_WORDS or len(w) < 2 or stem(w) in seen:
             continue
         seen.add(stem(w))
-        synonyms = {t for syn in SYNONYMS.get(w, ()) for t in content_terms(syn)} - {stem(w)}
+        synonyms = {t for syn in word_syns for t in content_terms(syn)} - {stem(w)}
         groups.append((stem(w), frozenset(synonyms)))
     return groups
 
@@ -290,8 +339,8 @@ def term_groups(text: str) -> list[tuple[str, frozenset[str]]]:
 def expand_query_text(text: str) -> str:
     """The question with synonym words appended, for the dense embedding."""
     added: list[str] = []
-    for w in words(text):
-        for syn in SYNONYMS.get(w, ()):
+    for _, synonyms in word_synonyms(text):
+        for syn in synonyms:
             if syn not in added and syn not in text.lower():
                 added.append(syn)
     return text if not added else f"{text} ({' '.join(added)})"

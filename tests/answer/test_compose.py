@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.answer import compose
 from bot.answer.retrieve import Hit
-from bot.answer.text import content_terms, expand_query_terms, expand_query_text
+from bot.answer.text import expand_query_terms, expand_query_text, light_stem, word_synonyms
+from bot.answer.text import vocabulary as text_vocabulary
 from bot.types import Chunk
 
 TEXT = (
@@ -65,7 +67,7 @@ def test_decision_falls_back_when_similarity_is_low_or_a_topic_word_is_unknown()
 
 
 def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
-    vocabulary = frozenset(content_terms(TEXT + " imitrex triptan cost"))
+    vocabulary = text_vocabulary(TEXT + " imitrex triptan cost")
     assert compose.unknown_terms("What are the ways ketamine can be given?", vocabulary) == ()
     assert compose.unknown_terms("Is Spravato covered?", vocabulary) == ("covered",)
     assert compose.unknown_terms("Does sumatriptan work?", vocabulary) == ()
@@ -73,6 +75,51 @@ def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
         "cause",
         "hallucinations",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "page", "unknown"),
+    [
+        ("Is ketamine addictive?", "Ketamine is used for PTSD and addiction.", ("addictive",)),
+        ("Can you get addicted to it?", "Used for depression, addiction and OCD.", ("addicted",)),
+        ("Are infusions painful?", "Infusions relieve migraine pain.", ("painful",)),
+        ("Is it effective?", "Side effects are mild.", ("effective",)),
+        ("Does it treat addictions?", "It is used for addiction.", ()),
+        ("Is it used for migraines?", "Ketamine is being used to treat a migraine.", ()),
+        ("Has it been tried for cluster headaches?", "Doctors try it for a cluster headache.", ()),
+    ],
+)
+def test_a_question_word_counts_in_any_inflection_but_not_in_a_derived_form(
+    question: str, page: str, unknown: tuple[str, ...]
+) -> None:
+    assert compose.unknown_terms(question, text_vocabulary(page)) == unknown
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("migraine", "migraines"),
+        ("use", "using"),
+        ("used", "uses"),
+        ("try", "tried"),
+        ("stop", "stopping"),
+        ("therapy", "therapies"),
+        ("addiction", "addictions"),
+        ("covered", "covers"),
+        ("rapid", "rapidly"),
+        ("ketamine", "ketamine's"),
+    ],
+)
+def test_light_stem_joins_the_inflections_of_a_word(a: str, b: str) -> None:
+    assert light_stem(a) == light_stem(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("addictive", "addiction"), ("painful", "pain"), ("effective", "effects")],
+)
+def test_light_stem_keeps_derived_words_apart(a: str, b: str) -> None:
+    assert light_stem(a) != light_stem(b)
 
 
 def test_patient_synonyms_expand_queries():
@@ -91,3 +138,43 @@ def test_sentences_scored_by_similarity_and_shared_words():
     scored = compose.score_sentences("rapid relief?", np.array([1.0, 0.0]), hits, embed)
     assert scored[0][1].text.startswith("Both methods")
     assert scored[0][0] > scored[1][0]
+
+
+def test_a_question_on_the_page_is_never_quoted_as_an_answer():
+    c = chunk("Have you ever had a migraine? Migraines often come with nausea.")
+    hits = [Hit(c, 0.03, 0.5, 1.0)]
+
+    def embed(texts):  # the page's question is the closest, as a real model often finds
+        return np.array([[1.0, 0.0] if t.endswith("?") else [0.6, 0.8] for t in texts])
+
+    scored = compose.score_sentences(
+        "Do migraines come with nausea?", np.array([1.0, 0.0]), hits, embed
+    )
+    assert [s.text for _, s in scored] == ["Migraines often come with nausea."]
+
+
+def test_a_how_fast_question_prefers_a_sentence_that_states_a_speed_or_a_time():
+    question = "how soon does it work?"
+    for timed in ("It brings rapid relief.", "Relief comes within hours.", "It works in 2 days."):
+        assert compose.answer_type_bonus(question, timed) > 0
+    assert compose.answer_type_bonus(question, "It works by blocking receptors.") == 0
+    assert compose.answer_type_bonus("does it work?", "It brings rapid relief.") == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "expected", "not_expected"),
+    [
+        ("Who can I talk to about side effects?", "talk", "consult", "psychotherapy"),
+        ("Do you offer talk therapy?", "talk", "psychotherapy", "consult"),
+        ("Do you offer talk therapy?", "therapy", "treatment", "consult"),
+    ],
+)
+def test_a_two_word_synonym_entry_fixes_the_sense_of_its_words(
+    question: str, word: str, expected: str, not_expected: str
+) -> None:
+    synonyms = dict(word_synonyms(question))[word]
+    assert expected in synonyms and not_expected not in synonyms
+
+
+def test_a_word_outside_its_two_word_entries_gets_no_synonym():
+    assert dict(word_synonyms("Can I talk about my fears?"))["talk"] == ()

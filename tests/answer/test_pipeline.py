@@ -93,6 +93,10 @@ def test_unrelated_follow_up_is_not_dragged_into_the_previous_topic():
         "How much does a ketamine infusion cost?",
         "What are your opening hours on Saturday?",
         "Does ketamine cause hallucinations?",
+        # The page names addiction as a condition treated and pain as what is relieved: neither
+        # says whether ketamine is habit-forming or whether an infusion hurts.
+        "Can you get addicted to ketamine?",
+        "Are ketamine infusions painful?",
     ],
 )
 def test_questions_the_pages_do_not_answer_get_a_plain_fallback(real_responder, question):
@@ -100,6 +104,12 @@ def test_questions_the_pages_do_not_answer_get_a_plain_fallback(real_responder, 
     assert reply.kind == "fallback"
     assert reply.citations == ()
     assert "Request an appointment" in reply.answer
+
+
+def test_a_word_the_page_uses_in_the_same_sense_still_answers(real_responder):
+    reply = real_responder.reply("Is ketamine used to treat addiction?")
+    assert reply.kind == "answer"
+    assert "addiction" in reply.citations[0].quote
 
 
 def test_emergencies_lead_with_911_before_anything_else(real_responder):

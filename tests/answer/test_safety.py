@@ -757,6 +757,63 @@ def test_a_general_question_is_not_declined(message: str) -> None:
     assert assess(message).kind not in ("refusal", "emergency"), assess(message)
 
 
+# --- Combining treatments: a service question, unless the visitor's own substance is named ---
+
+# Ketamine paired with a treatment that is not a drug: what the clinic offers, which its pages
+# may answer (or a fallback says they don't).
+TREATMENT_COMBINATIONS = [
+    "Do you combine ketamine with TMS?",
+    "Can ketamine be combined with TMS?",
+    "Do you offer TMS alongside ketamine infusions?",
+    "Can I get TMS and ketamine together?",
+    "Can I combine ketamine with TMS?",
+    "Does your clinic combine ketamine infusions with psychotherapy?",
+    "do u combine ketamin with transcranial magnetic stimulation",
+    "Do you offer ketamine with counseling?",
+    "Is it possible to have counselling alongside my infusions?",
+    "Can ketamine therapy be combined with talk therapy?",
+    "Do you do TMS together with ketamine infusions?",
+    "Can I do TMS while I'm getting ketamine treatment?",
+    "Do you pair Spravato with therapy sessions?",
+]
+
+# The visitor's own medicine, alcohol or drug with the treatment, or their personal decision:
+# individual advice, declined.
+INTAKE_COMBINATIONS = [
+    "I take Xanax, can I have ketamine?",
+    "I take lithium. Can I get ketamine infusions?",
+    "i use adderall daily, can i still get ketamine?",
+    "My doctor has me on Wellbutrin, can I still do ketamine?",
+    "Is ketamine safe if I take Xanax?",
+    "Will ketamine still work if I use cannabis?",
+    "I'm on Lexapro, do you combine ketamine with TMS?",
+    "I'm taking Xanax. Do you offer ketamine with therapy?",
+    "Can I combine ketamine with my Zoloft?",
+    "Do you combine ketamine with Xanax?",
+    "Can I take my Adderall before TMS?",
+    "Can I do TMS while on benzos?",
+    "Can I drink wine after TMS?",
+    "Can I mix ketamine therapy with alcohol?",
+    "Can I take Spravato and ketamine infusions together?",
+    "Should I combine ketamine with TMS?",
+    "Is it safe for me to combine ketamine and TMS?",
+    "Is combining ketamine with TMS right for me?",
+]
+
+
+@pytest.mark.parametrize("message", TREATMENT_COMBINATIONS)
+def test_combining_ketamine_with_a_non_drug_treatment_is_a_service_question(message: str) -> None:
+    assert assess(message).kind is None, assess(message)
+
+
+@pytest.mark.parametrize("message", INTAKE_COMBINATIONS)
+def test_combining_with_the_visitors_own_substance_or_choice_is_declined(message: str) -> None:
+    verdict = assess(message)
+
+    assert verdict.kind == "refusal", verdict
+    assert verdict.rule.split(".")[0] in ("interaction", "decision"), verdict
+
+
 # --- Every rule in the tables has an example that fires it --------------------------------
 
 RULE_EXAMPLES = {

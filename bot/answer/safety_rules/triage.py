@@ -156,6 +156,19 @@ KETAMINE = any_of(
     "the spray", "nasal spray", "tms", "my session"
 )  # fmt: skip
 
+# Treatments that are not a substance the visitor takes. Pairing one with ketamine ("do you
+# combine ketamine with TMS?", "can ketamine be done alongside counseling?") asks what the clinic
+# offers, which its pages may answer; it is not a question about two substances interacting.
+# "ketamine therapy" and "infusion therapy" are ketamine itself, so they don't count here.
+NON_DRUG_THERAPY = any_of(
+    "tms", "transcranial magnetic stimulation", "magnetic stimulation", "ect",
+    "electroconvulsive therapy", "psychotherapy", "talk therapy", r"counsell?ing",
+    r"counsell?ors?", r"therapists?", "cbt", "dbt", "emdr", "neurofeedback", "biofeedback",
+    "acupuncture", "physical therapy", "physiotherapy", "meditation", "mindfulness",
+    r"integration (?:sessions?|therapy)",
+    r"(?<!ketamine )(?<!infusion )(?<!iv )(?<!spravato )(?<!esketamine )(?:therapy|therapies)"
+)  # fmt: skip
+
 CONDITION = any_of(
     "pregnant", "pregnancy", "breastfeeding", "breast feeding", "nursing", "trying to conceive",
     "high blood pressure", "hypertension", r"heart (?:condition|disease|problems?|issues?)",
@@ -321,10 +334,11 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "interaction.while_on",
-        rf"\b(?:i'm|i am|i've been|i have been|i|currently|we're|he's|she's) (?:on|taking|"
-        rf"using|prescribed|drinking|smoking)(?: \w+)? {SUBSTANCE}\b(?:\W+[\w']+){{0,12}}?"
-        rf"\W+{KETAMINE}\b|\b{KETAMINE}\b(?:\W+[\w']+){{0,12}}?\W+(?:i'm|i am|i've been|i|"
-        rf"while i'm|while i am) (?:on|taking|using|prescribed) (?:\w+ )?{SUBSTANCE}\b",
+        rf"\b(?:i'm|i am|i've been|i have been|i|currently|we're|he's|she's|(?:has|have|put|"
+        rf"keeps?) (?:me|us)) (?:on|take|taking|use|using|prescribed|drinking|smoking)(?: \w+)? "
+        rf"{SUBSTANCE}\b(?:\W+[\w']+){{0,12}}?\W+{KETAMINE}\b|\b{KETAMINE}\b(?:\W+[\w']+)"
+        rf"{{0,12}}?\W+(?:(?:i'm|i am|i've been|i|while i'm|while i am) (?:on|taking|using|"
+        rf"prescribed)|if i (?:take|use)) (?:\w+ )?{SUBSTANCE}\b",
     ),
     (
         "interaction.timing",
@@ -372,7 +386,9 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"suitable|a good (?:idea|choice|option|fit)|the (?:best|right) (?:option|choice)|best|"
         r"worth it|dangerous|bad|too risky|risky|effective) for (?:me|my|him|her|someone like "
         r"me|people like me|my \w+)\b|\b(?:am i|is my \w+|would i be) (?:a )?(?:good |suitable |"
-        r"right )?(?:candidate|eligible|a fit)\b",
+        r"right )?(?:candidate|eligible|a fit)\b|\b(?:right|suitable|appropriate|safe|a good "
+        r"(?:idea|choice|option|fit)|the (?:best|right) (?:option|choice)|worth it) for (?:me|"
+        r"someone like me|people like me)\W*$",
     ),
     (
         "decision.condition",
@@ -448,3 +464,10 @@ REFUSAL_RULES: tuple[tuple[str, str], ...] = (
         r"car insurance|mortgage|amazon order|dating advice|horoscope|zodiac)\b",
     ),
 )
+
+# Refusal categories that stand down when the message matches: a question pairing the clinic's
+# treatment with a non-drug therapy, naming no substance, is a service question (answered from
+# the pages or a fallback), not a drug interaction. A named substance keeps the refusal.
+REFUSAL_EXCEPTIONS: dict[str, str] = {
+    "interaction": rf"^(?!.*\b{SUBSTANCE}\b).*\b{NON_DRUG_THERAPY}\b",
+}
