@@ -3,8 +3,8 @@
     python -m bot.staff add NAME --role staff|editor   # password prompted twice
     python -m bot.staff add NAME --role editor --password-stdin < secret.txt
     python -m bot.staff list
-    python -m bot.staff disable NAME | enable NAME
-    python -m bot.staff passwd NAME [--password-stdin]
+    python -m bot.staff disable NAME | enable NAME      # disable also ends NAME's sessions
+    python -m bot.staff passwd NAME [--password-stdin]  # also ends NAME's sessions
     python -m bot.staff purge [--days N] [--appointment-days M] [--dry-run]
 
 Every command takes --database-url (default: Settings().resolved_database_url). The schema
@@ -52,11 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
 
     commands.add_parser("list", parents=[common], help="list accounts")
-    for name, text in (("disable", "stop an account logging in"), ("enable", "re-enable one")):
+    for name, text in (
+        ("disable", "stop an account logging in and end its sessions"),
+        ("enable", "re-enable one"),
+    ):
         command = commands.add_parser(name, parents=[common], help=text)
         command.add_argument("name")
 
-    passwd = commands.add_parser("passwd", parents=[common], help="set a new password")
+    passwd = commands.add_parser(
+        "passwd", parents=[common], help="set a new password and end the account's sessions"
+    )
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
 
@@ -99,13 +104,13 @@ def _run(args: argparse.Namespace, log: ChatLog, settings: Settings) -> None:
         _print_staff(log.list_staff())
     elif args.command == "disable":
         log.disable_staff(args.name, by=AUDIT_NAME)
-        print(f"disabled {args.name!r}")
+        print(f"disabled {args.name!r} and signed it out everywhere")
     elif args.command == "enable":
         log.enable_staff(args.name, by=AUDIT_NAME)
         print(f"enabled {args.name!r}")
     elif args.command == "passwd":
         log.set_password(args.name, _password(args.password_stdin), by=AUDIT_NAME)
-        print(f"password changed for {args.name!r}")
+        print(f"password changed for {args.name!r}, and signed it out everywhere")
     elif args.command == "purge":
         days = settings.retention_days if args.days is None else args.days
         appointment_days = (
