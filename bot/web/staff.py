@@ -57,6 +57,16 @@ def _format_time(value: datetime | None, zone: tzinfo) -> str:
     return format_local(value, zone)
 
 
+def _format_iso_time(text: str, zone: tzinfo) -> str:
+    """An ISO 8601 time with an offset (as index manifests hold) on the clinic's clock;
+    any other text unchanged."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    return text if value.tzinfo is None else format_local(value, zone)
+
+
 def _safe_href(url: str | None) -> str | None:
     """The URL if it is safe to link to (http, https or a site-relative path), else None."""
     if not url:
@@ -83,6 +93,7 @@ def make_environment(zone: tzinfo = UTC) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = partial(_format_time, zone=zone)
+    env.filters["when_iso"] = partial(_format_iso_time, zone=zone)
     env.filters["safe_href"] = _safe_href
     return env
 

@@ -17,7 +17,15 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from bot.localtime import UnknownTimeZone, day_start, days_span, local_date, zone_named
+from bot.index import VERSIONS, read_current, read_manifest
+from bot.localtime import (
+    UnknownTimeZone,
+    day_start,
+    days_span,
+    format_local,
+    local_date,
+    zone_named,
+)
 from bot.settings import InvalidSettings, Settings, load_settings
 from bot.staff import main as staff_cli
 from bot.store.repo import ChatLog
@@ -215,3 +223,24 @@ def test_the_csv_export_gives_times_with_the_clinics_offset(new_york: Console) -
     assert "+00:00" not in response.text
     # the file name carries the clinic's time too (15:00 UTC is 11:00 EDT)
     assert "conversations-20260309-1100.csv" in response.headers["content-disposition"]
+
+
+def test_the_editor_shows_the_index_publish_time_on_the_clinics_clock(
+    make_app: Callable[..., FastAPI],
+    settings: Settings,
+    conversations: dict[str, str],
+    index_dir: Path,
+) -> None:
+    clinic = settings.model_copy(update={"timezone": "America/New_York"})
+    editor = Console(mounted(make_app(clinic)))
+    assert editor.login("eddie").status_code == 303
+    assert editor.post("/editor/publish").status_code == 200
+    version = read_current(index_dir)
+    assert version is not None
+    published = read_manifest(index_dir / VERSIONS / version)["created_at"]  # UTC, ISO 8601
+
+    page = editor.get("/editor").text
+
+    shown = format_local(datetime.fromisoformat(published), NEW_YORK)
+    assert f"<dt>Published</dt><dd>{shown}</dd>" in page
+    assert shown.endswith((" EST", " EDT"))
