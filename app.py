@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, offline_environment
+from bot.settings import InvalidSettings, Settings, load_settings, offline_environment
 
 log = logging.getLogger("app")
 GRACEFUL_SHUTDOWN_S = 30
@@ -48,7 +48,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "database_url": args.database_url,
         "root_path": args.root_path.rstrip("/") if args.root_path else None,
     }
-    return Settings().model_copy(update={k: v for k, v in updates.items() if v is not None})
+    return load_settings().model_copy(update={k: v for k, v in updates.items() if v is not None})
 
 
 class IndexUnusable(RuntimeError):
@@ -101,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactFilter())
-    settings = settings_from(args)
+    try:
+        settings = settings_from(args)
+    except InvalidSettings as exc:  # e.g. a mistyped CLINICBOT_TIMEZONE
+        print(f"app: cannot start: {exc}", file=sys.stderr)
+        return 1
 
     from bot.answer.pipeline import load_responder
     from bot.ingest import IngestError

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.localtime import UnknownTimeZone, zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +78,11 @@ class Settings(BaseSettings):
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
     clinic_name: str = "The Mood Center"
+    timezone: str = Field(
+        "UTC",
+        description="The clinic's IANA time zone, e.g. America/New_York: the staff console "
+        "shows times, filters by days and counts replies per day in it. Storage stays UTC.",
+    )
     clinic_contact: str = Field(
         "", description="How to reach the clinic (phone, email), shown in hand-offs and errors."
     )
@@ -91,6 +99,23 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
     llm_timeout_s: float = 8.0
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        # Checked at load, so a typo stops the start-up with a clear message instead of
+        # showing wrong times.
+        name = name.strip()
+        try:
+            zone_named(name)
+        except UnknownTimeZone as e:
+            raise ValueError(str(e)) from e
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone (`timezone`, validated at load)."""
+        return zone_named(self.timezone)
+
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir if self.index_dir is not None else self.data_dir / "index"
@@ -100,6 +125,23 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'clinic.sqlite3'}"
+
+
+class InvalidSettings(ValueError):
+    """A CLINICBOT_* value cannot be used; the message names it and says why, on one line."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or `InvalidSettings` with a one-line reason."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = "; ".join(
+            f"CLINICBOT_{'_'.join(str(part) for part in error['loc']).upper()}: "
+            + error["msg"].removeprefix("Value error, ")
+            for error in e.errors()
+        )
+        raise InvalidSettings(f"invalid setting {problems}") from e
 
 
 def offline_environment() -> None:

@@ -3,8 +3,8 @@
     python -m bot.staff add NAME --role staff|editor   # password prompted twice
     python -m bot.staff add NAME --role editor --password-stdin < secret.txt
     python -m bot.staff list
-    python -m bot.staff disable NAME | enable NAME
-    python -m bot.staff passwd NAME [--password-stdin]
+    python -m bot.staff disable NAME | enable NAME      # disable also ends NAME's sessions
+    python -m bot.staff passwd NAME [--password-stdin]  # also ends NAME's sessions
     python -m bot.staff purge [--days N] [--appointment-days M] [--dry-run]
 
 Every command takes --database-url (default: Settings().resolved_database_url). The schema
@@ -18,8 +18,10 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from datetime import tzinfo
 
-from bot.settings import Settings
+from bot.localtime import format_local
+from bot.settings import InvalidSettings, Settings, load_settings
 from bot.store.db import make_engine, require_current_schema
 from bot.store.errors import StoreError
 from bot.store.models import STAFF_ROLES, utcnow
@@ -52,11 +54,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
 
     commands.add_parser("list", parents=[common], help="list accounts")
-    for name, text in (("disable", "stop an account logging in"), ("enable", "re-enable one")):
+    for name, text in (
+        ("disable", "stop an account logging in and end its sessions"),
+        ("enable", "re-enable one"),
+    ):
         command = commands.add_parser(name, parents=[common], help=text)
         command.add_argument("name")
 
-    passwd = commands.add_parser("passwd", parents=[common], help="set a new password")
+    passwd = commands.add_parser(
+        "passwd", parents=[common], help="set a new password and end the account's sessions"
+    )
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
 
@@ -72,9 +79,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
     args = _parser().parse_args(argv)
-    settings = Settings()
-    url = getattr(args, "database_url", None) or settings.resolved_database_url
     try:
+        settings = load_settings()
+        url = getattr(args, "database_url", None) or settings.resolved_database_url
         engine = make_engine(url)
         try:
             require_current_schema(engine)
@@ -82,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(args, log, settings)
         finally:
             engine.dispose()
-    except (StoreError, CliError) as e:
+    except (StoreError, CliError, InvalidSettings) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, EOFError):
@@ -96,16 +103,16 @@ def _run(args: argparse.Namespace, log: ChatLog, settings: Settings) -> None:
         user = log.create_staff(args.name, _password(args.password_stdin), args.role, by=AUDIT_NAME)
         print(f"created {user.role} account {user.username!r}")
     elif args.command == "list":
-        _print_staff(log.list_staff())
+        _print_staff(log.list_staff(), settings.zone)
     elif args.command == "disable":
         log.disable_staff(args.name, by=AUDIT_NAME)
-        print(f"disabled {args.name!r}")
+        print(f"disabled {args.name!r} and signed it out everywhere")
     elif args.command == "enable":
         log.enable_staff(args.name, by=AUDIT_NAME)
         print(f"enabled {args.name!r}")
     elif args.command == "passwd":
         log.set_password(args.name, _password(args.password_stdin), by=AUDIT_NAME)
-        print(f"password changed for {args.name!r}")
+        print(f"password changed for {args.name!r}, and signed it out everywhere")
     elif args.command == "purge":
         days = settings.retention_days if args.days is None else args.days
         appointment_days = (
@@ -129,7 +136,7 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
-def _print_staff(users: list[StaffView]) -> None:
+def _print_staff(users: list[StaffView], zone: tzinfo) -> None:
     if not users:
         print("no staff accounts yet: python -m bot.staff add NAME --role staff|editor")
         return
@@ -139,10 +146,10 @@ def _print_staff(users: list[StaffView]) -> None:
         if not u.active:
             state = "disabled"
         elif u.locked_until is not None and u.locked_until > now:
-            state = f"locked until {u.locked_until:%H:%M} UTC"
+            state = f"locked until {u.locked_until.astimezone(zone):%H:%M %Z}"
         else:
             state = "active"
-        last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
+        last = format_local(u.last_login_at, zone) if u.last_login_at else "never"
         print(f"{u.username:<24} {u.role:<7} {state:<22} {last}")
 
 

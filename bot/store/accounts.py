@@ -1,7 +1,10 @@
-"""Staff accounts: argon2 password hashes, login checks with lock-out, enable/disable.
+"""Staff accounts: argon2 password hashes, login checks with lock-out, enable/disable,
+and ending an account's console sessions.
 
 Hashing and verifying run outside any transaction because argon2 is deliberately slow (and a
-SQLite write lock must not be held meanwhile).
+SQLite write lock must not be held meanwhile). Sessions end server-side through the
+account's session generation (see `end_sessions`), which every app instance reads from the
+shared row, so a copied session cookie stops working everywhere at once.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ def view(user: StaffUser) -> StaffView:
         locked_until=user.locked_until,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        session_generation=user.session_generation,
     )
 
 
@@ -118,6 +122,15 @@ def record_failure(user: StaffUser, now: datetime, max_failures: int, lockout: t
         user.failed_logins = 0
         return True
     return False
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Make every session issued so far invalid: they carry the previous generation.
+
+    Called with the row locked (`get`), so a login in a concurrent transaction either sees
+    the new number or is itself ended by it.
+    """
+    user.session_generation += 1
 
 
 def record_success(user: StaffUser, now: datetime) -> None:
@@ -200,17 +213,44 @@ class StaffAccounts(Store):
             return view(user)
 
     def set_password(self, username: str, password: str, *, by: str = "cli") -> None:
-        """Replace the password and clear any lock-out; raises UnknownStaff, WeakPassword."""
+        """Replace the password, clear any lock-out and end the account's open sessions
+        (whoever knew the old password may hold one); raises UnknownStaff, WeakPassword."""
         password_hash = self._hasher.hash(check_password(password))
         with self._write() as session:
             user = get(session, username)
             user.password_hash = password_hash
             user.failed_logins = 0
             user.locked_until = None
-            self._audit(session, self._clock(), by, "staff.password", "staff", user.username)
+            end_sessions(user)
+            self._audit(
+                session,
+                self._clock(),
+                by,
+                "staff.password",
+                "staff",
+                user.username,
+                "signed out everywhere",
+            )
+
+    def sign_out_everywhere(self, username: str) -> None:
+        """Log out: end every session of the account, on every instance (audited as
+        "logout"); raises UnknownStaff."""
+        with self._write() as session:
+            user = get(session, username)
+            end_sessions(user)
+            self._audit(
+                session,
+                self._clock(),
+                user.username,
+                "logout",
+                "staff",
+                user.username,
+                "signed out everywhere",
+            )
 
     def disable_staff(self, username: str, *, by: str = "cli") -> None:
-        """Stop an account from logging in (kept for the audit trail); raises UnknownStaff."""
+        """Stop an account from logging in and end its open sessions (the account is kept for
+        the audit trail); raises UnknownStaff."""
         self._set_active(username, False, by)
 
     def enable_staff(self, username: str, *, by: str = "cli") -> None:
@@ -221,8 +261,12 @@ class StaffAccounts(Store):
         with self._write() as session:
             user = get(session, username)
             user.active = active
+            if not active:
+                # Re-enabling later must not bring back the sessions open before.
+                end_sessions(user)
             action = "staff.enable" if active else "staff.disable"
-            self._audit(session, self._clock(), by, action, "staff", user.username)
+            detail = "" if active else "signed out everywhere"
+            self._audit(session, self._clock(), by, action, "staff", user.username, detail)
 
     def get_staff(self, username: str) -> StaffView | None:
         """The account (e.g. to re-check role and active on each console request), or None."""

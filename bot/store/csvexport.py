@@ -3,7 +3,9 @@
 A cell that starts with = + - @ tab or carriage return can run as a formula in Excel,
 LibreOffice or Google Sheets ("CSV injection"); such text cells get a leading apostrophe,
 which spreadsheets show as plain text. Numbers are written as numbers (a negative number
-is not a formula). Writing itself is the csv module's job.
+is not a formula). Times are ISO 8601 with the UTC offset of the zone asked for (the
+clinic's), e.g. 2026-03-08T01:30:00-05:00, so a reader knows the zone and the instant. Writing
+itself is the csv module's job.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import csv
 import dataclasses
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: Any) -> str | int | float:
-    """The value as a CSV cell that no spreadsheet evaluates."""
+def neutralise(value: Any, zone: tzinfo = UTC) -> str | int | float:
+    """The value as a CSV cell that no spreadsheet evaluates (times shown in `zone`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -27,7 +29,7 @@ def neutralise(value: Any) -> str | int | float:
     if isinstance(value, int | float):
         return value
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.astimezone(zone).isoformat()
     if isinstance(value, tuple | list):
         value = "; ".join(str(v) for v in value)
     text = str(value)
@@ -37,7 +39,9 @@ def neutralise(value: Any) -> str | int | float:
     return text
 
 
-def export_csv(rows: Iterable[Any], columns: Sequence[str] | None = None) -> str:
+def export_csv(
+    rows: Iterable[Any], columns: Sequence[str] | None = None, *, zone: tzinfo = UTC
+) -> str:
     """CSV text (header + one line per row) of dataclass instances, every cell neutralised.
 
     `columns` picks and orders the fields; by default all fields of the first row's class.
@@ -52,5 +56,5 @@ def export_csv(rows: Iterable[Any], columns: Sequence[str] | None = None) -> str
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([neutralise(getattr(row, column)) for column in columns])
+        writer.writerow([neutralise(getattr(row, column), zone) for column in columns])
     return buffer.getvalue()

@@ -199,8 +199,9 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision in one transaction, serialised across processes."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to the newest revision (or to `revision`, which tests of a later
+    migration start from) in one transaction, serialised across processes."""
     cfg = _alembic_config()
     try:
         with translate_errors(engine), write_engine(engine).begin() as conn:
@@ -212,7 +213,7 @@ def migrate(engine: Engine) -> None:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                 )
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
     except StoreError:
         raise
     except sa_exc.SQLAlchemyError as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.settings import Settings
+from bot.settings import InvalidSettings, load_settings
 from bot.store.db import current_revision, make_engine, migrate, safe_url
 from bot.store.errors import StoreError
 
@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.store.migrate", description=__doc__)
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: from settings)")
     args = parser.parse_args(argv)
-    url = args.database_url or Settings().resolved_database_url
     try:
+        url = args.database_url or load_settings().resolved_database_url
         engine = make_engine(url)
         try:
             before = current_revision(engine)
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
             after = current_revision(engine)
         finally:
             engine.dispose()
-    except StoreError as e:
+    except (StoreError, InvalidSettings) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     state = "already up to date" if before == after else f"upgraded from {before or 'empty'}"

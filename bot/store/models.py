@@ -165,7 +165,7 @@ class AppointmentRequest(Base):
 
 
 class StaffUser(Base):
-    """A console account. Passwords are argon2 hashes; lock-out state lives here."""
+    """A console account. Passwords are argon2 hashes; lock-out and session state live here."""
 
     __tablename__ = "staff_users"
 
@@ -178,6 +178,10 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Logout, a password change and disabling add one; a session cookie carries the number it
+    # was issued with and is refused once they differ. A counter, not a "valid after" time:
+    # it cannot be fooled by two events in the same clock tick or by clocks that disagree.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint(f"role IN ({_quoted(STAFF_ROLES)})", name="role"),)
 

@@ -8,7 +8,9 @@ session; one ChatLog per engine can be shared across threads and requests.
 
 Staff mutations (mark reviewed, request status, account changes, purge, logins) write their
 own audit row in the same transaction; the web layer audits views and exports with
-`audit()`. Times come from the injected clock (default: now, UTC); days are UTC days.
+`audit()`. Times come from the injected clock (default: now, UTC) and are stored in UTC;
+where a method works in days of the calendar (`stats_by_day`), the caller passes the
+clinic's time zone (`Settings.zone`), and retention counts 24-hour days from now.
 
 Errors: `bot.store.errors` (AppointmentInvalid, InvalidValue, DatabaseUnavailable, ...).
 """
@@ -16,9 +18,10 @@ Errors: `bot.store.errors` (AppointmentInvalid, InvalidValue, DatabaseUnavailabl
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.localtime import day_start, local_date
 from bot.store import review
 from bot.store.accounts import StaffAccounts
 from bot.store.csvexport import export_csv
@@ -91,10 +94,13 @@ class ChatLog(VisitorLog, StaffAccounts, Retention):
             return review.export_rows(session, filters, limit=limit)
 
     @staticmethod
-    def export_csv(rows: Iterable[Any], columns: Sequence[str] | None = None) -> str:
+    def export_csv(
+        rows: Iterable[Any], columns: Sequence[str] | None = None, *, zone: tzinfo = UTC
+    ) -> str:
         """CSV text of any view rows (ExportRow, ConversationSummary, RequestView, ...),
-        with spreadsheet formula injection neutralised (see `bot.store.csvexport`)."""
-        return export_csv(rows, columns)
+        with spreadsheet formula injection neutralised and times in ISO 8601 with their
+        offset in `zone` (see `bot.store.csvexport`)."""
+        return export_csv(rows, columns, zone=zone)
 
     # --- staff: appointment requests -------------------------------------------------
 
@@ -140,11 +146,13 @@ class ChatLog(VisitorLog, StaffAccounts, Retention):
 
     # --- staff: insights ------------------------------------------------------------
 
-    def stats_by_day(self, days: int = 30) -> list[tuple[date, str, int]]:
-        """(day, kind, replies) for the last `days` days including today (UTC days)."""
-        since = _start_of_day(self._clock()) - timedelta(days=max(days, 1) - 1)
+    def stats_by_day(self, days: int = 30, zone: tzinfo = UTC) -> list[tuple[date, str, int]]:
+        """(day, kind, replies) for the last `days` days including today: the clinic's days,
+        midnight to midnight in `zone` (23 or 25 hours when the clocks change)."""
+        today = local_date(self._clock(), zone)
+        since = day_start(today - timedelta(days=max(days, 1) - 1), zone)
         with self._read() as session:
-            return review.stats_by_day(session, since)
+            return review.stats_by_day(session, since, zone)
 
     def top_questions(self, limit: int = 20, days: int | None = None) -> list[tuple[str, int]]:
         """The most asked questions (same text ignoring case and outer spaces), with counts."""
@@ -158,7 +166,3 @@ class ChatLog(VisitorLog, StaffAccounts, Retention):
 
     def _since(self, days: int | None) -> datetime | None:
         return None if days is None else self._clock() - timedelta(days=days)
-
-
-def _start_of_day(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)

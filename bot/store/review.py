@@ -5,14 +5,27 @@ Functions of an open `Session` that return frozen views; `ChatLog` owns the tran
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from bot.localtime import local_date
 from bot.store.errors import InvalidValue
 from bot.store.models import REQUEST_STATUSES, AppointmentRequest, Conversation, Message
 from bot.store.views import (
@@ -281,22 +294,39 @@ def list_requests(
     return [request_view(row) for row in session.scalars(query.limit(limit).offset(offset))]
 
 
-def stats_by_day(session: Session, since: datetime) -> list[tuple[date, str, int]]:
-    """(UTC day, kind, count) of replies since `since`, by day then kind."""
+# Replies are counted per quarter hour in SQL and the quarters are put on local days here:
+# every time zone in use today is a whole number of quarter hours off UTC (India +5:30, Nepal
+# +5:45 included), so local midnight always falls on a quarter-hour boundary and no quarter
+# straddles two local days. Both backends compute the same integer, so they agree exactly.
+QUARTER_S = 900
+
+
+def _quarter(session: Session) -> Any:
+    """SQL for the quarter hour of a message's time: whole seconds since the epoch // 900,
+    an integer division on both backends (so equal quarters group together)."""
     if session.get_bind().dialect.name == "postgresql":
-        day: Any = func.date(func.timezone("UTC", Message.created_at))
+        seconds: Any = cast(func.floor(func.extract("epoch", Message.created_at)), BigInteger)
     else:
-        day = func.date(Message.created_at)  # SQLite holds naive UTC text
+        # SQLite holds naive UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]"; strftime('%s') reads it
+        # as UTC but rounds to the millisecond, so the fraction is cut off first (23:59:59.9995
+        # must stay on its day).
+        seconds = cast(func.strftime("%s", func.substr(Message.created_at, 1, 19)), Integer)
+    return seconds // QUARTER_S
+
+
+def stats_by_day(session: Session, since: datetime, zone: tzinfo) -> list[tuple[date, str, int]]:
+    """(local day in `zone`, kind, count) of replies since `since`, by day then kind."""
+    quarter = _quarter(session).label("quarter")
     rows = session.execute(
-        select(day.label("day"), Message.kind, func.count())
+        select(quarter, Message.kind, func.count())
         .where(Message.created_at >= since)
-        .group_by(day, Message.kind)
-        .order_by(day, Message.kind)
+        .group_by(quarter, Message.kind)
     )
-    return [
-        (d if isinstance(d, date) else date.fromisoformat(str(d)), kind, int(n))
-        for d, kind, n in rows
-    ]
+    counts: Counter[tuple[date, str]] = Counter()
+    for q, kind, n in rows:
+        moment = datetime.fromtimestamp(int(q) * QUARTER_S, UTC)
+        counts[(local_date(moment, zone), kind)] += int(n)
+    return [(day, kind, n) for (day, kind), n in sorted(counts.items())]
 
 
 def top_questions(session: Session, limit: int, since: datetime | None) -> list[tuple[str, int]]:

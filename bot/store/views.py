@@ -123,6 +123,7 @@ class StaffView:
     locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+    session_generation: int  # sessions issued with another number are refused
 
 
 @dataclass(frozen=True)

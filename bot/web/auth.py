@@ -1,10 +1,17 @@
 """Staff sign-in: the login form, signed session cookies, CSRF tokens and role checks.
 
 The session is a cookie signed with `settings.session_secret` (itsdangerous) holding the
-username, a CSRF token and two times: when it was issued and when it was last used. Every
-console request re-checks the account in the store (so disabling an account or changing its
-role takes effect at once) and slides the idle timeout. Logging out deletes the cookie; as
-with any signed-cookie session, a copy taken before logout stays valid until it idles out.
+username, a CSRF token, the account's session generation and two times: when it was issued
+and when it was last used. Every console request re-checks the account in the store (so
+disabling an account or changing its role takes effect at once) and slides the idle timeout.
+
+Sessions end server-side. Logging out, a password change (`bot.staff passwd`) and disabling
+the account add one to the account's session generation in the database; a cookie issued
+with an older number is refused from then on by every instance sharing that database, so a
+copy of the cookie taken before logout is worthless. Logging out therefore signs the account
+out everywhere (every browser and device), and the button says so. A counter rather than a
+"sessions valid after" time, so a login in the same clock tick as a logout, or on an instance
+whose clock runs behind, is neither wrongly kept nor wrongly refused.
 
 Failed logins are slowed per client address here (in this process) and locked out per
 account by the store (`ChatLog.verify_login`, shared by every instance).
@@ -18,7 +25,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +72,7 @@ class StaffSession:
     username: str
     role: str
     csrf: str
+    generation: int  # the account's session generation at login; refused once it moves on
     issued: float  # epoch seconds
     seen: float  # epoch seconds of the last request
 
@@ -135,7 +143,12 @@ class StaffAuth:
         try:
             data = self._serializer.loads(raw)
             session = StaffSession(
-                str(data["u"]), str(data["r"]), str(data["c"]), float(data["i"]), float(data["s"])
+                str(data["u"]),
+                str(data["r"]),
+                str(data["c"]),
+                int(data["g"]),  # cookies from before revocable sessions have none: refused
+                float(data["i"]),
+                float(data["s"]),
             )
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
@@ -154,6 +167,7 @@ class StaffAuth:
                 "u": session.username,
                 "r": session.role,
                 "c": session.csrf,
+                "g": session.generation,
                 "i": session.issued,
                 "s": session.seen,
             }
@@ -182,25 +196,37 @@ class StaffAuth:
         session: StaffSession | None = getattr(request.state, "staff", None)
         if session is None or getattr(request.state, "signed_out", False):
             return
-        fresh = StaffSession(
-            session.username, session.role, session.csrf, session.issued, self.clock().timestamp()
-        )
+        fresh = replace(session, seen=self.clock().timestamp())
         self.write(response, request, fresh)
 
     # --- guards (FastAPI dependencies) -------------------------------------------------
 
-    async def require_staff(self, request: Request) -> StaffSession:
-        """The signed-in staff member (any role); checks the CSRF token on every POST."""
+    async def signed_in(self, request: Request) -> StaffSession | None:
+        """The request's session if its cookie is valid and the store still honours it.
+
+        The account must exist, be active and still be at the session's generation (not
+        logged out, password unchanged, not disabled since). The role is the account's
+        current one.
+        """
         session = self.read(request)
         if session is None:
-            raise NotSignedIn()
+            return None
         account = await run_in_threadpool(self.chatlog.get_staff, session.username)
-        if account is None or not account.active:
-            raise NotSignedIn()
+        if (
+            account is None
+            or not account.active
+            or account.session_generation != session.generation
+        ):
+            return None
         if account.role != session.role:  # role changed since login: use the current one
-            session = StaffSession(
-                session.username, account.role, session.csrf, session.issued, session.seen
-            )
+            session = replace(session, role=account.role)
+        return session
+
+    async def require_staff(self, request: Request) -> StaffSession:
+        """The signed-in staff member (any role); checks the CSRF token on every POST."""
+        session = await self.signed_in(request)
+        if session is None:
+            raise NotSignedIn()
         request.state.staff = session
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             await self.check_csrf(request, session.csrf)
@@ -279,7 +305,7 @@ class StaffAuth:
 
         @router.get("/login", response_class=HTMLResponse, name="login")
         async def login_form(request: Request, next: str = "") -> Response:
-            if self.read(request) is not None:
+            if await self.signed_in(request) is not None:
                 return RedirectResponse(safe_next(request, next), status_code=303)
             return self.login_page(request, next=next)
 
@@ -319,7 +345,12 @@ class StaffAuth:
             self._failures.pop(address, None)
             now = self.clock().timestamp()
             session = StaffSession(
-                account.username, account.role, secrets.token_urlsafe(32), now, now
+                account.username,
+                account.role,
+                secrets.token_urlsafe(32),
+                account.session_generation,
+                now,
+                now,
             )
             response = RedirectResponse(safe_next(request, target), status_code=303)
             self.write(response, request, session)
@@ -329,9 +360,10 @@ class StaffAuth:
         return router
 
     def logout(self, request: Request) -> Response:
-        """End the session (the caller has checked it and its CSRF token)."""
+        """End every session of the account, here and on every other instance, and delete this
+        browser's cookie (the caller has checked the session and its CSRF token)."""
         session: StaffSession = request.state.staff
-        self.chatlog.audit(session.username, "logout", "staff", session.username)
+        self.chatlog.sign_out_everywhere(session.username)
         request.state.signed_out = True
         response = RedirectResponse(base_path(request) + "/login", status_code=303)
         self.clear(response, request)

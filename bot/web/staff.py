@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -24,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.embed import Embedder
+from bot.localtime import format_local
 from bot.settings import Settings
 from bot.store.db import safe_url
 from bot.store.errors import DatabaseUnavailable, InvalidValue, StoreError
@@ -48,10 +50,21 @@ SECURITY_HEADERS = {
 }
 
 
-def _format_time(value: datetime | None) -> str:
+def _format_time(value: datetime | None, zone: tzinfo) -> str:
+    """The time on the clinic's clock, with the zone's abbreviation (storage is UTC)."""
     if value is None:
         return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return format_local(value, zone)
+
+
+def _format_iso_time(text: str, zone: tzinfo) -> str:
+    """An ISO 8601 time with an offset (as index manifests hold) on the clinic's clock;
+    any other text unchanged."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    return text if value.tzinfo is None else format_local(value, zone)
 
 
 def _safe_href(url: str | None) -> str | None:
@@ -67,8 +80,11 @@ def _safe_href(url: str | None) -> str | None:
     return None
 
 
-def make_environment() -> jinja2.Environment:
-    """Jinja2 with autoescaping on for every template: page text and visitor text are untrusted."""
+def make_environment(zone: tzinfo = UTC) -> jinja2.Environment:
+    """Jinja2 with autoescaping on for every template: page text and visitor text are untrusted.
+
+    The `when` filter shows times in `zone`, the clinic's time zone.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -76,7 +92,8 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _format_time
+    env.filters["when"] = partial(_format_time, zone=zone)
+    env.filters["when_iso"] = partial(_format_iso_time, zone=zone)
     env.filters["safe_href"] = _safe_href
     return env
 
@@ -98,7 +115,7 @@ def build_staff_app(
     `embedder` is what editor publishes embed with (default: the configured model, loaded on
     first use); `clock` and `sleep` are seams for tests.
     """
-    env = make_environment()
+    env = make_environment(settings.zone)
 
     def render(
         request: Request, template: str, *, status_code: int = 200, **context: Any
@@ -109,6 +126,7 @@ def build_staff_app(
             me=session,
             csrf=session.csrf if session else "",
             clinic=settings.clinic_name,
+            timezone=settings.timezone,
             section=context.pop("section", ""),
             **context,
         )
@@ -218,7 +236,7 @@ def build_staff_app(
     def logout(request: Request) -> Response:
         return auth.logout(request)
 
-    staff_review.add_routes(staff, chatlog, render, clock)
+    staff_review.add_routes(staff, chatlog, render, clock, settings.zone)
 
     @staff.get("/about", response_class=HTMLResponse, name="about")
     def about(request: Request) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.localtime import day_start, local_date
 from bot.store.errors import InvalidValue
 from bot.store.models import REQUEST_STATUSES
 from bot.store.repo import ChatLog
@@ -41,10 +42,14 @@ NOTICES = {
 
 
 class ListFilters:
-    """The conversation list's query string, parsed leniently (bad dates become an error)."""
+    """The conversation list's query string, parsed leniently (bad dates become an error).
 
-    def __init__(self, request: Request) -> None:
+    From/To are the clinic's days (`zone`): local midnight to local midnight.
+    """
+
+    def __init__(self, request: Request, zone: tzinfo) -> None:
         q = request.query_params
+        self.zone = zone
         self.errors: list[str] = []
         self.start_text = q.get("start", "").strip()
         self.end_text = q.get("end", "").strip()
@@ -69,12 +74,11 @@ class ListFilters:
             return None
 
     def store_args(self) -> dict[str, Any]:
-        """Keyword arguments for ChatLog.list_conversations / export_rows (days are UTC)."""
+        """Keyword arguments for ChatLog.list_conversations / export_rows: the local days as
+        UTC instants, [start of From, start of the day after To)."""
         return {
-            "start": datetime.combine(self.start, time.min, UTC) if self.start else None,
-            "end": datetime.combine(self.end + timedelta(days=1), time.min, UTC)
-            if self.end
-            else None,
+            "start": day_start(self.start, self.zone) if self.start else None,
+            "end": day_start(self.end + timedelta(days=1), self.zone) if self.end else None,
             "kinds": set(self.kinds) or None,
             "thumbs_down": self.thumbs_down,
             "unreviewed": self.unreviewed,
@@ -116,8 +120,10 @@ def add_routes(
     chatlog: ChatLog,
     render: Callable[..., HTMLResponse],
     clock: Callable[[], datetime],
+    zone: tzinfo,
 ) -> None:
-    """Conversations (list, CSV, transcript, review), requests (queue, status), insights."""
+    """Conversations (list, CSV, transcript, review), requests (queue, status), insights;
+    days and times in `zone`, the clinic's time zone."""
 
     def me(request: Request) -> StaffSession:
         session: StaffSession = request.state.staff
@@ -125,7 +131,7 @@ def add_routes(
 
     @router.get("/conversations", response_class=HTMLResponse, name="conversations")
     def conversations(request: Request) -> Response:
-        filters = ListFilters(request)
+        filters = ListFilters(request, zone)
         rows = []
         if not filters.errors:
             rows = chatlog.list_conversations(
@@ -150,7 +156,7 @@ def add_routes(
 
     @router.get("/conversations.csv", name="conversations_csv")
     def conversations_csv(request: Request) -> Response:
-        filters = ListFilters(request)
+        filters = ListFilters(request, zone)
         if filters.errors:
             raise InvalidValue(" ".join(filters.errors))
         rows = chatlog.export_rows(**filters.store_args(), limit=EXPORT_LIMIT)
@@ -161,9 +167,9 @@ def add_routes(
             "",
             f"{filters.describe()} rows={len(rows)}",
         )
-        stamp = clock().strftime("%Y%m%d-%H%M")
+        stamp = clock().astimezone(zone).strftime("%Y%m%d-%H%M")
         return Response(
-            chatlog.export_csv(rows),
+            chatlog.export_csv(rows, zone=zone),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="conversations-{stamp}.csv"'},
         )
@@ -239,8 +245,8 @@ def add_routes(
     @router.get("/insights", response_class=HTMLResponse, name="insights")
     def insights(request: Request, days: int = 30) -> Response:
         days = days if days in INSIGHT_DAYS else 30
-        today = clock().astimezone(UTC).date()
-        chart = day_chart(chatlog.stats_by_day(days), end=today, days=days)
+        today = local_date(clock(), zone)
+        chart = day_chart(chatlog.stats_by_day(days, zone), end=today, days=days)
         top = chatlog.top_questions(limit=15, days=days)
         fallbacks = Counter(" ".join(q.split()) for q in chatlog.fallback_questions(1000, days))
         groups = group_similar(fallbacks.items())[:30]

@@ -130,3 +130,34 @@ def test_account_changes_are_audited(log: ChatLog, ana: str) -> None:
     actions = [(e.username, e.action, e.target_id) for e in log.list_audit(target_type="staff")]
     assert ("root", "staff.disable", "ana") in actions
     assert ("cli", "staff.create", "ana") in actions
+
+
+def test_logout_password_change_and_disable_each_end_the_accounts_sessions(
+    log: ChatLog, ana: str
+) -> None:
+    def generation() -> int:
+        user = log.get_staff("ana")
+        assert user is not None
+        return user.session_generation
+
+    login = log.verify_login("ana", PASSWORD)
+    assert login is not None and login.session_generation == generation() == 0
+    log.sign_out_everywhere("ana")
+    assert generation() == 1
+    log.set_password("ana", "a brand new secret")
+    assert generation() == 2
+    log.disable_staff("ana")
+    assert generation() == 3
+    log.enable_staff("ana")  # the sessions ended by disabling stay ended
+    assert generation() == 3
+    again = log.verify_login("ana", "a brand new secret")
+    assert again is not None and again.session_generation == 3  # a new login carries it
+    with_detail = [(e.action, e.detail) for e in log.list_audit(target_type="staff") if e.detail]
+    assert with_detail == [  # newest first
+        ("staff.disable", "signed out everywhere"),
+        ("staff.password", "signed out everywhere"),
+        ("logout", "signed out everywhere"),
+        ("staff.create", "role=editor"),
+    ]
+    with pytest.raises(UnknownStaff):
+        log.sign_out_everywhere("nobody")

@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -61,3 +62,21 @@ def test_export_columns_pick_and_order_fields() -> None:
     assert text == "n,name\r\n1,a\r\n"
     assert export_csv([], columns=["n"]) == "n\r\n"
     assert export_csv([]) == ""
+
+
+@dataclass(frozen=True)
+class Timed:
+    at: datetime
+
+
+def test_times_are_iso_8601_with_the_offset_of_the_zone_asked_for() -> None:
+    rows = [
+        Timed(datetime(2026, 3, 8, 6, 30, tzinfo=UTC)),
+        Timed(datetime(2026, 3, 9, 3, 30, tzinfo=UTC)),
+    ]
+    text = export_csv(rows, zone=ZoneInfo("America/New_York"))
+    assert list(csv.reader(io.StringIO(text)))[1:] == [
+        ["2026-03-08T01:30:00-05:00"],  # EST
+        ["2026-03-08T23:30:00-04:00"],  # EDT, the same local day
+    ]
+    assert export_csv(rows).splitlines()[1] == "2026-03-08T06:30:00+00:00"  # default: UTC

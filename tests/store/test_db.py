@@ -60,6 +60,30 @@ def test_migrations_match_the_models(empty_db_url: str) -> None:
     assert diff == []
 
 
+def test_the_session_generation_migration_keeps_existing_accounts_and_repeats_as_a_no_op(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(empty_db_url)
+    migrate(engine, "0001")
+    with engine.begin() as conn:  # an account made by the release before revocable sessions
+        conn.execute(
+            text(
+                "INSERT INTO staff_users (username, password_hash, role, active, failed_logins, "
+                "created_at) VALUES ('ana', 'x', 'staff', true, 0, CURRENT_TIMESTAMP)"
+            )
+        )
+
+    assert migrate_main(["--database-url", empty_db_url]) == 0
+    assert capsys.readouterr().out.endswith("(upgraded from 0001)\n")
+    assert migrate_main(["--database-url", empty_db_url]) == 0
+    assert capsys.readouterr().out.endswith("(already up to date)\n")
+
+    assert current_revision(engine) == head_revision()
+    ana = ChatLog(engine).get_staff("ana")
+    assert ana is not None and ana.session_generation == 0
+    engine.dispose()
+
+
 def test_using_an_unmigrated_database_says_to_run_the_migrations(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     with pytest.raises(SchemaOutOfDate, match=r"bot\.store\.migrate"):

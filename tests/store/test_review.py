@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from bot.store import review
 from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.repo import ChatLog
@@ -218,6 +222,66 @@ def test_audit_lists_newest_first_with_filters(log: ChatLog, clock: FakeClock) -
     assert [e.action for e in log.list_audit()] == ["export", "conversation.view"]
     assert [e.username for e in log.list_audit(username="ana")] == ["ana"]
     assert log.list_audit(limit=1)[0].detail == "kinds=fallback"
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_stats_by_day_counts_the_clinics_days_across_clock_changes(
+    log: ChatLog, clock: FakeClock
+) -> None:
+    # (UTC time, New York day): both days the clocks change, each side of local midnight.
+    logged = [
+        (datetime(2026, 3, 8, 4, 59, 59, 999999, tzinfo=UTC), date(2026, 3, 7)),  # 23:59:59 EST
+        (datetime(2026, 3, 8, 5, 0, tzinfo=UTC), date(2026, 3, 8)),  # 00:00 EST
+        (datetime(2026, 3, 8, 6, 30, tzinfo=UTC), date(2026, 3, 8)),  # 01:30 EST
+        (datetime(2026, 3, 9, 3, 30, tzinfo=UTC), date(2026, 3, 8)),  # 23:30 EDT
+        (datetime(2026, 3, 9, 4, 0, tzinfo=UTC), date(2026, 3, 9)),  # 00:00 EDT
+        (datetime(2026, 11, 1, 3, 59, tzinfo=UTC), date(2026, 10, 31)),  # 23:59 EDT
+        (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), date(2026, 11, 1)),  # 01:30 EDT
+        (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), date(2026, 11, 1)),  # 01:30 EST, again
+        (datetime(2026, 11, 2, 4, 30, tzinfo=UTC), date(2026, 11, 1)),  # 23:30 EST
+    ]
+    for i, (when, _) in enumerate(logged):
+        clock.now = when
+        log.log_reply(f"s{i}", make_reply(kind="answer" if i % 2 else "fallback"))
+    clock.now = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+    stats = log.stats_by_day(300, NEW_YORK)
+
+    per_day: Counter[date] = Counter()
+    for day, _, n in stats:
+        per_day[day] += n
+    assert per_day == Counter(day for _, day in logged)
+    assert (date(2026, 3, 8), "answer", 2) in stats and (date(2026, 3, 8), "fallback", 1) in stats
+    assert stats == sorted(stats)
+    assert log.stats_by_day(1, NEW_YORK) == []  # nothing yet today, the 2nd in New York
+    assert log.stats_by_day(2, NEW_YORK) == [
+        (date(2026, 11, 1), "answer", 1),
+        (date(2026, 11, 1), "fallback", 2),
+    ]
+
+
+def test_stats_by_day_splits_days_at_a_quarter_hour_offset(log: ChatLog, clock: FakeClock) -> None:
+    kathmandu = ZoneInfo("Asia/Kathmandu")  # UTC+5:45: midnight is 18:15 UTC
+    for i, when in enumerate(
+        [
+            datetime(2026, 1, 1, 18, 14, 59, 999000, tzinfo=UTC),  # 23:59:59.999 on the 1st
+            datetime(2026, 1, 1, 18, 15, tzinfo=UTC),  # 00:00 on the 2nd
+            datetime(2026, 1, 1, 18, 29, tzinfo=UTC),  # same quarter hour as the one before
+        ]
+    ):
+        clock.now = when
+        log.log_reply(f"k{i}", make_reply())
+    clock.now = datetime(2026, 1, 2, 6, 0, tzinfo=UTC)
+
+    assert log.stats_by_day(2, kathmandu) == [
+        (date(2026, 1, 1), "answer", 1),
+        (date(2026, 1, 2), "answer", 2),
+    ]
+    with log._read() as session:  # the SQL groups the same quarter hour into one row
+        quarters = session.execute(select(review._quarter(session)).distinct()).scalars().all()
+    assert len(quarters) == 2 and all(isinstance(q, int) for q in quarters)
 
 
 def test_days_are_utc_days_whatever_the_database_time_zone(log: ChatLog, clock: FakeClock) -> None:

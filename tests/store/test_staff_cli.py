@@ -158,3 +158,16 @@ def test_purge_uses_settings_defaults_and_deletes(
     assert out.startswith("deleted 1 conversation(s) (1 message(s)) inactive for over 30 days")
     assert "over 365 days" in out
     assert [c.session_id for c in ChatLog(engine).list_conversations()] == ["new"]
+
+
+def test_list_shows_times_in_the_clinics_time_zone(
+    staff: Staff, engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff("add", "ana", "--password-stdin", stdin="s3cret-pass\n")
+    ChatLog(engine, clock=FakeClock()).verify_login("ana", "s3cret-pass")  # 09:00 UTC
+    monkeypatch.setenv("CLINICBOT_TIMEZONE", "America/New_York")
+
+    code, out, _ = staff("list")
+
+    assert code == 0
+    assert out.splitlines()[1].split()[3:] == ["2025-06-02", "05:00", "EDT"]

@@ -68,3 +68,27 @@ def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("app: ")
+
+
+def test_a_mistyped_time_zone_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CLINICBOT_DATA_DIR": str(tmp_path / "data"),
+        "CLINICBOT_TIMEZONE": "America/New_Yrok",
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py", "--index", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "app: cannot start: invalid setting CLINICBOT_TIMEZONE: unknown time zone "
+        "'America/New_Yrok': use an IANA name such as 'America/New_York', 'Europe/London' "
+        "or 'UTC'"
+    ]
+    assert not (tmp_path / "data").exists()  # nothing was started or written
