@@ -13,11 +13,6 @@ from rapidfuzz.distance import OSA
 
 from bot.answer.safety_rules import spelling
 
-# A visitor's message that looks like a URL or an XML document is still just text to us: the
-# HTML parser only strips its markup.
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
-
 _MARKUP_HINT = re.compile(r"<[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;")
 _QUOTES = str.maketrans(
     {
@@ -46,7 +41,12 @@ def _strip_markup(text: str) -> str:
     for _ in range(3):
         if not _MARKUP_HINT.search(text):
             break
-        soup = BeautifulSoup(text, "html.parser")
+        with warnings.catch_warnings():
+            # A message that looks like a URL or an XML document is still just text to us:
+            # the HTML parser only strips its markup.
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            soup = BeautifulSoup(text, "html.parser")
         for element in soup(["script", "style", "template"]):
             element.decompose()
         text = soup.get_text(" ")
