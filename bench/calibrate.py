@@ -48,7 +48,12 @@ def main() -> int:
             vector = retriever.embed_query(query)
             hits = diversify(retriever.search(query, k=8, query_vector=vector))
             scored = compose.score_sentences(
-                query, vector, hits, responder.embed_sentences, retriever.idf
+                query,
+                vector,
+                hits,
+                responder.embed_sentences,
+                retriever.idf,
+                retriever.index.sentences,
             )
             best = scored[0][0] if scored else 0.0
             unknown = compose.unknown_terms(query, retriever.vocabulary)

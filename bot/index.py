@@ -8,6 +8,11 @@ Layout (written by `bot.ingest.publish`, see docs/CONTRACTS.md):
     <index_dir>/versions/<id>/pages.jsonl    one Page per line
     <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
     <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
+    <index_dir>/versions/<id>/sentences.jsonl       per chunk: its sentence spans and vector rows
+    <index_dir>/versions/<id>/sentence_vectors.npy  one vector per distinct sentence (float16)
+
+The two sentence files (see `bot.sentences`) are absent from versions published before ingest
+embedded sentences; such a version still loads and answering embeds its sentences per question.
 
 `open_index` loads one version; `IndexWatcher` follows CURRENT so a running app serves a newly
 published version without a restart. chromadb is imported only when a version is opened: the
@@ -31,6 +36,8 @@ from bot.types import Chunk, Page
 if TYPE_CHECKING:
     import numpy as np
     from chromadb.api import ClientAPI
+
+    from bot.sentences import SentenceTable
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +188,8 @@ class ServingIndex:
         self.chunk_by_id: dict[str, Chunk] = {c.chunk_id: c for c in self.chunks}
         if [c.chunk_id for c in self.chunks] != self.manifest["chunk_ids"]:
             raise IndexCorrupt(f"{self.path} is damaged: chunks.jsonl does not match the manifest")
+        self.dimension = int(self.manifest.get("dimension") or 0)
+        self.sentences: SentenceTable | None = self._load_sentences()
         self._client: Any = None
         try:
             self._client = chroma_client(self.path / CHROMA)
@@ -197,7 +206,42 @@ class ServingIndex:
             raise IndexCorrupt(
                 f"{self.path} is damaged: Chroma holds {count} vectors, manifest {len(self.chunks)}"
             )
-        self.dimension = int(self.manifest.get("dimension") or 0)
+
+    def _load_sentences(self) -> SentenceTable | None:
+        """The sentence spans and vectors ingest stored; None when the version has none, or
+        they were cut by other splitting code (answering then splits and embeds per question)."""
+        from bot.sentences import (
+            SENTENCE_VECTORS,
+            SENTENCES,
+            SentenceTableError,
+            read_table,
+            splitter_id,
+        )
+
+        stored = self.manifest.get("sentences")
+        if not stored:
+            return None
+        if not isinstance(stored, dict) or not {SENTENCES, SENTENCE_VECTORS} <= set(
+            self.manifest["records"]
+        ):
+            raise IndexCorrupt(f"{self.path} is damaged: sentence files not in the manifest")
+        if stored.get("splitter") != splitter_id():
+            log.warning(
+                "version %s: its sentences were split by %s, this code splits with %s; "
+                "embedding them per question (run `python ingest.py` to store them again)",
+                self.version,
+                stored.get("splitter"),
+                splitter_id(),
+            )
+            return None
+        try:
+            return read_table(
+                self.path, [(c.chunk_id, len(c.text)) for c in self.chunks], self.dimension
+            )
+        except SentenceTableError as exc:
+            raise IndexCorrupt(
+                f"{self.path} is damaged: {exc}; run `python ingest.py` to publish a fresh version"
+            ) from exc
 
     @property
     def collection(self) -> Any:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
-import pysbd
 
 from bot.answer.retrieve import Hit
 from bot.answer.text import (
@@ -24,6 +22,7 @@ from bot.answer.text import (
     term_groups,
     word_synonyms,
 )
+from bot.sentences import SentenceTable, sentence_spans
 from bot.types import Chunk, Citation
 
 # Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
@@ -206,8 +205,6 @@ ANSWER_TYPES = [
     ),
 ]
 
-_SEGMENTER = pysbd.Segmenter(language="en", clean=False, char_span=True)
-
 
 @dataclass(frozen=True)
 class Sentence:
@@ -216,6 +213,7 @@ class Sentence:
     chunk: Chunk
     start: int
     end: int
+    row: int = field(default=-1, compare=False)  # its vector in the SentenceTable; -1: none
 
     @property
     def text(self) -> str:
@@ -232,23 +230,24 @@ class Decision:
     reason: str
 
 
-@lru_cache(maxsize=20_000)
-def _split(text: str) -> tuple[tuple[int, int], ...]:
-    spans: list[tuple[int, int]] = []
-    for span in _SEGMENTER.segment(text):
-        start, end = span.start, span.end
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return tuple(spans)
+def sentences(chunk: Chunk, table: SentenceTable | None = None) -> list[Sentence]:
+    """The chunk's sentences as verbatim spans: as split and stored at ingest when the version
+    has them (`table`), else split now by the same function (bot.sentences)."""
+    stored = table.spans.get(chunk.chunk_id) if table is not None else None
+    if stored is not None:
+        return [Sentence(chunk, s, e, row) for s, e, row in stored]
+    return [Sentence(chunk, s, e) for s, e in sentence_spans(chunk.text)]
 
 
-def sentences(chunk: Chunk) -> list[Sentence]:
-    """The chunk's sentences as verbatim spans (pysbd, a kept sentence splitter)."""
-    return [Sentence(chunk, s, e) for s, e in _split(chunk.text)]
+def sentence_vectors(
+    found: Sequence[Sentence],
+    table: SentenceTable | None,
+    embed: Callable[[Sequence[str]], np.ndarray],
+) -> np.ndarray:
+    """The sentences' vectors: stored at ingest if the version has them, else embedded now."""
+    if table is not None and found and all(s.row >= 0 for s in found):
+        return table.vectors_of([s.row for s in found])
+    return embed([s.text for s in found])
 
 
 def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
@@ -315,18 +314,23 @@ def score_sentences(
     hits: Sequence[Hit],
     embed: Callable[[Sequence[str]], np.ndarray],
     idf: Callable[[str], float] = lambda term: 1.0,
+    table: SentenceTable | None = None,
 ) -> list[tuple[float, Sentence]]:
-    """Cosine similarity of each candidate sentence to the question, plus the words it shares."""
+    """Cosine similarity of each candidate sentence to the question, plus the words it shares.
+
+    `table` holds the sentences and vectors computed at ingest; `embed` is only called for a
+    version published without them.
+    """
     groups = term_groups(question)
     candidates = [
         s
         for hit in hits[:CANDIDATE_CHUNKS]
-        for s in sentences(hit.chunk)
+        for s in sentences(hit.chunk, table)
         if not _QUESTION_SENTENCE.search(s.text)
     ]
     if not candidates:
         return []
-    vectors = embed([s.text for s in candidates])
+    vectors = sentence_vectors(candidates, table, embed)
     sims = (
         vectors @ question_vector
         + LEXICAL_WEIGHT * np.array([covered_share(groups, s.text, idf) for s in candidates])
@@ -344,7 +348,9 @@ def score_sentences(
 
 
 def select(
-    scored: Sequence[tuple[float, Sentence]], top_passage: Chunk | None = None
+    scored: Sequence[tuple[float, Sentence]],
+    top_passage: Chunk | None = None,
+    table: SentenceTable | None = None,
 ) -> list[Sentence]:
     """The best sentence plus close runners-up, each widened to its antecedent if needed.
 
@@ -358,28 +364,28 @@ def select(
     for score, sentence in scored:
         if len(chosen) >= MAX_SENTENCES or score < best - SECOND_SENTENCE_MARGIN:
             break
-        _add(chosen, sentence)
+        _add(chosen, sentence, table)
     if top_passage is not None and all(c.chunk != top_passage for c in chosen):
         for score, sentence in scored:
             if sentence.chunk == top_passage:
                 if score >= best - PASSAGE_MARGIN:
                     if len(chosen) >= MAX_SENTENCES:
                         chosen.pop()
-                    _add(chosen, sentence)
+                    _add(chosen, sentence, table)
                 break
     return chosen
 
 
-def _add(chosen: list[Sentence], sentence: Sentence) -> None:
-    sentence = _with_antecedent(sentence)
+def _add(chosen: list[Sentence], sentence: Sentence, table: SentenceTable | None) -> None:
+    sentence = _with_antecedent(sentence, table)
     if not any(_overlaps(sentence, c) for c in chosen):
         chosen.append(sentence)
 
 
-def _with_antecedent(sentence: Sentence) -> Sentence:
+def _with_antecedent(sentence: Sentence, table: SentenceTable | None) -> Sentence:
     if not _ANAPHORIC_START.match(sentence.text):
         return sentence
-    previous = [s for s in sentences(sentence.chunk) if s.end <= sentence.start]
+    previous = [s for s in sentences(sentence.chunk, table) if s.end <= sentence.start]
     if not previous:
         return sentence
     return Sentence(sentence.chunk, previous[-1].start, sentence.end)

@@ -94,7 +94,8 @@ class Responder:
             return self._retriever
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentence vectors, cached: the same page sentences come back query after query."""
+        """Sentence vectors for versions published without them, cached: the same page
+        sentences come back query after query."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
         if missing:
             for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
@@ -135,9 +136,10 @@ class Responder:
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
         retrieved = tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN])
         version = retriever.index.version
+        table = retriever.index.sentences  # None: published before ingest embedded sentences
 
         scored = compose.score_sentences(
-            query, query_vector, hits, self.embed_sentences, retriever.idf
+            query, query_vector, hits, self.embed_sentences, retriever.idf, table
         )
         best = scored[0][0] if scored else 0.0
         decision = compose.decide(best, compose.unknown_terms(query, retriever.vocabulary))
@@ -154,7 +156,7 @@ class Responder:
                 index_version=version,
                 notes=(decision.reason, *decision.unknown_terms),
             )
-        chosen = compose.select(scored, top_passage=hits[0].chunk if hits else None)
+        chosen = compose.select(scored, hits[0].chunk if hits else None, table)
         citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
         return Reply(
             message,

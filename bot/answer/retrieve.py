@@ -11,6 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.answer.text import content_terms, expand_query_terms, expand_query_text, vocabulary
 from bot.embed import Embedder
+from bot.sentences import SentenceTable
 from bot.types import Chunk
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
@@ -26,6 +27,7 @@ class SearchableIndex(Protocol):
 
     version: str
     chunks: list[Chunk]
+    sentences: SentenceTable | None  # sentence spans and vectors made at ingest, if any
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.index import CACHE
-from bot.types import Chunk
 
 if TYPE_CHECKING:
     from bot.embed import Embedder
@@ -96,9 +95,9 @@ class EmbeddingCache:
             self._db = None
 
 
-def count_uncached(index_dir: Path, model: str, chunks: list[Chunk], rebuild: bool) -> int:
+def count_uncached(index_dir: Path, model: str, texts: Sequence[str], rebuild: bool) -> int:
     """How many distinct texts a publish would embed (dry run: the cache is only read)."""
-    keys = {text_key(c.text) for c in chunks}
+    keys = {text_key(t) for t in texts}
     if rebuild:
         return len(keys)
     try:
@@ -122,31 +121,32 @@ def open_for_writing(index_dir: Path) -> EmbeddingCache:
 
 
 def vectors_for(
-    chunks: list[Chunk],
+    texts: Sequence[str],
     cache: EmbeddingCache,
     model: str,
     get_embedder: Callable[[], Embedder],
     rebuild: bool,
     progress: bool,
+    unit: str = "chunk",
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks` (cached ones reused) and how many texts were embedded.
+    """Vectors for `texts` (cached ones reused) and how many texts were embedded.
 
     Missing texts are embedded in blocks, each committed to the cache, so a killed run resumes
     where it stopped; `get_embedder` is called only if something is missing.
     """
     from tqdm import tqdm
 
-    keys = [text_key(c.text) for c in chunks]
+    keys = [text_key(t) for t in texts]
     have: dict[str, np.ndarray] = {} if rebuild else cache.get_many(model, keys)
     todo: dict[str, str] = {}
-    for key, c in zip(keys, chunks, strict=True):
+    for key, text in zip(keys, texts, strict=True):
         if key not in have:
-            todo.setdefault(key, c.text)
+            todo.setdefault(key, text)
     if todo:
         embedder = get_embedder()
         items = list(todo.items())
         with tqdm(
-            total=len(items), desc="embedding", unit="chunk", file=sys.stderr, disable=not progress
+            total=len(items), desc="embedding", unit=unit, file=sys.stderr, disable=not progress
         ) as bar:
             for i in range(0, len(items), EMBED_BLOCK):
                 block = items[i : i + EMBED_BLOCK]
@@ -158,4 +158,6 @@ def vectors_for(
         raise CacheError(
             f"the embedding cache holds vectors of several sizes for {model}: run with --rebuild"
         )
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32), 0
     return np.vstack([have[k] for k in keys]).astype(np.float32), len(todo)

@@ -35,7 +35,7 @@ from bot.types import Chunk, Page
 if TYPE_CHECKING:
     from bot.embed import Embedder
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: sentences.jsonl + sentence_vectors.npy
 _CODE = ("load.py", "clean.py", "chunk.py")
 
 
@@ -233,7 +233,16 @@ def _run(
         warnings = [w for w in (served.warning,) if w]
         warnings += [f"{s}: {w}" for s in order for w in entries[s].warnings]
         same_model = served.manifest is not None and served.manifest["embedding_model"] == model
+        from bot.ingest import sentences as sentences_module  # numpy: after the cheap checks
+
+        has_sentences = sentences_module.stored_with_this_splitter(served.manifest)
+        if same_model and not has_sentences:
+            warnings.append(
+                f"version {served.version} has no sentence vectors made by this code: "
+                "publishing a version with them (unchanged texts come from the cache)"
+            )
         no_change = not (rebuild or added or changed or removed_pages) and same_model
+        no_change = no_change and has_sentences
         report = dict(
             knowledge_dir=str(settings.knowledge_dir),
             index_dir=str(index_dir),
@@ -270,10 +279,14 @@ def _run(
         from bot.ingest import cache as cache_module  # numpy: not needed for a no-op run
 
         if dry_run:
-            to_embed = cache_module.count_uncached(index_dir, model, chunks, rebuild)
-            report["chunks_embedded"] = to_embed
+            spans = sentences_module.split_chunks(chunks, _served_spans(index_dir, served, rebuild))
+            for field_name, texts in (
+                ("chunks_embedded", [c.text for c in chunks]),
+                ("sentences_embedded", sentences_module.texts_of(chunks, spans)),
+            ):
+                report[field_name] = cache_module.count_uncached(index_dir, model, texts, rebuild)
             return _done(report, started, version=None, new_version=True)
-        version, embedded = _publish_version(
+        version, embedded, sentences_embedded = _publish_version(
             settings,
             embedder,
             model,
@@ -284,6 +297,7 @@ def _run(
             progress,
         )
         report["chunks_embedded"] = embedded
+        report["sentences_embedded"] = sentences_embedded
         removed += pub.cleanup(index_dir, settings.keep_versions)
         return _done(report, started, version=version, new_version=True, removed=removed)
 
@@ -299,6 +313,15 @@ def _done(
     )
 
 
+def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, Any]:
+    """The served version's sentence spans by chunk id, to reuse (none for a rebuild)."""
+    from bot.ingest.sentences import served_spans
+
+    if rebuild or served.version is None:
+        return {}
+    return served_spans(index_dir / VERSIONS / served.version, served.manifest)
+
+
 def _publish_version(
     settings: Settings,
     embedder: Embedder | None,
@@ -308,7 +331,9 @@ def _publish_version(
     chunks: list[Chunk],
     rebuild: bool,
     progress: bool,
-) -> tuple[str, int]:
+) -> tuple[str, int, int]:
+    """Embed what the cache lacks, build, verify and install a version; returns its id and
+    how many chunk and sentence texts were embedded."""
     index_dir = settings.resolved_index_dir
     loaded: list[Embedder] = [embedder] if embedder is not None else []
 
@@ -320,11 +345,16 @@ def _publish_version(
         return loaded[0]
 
     from bot.ingest import cache as cache_module
+    from bot.ingest import sentences as sentences_module
 
+    spans = sentences_module.split_chunks(chunks, _served_spans(index_dir, served, rebuild))
     cache = cache_module.open_for_writing(index_dir)
     try:
         vectors, embedded = cache_module.vectors_for(
-            chunks, cache, model, get_embedder, rebuild, progress
+            [c.text for c in chunks], cache, model, get_embedder, rebuild, progress
+        )
+        sentences, sentences_embedded = sentences_module.embed_sentences(
+            chunks, spans, cache, model, get_embedder, rebuild, progress
         )
     except cache_module.CacheError as exc:
         raise pub.IngestError(str(exc)) from exc
@@ -356,17 +386,20 @@ def _publish_version(
             for e in entries
         },
         "chunk_ids": [c.chunk_id for c in chunks],
+        "sentences": sentences_module.manifest_entry(sentences),
     }
     staging = index_dir / f"{pub.STAGING}{version}"
     try:
-        pub.build_version(staging, manifest, [e.page for e in entries if e.page], chunks, vectors)
+        pub.build_version(
+            staging, manifest, [e.page for e in entries if e.page], chunks, vectors, sentences
+        )
         pub.verify_version(staging)
     except BaseException:
         if staging.exists():
             pub.remove_tree(staging)
         raise
     pub.install_version(index_dir, staging, version)
-    return version, embedded
+    return version, embedded, sentences_embedded
 
 
 def plan(

@@ -42,6 +42,7 @@ from bot.index import (
     read_current,
     read_manifest,
 )
+from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, write_table
 from bot.types import Chunk, Page
 
 STAGING = ".staging-"
@@ -119,6 +120,7 @@ def build_version(
     pages: Sequence[Page],
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
+    sentences: ChunkSentences,
 ) -> None:
     """Write a complete version into the empty directory `staging` (manifest last)."""
     try:
@@ -127,7 +129,9 @@ def build_version(
         raise IndexNotWritable(f"cannot create {staging}: {exc.strerror or exc}") from exc
     _write_jsonl(staging / PAGES, pages)
     _write_jsonl(staging / CHUNKS, chunks)
-    manifest["records"] = {name: file_sha256(staging / name) for name in (PAGES, CHUNKS)}
+    write_table(staging, [c.chunk_id for c in chunks], sentences)
+    records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS)
+    manifest["records"] = {name: file_sha256(staging / name) for name in records}
     client = chroma_client(staging / CHROMA)
     try:
         collection = client.create_collection(

@@ -37,6 +37,7 @@ class IngestReport:
     chunks_removed: int = 0
     chunks_kept: int = 0
     chunks_embedded: int = 0  # texts embedded (or to embed, in a dry run)
+    sentences_embedded: int = 0  # chunk sentences embedded for answering (or to embed)
     chunk_count: int = 0
     bad_files: tuple[BadFile, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -76,7 +77,7 @@ class IngestReport:
             out.append(
                 f"chunks: {self.chunks_added} added, {self.chunks_removed} removed, "
                 f"{self.chunks_kept} kept ({self.chunks_embedded} {embedded}, "
-                f"{self.chunk_count} in all)"
+                f"{self.chunk_count} in all); sentences: {self.sentences_embedded} {embedded}"
             )
         out += [f"warning: {w}" for w in self.warnings]
         if self.ignored:

@@ -178,3 +178,44 @@ def test_ask_cli_prints_json_and_batches_in_order(shipped_index_dir, tmp_path):
     assert fields <= rows[0].keys()
     assert {"n", "source", "title", "url", "quote", "passage"} <= rows[0]["citations"][0].keys()
     assert {"source", "chunk_id", "score", "text"} <= rows[0]["retrieved"][0].keys()
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="the shared dev set is not beside the repo")
+def test_a_version_published_before_sentence_vectors_answers_exactly_as_with_them(
+    real_embedder, shipped_index_dir, tmp_path
+):
+    """An upgrade never breaks a running clinic: the old version's sentences are embedded per
+    question instead, and every dev-set reply is the same, word for word and citation by
+    citation."""
+    import shutil
+
+    from bot.index import read_current
+    from tests.ingest.helpers import strip_sentences
+
+    class Counting:
+        """The real model, counting the texts it embeds."""
+
+        name, dimension = real_embedder.name, real_embedder.dimension
+        texts = 0
+
+        def embed(self, texts, progress=None):
+            self.texts += len(texts)
+            return real_embedder.embed(texts, progress)
+
+    old_index = tmp_path / "old-index"
+    shutil.copytree(shipped_index_dir, old_index)
+    strip_sentences(old_index / "versions" / str(read_current(old_index)))
+    new_model, old_model = Counting(), Counting()
+    new = Responder(IndexWatcher(shipped_index_dir), new_model, Settings())
+    old = Responder(IndexWatcher(old_index), old_model, Settings())
+    questions = [case["question"] for case in load_cases(DEV_SET)]
+
+    def shown(reply):
+        return (reply.kind, reply.answer, reply.citations, reply.retrieved)
+
+    with_vectors = [shown(new.reply(q)) for q in questions]
+    assert [shown(old.reply(q)) for q in questions] == with_vectors
+    assert any(kind == "answer" for kind, *_ in with_vectors)
+    questions_embedded = sum(1 for r in with_vectors if r[3])  # those that reached retrieval
+    assert new_model.texts == questions_embedded  # the questions only: sentences came stored
+    assert old_model.texts > questions_embedded  # the old version's sentences embedded now

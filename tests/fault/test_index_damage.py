@@ -29,6 +29,7 @@ from bot.embed import HashingEmbedder
 from bot.index import CURRENT, VERSIONS, IndexLoadError, IndexWatcher, open_index
 from bot.ingest.pipeline import publish
 from bot.settings import PROJECT_ROOT, Settings
+from tests.ingest.helpers import strip_sentences
 from tests.support.servers import free_port
 
 from .gradio_queue import GradioQueue
@@ -99,6 +100,13 @@ def flip_a_letter_in_the_text(path: Path) -> None:
     path.write_text(text.replace("migraine", "migrains"), encoding="utf-8")
 
 
+def shift_a_span(path: Path) -> None:
+    """A same-size, still valid change: the first sentence of a chunk starts one later."""
+    text = path.read_text(encoding="utf-8")
+    assert "[[0, " in text
+    path.write_text(text.replace("[[0, ", "[[1, ", 1), encoding="utf-8")
+
+
 def hnsw(version: Path, name: str) -> Path:
     return next((version / "chroma").rglob(name))
 
@@ -131,6 +139,19 @@ DAMAGES: list[Any] = [
         lambda v: flip_a_letter_in_the_text(v / "chunks.jsonl"),
         id="chunks-same-size-edit",
     ),
+    pytest.param(lambda v: (v / "sentences.jsonl").unlink(), id="sentences-missing"),
+    pytest.param(lambda v: garble(v / "sentences.jsonl", 0.3, 300), id="sentences-garbled"),
+    pytest.param(lambda v: shift_a_span(v / "sentences.jsonl"), id="sentences-same-size-edit"),
+    pytest.param(lambda v: (v / "sentence_vectors.npy").unlink(), id="sentence-vectors-missing"),
+    pytest.param(
+        lambda v: os.truncate(v / "sentence_vectors.npy", 200), id="sentence-vectors-truncated"
+    ),
+    pytest.param(
+        lambda v: garble(v / "sentence_vectors.npy", 0.5, 64), id="sentence-vectors-garbled"
+    ),
+    # Not damage but age: a version published before ingest stored sentence vectors must load
+    # and answer exactly as the same version with them (sentences embedded per question).
+    pytest.param(strip_sentences, id="published-before-sentence-vectors"),
 ]
 
 

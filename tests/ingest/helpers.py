@@ -54,3 +54,18 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def strip_sentences(version_dir: Path) -> None:
+    """Make a version look as one published before ingest stored sentence vectors: no sentence
+    files, no manifest entry for them, manifest format 1."""
+    import json
+
+    manifest_path = version_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for name in ("sentences.jsonl", "sentence_vectors.npy"):
+        (version_dir / name).unlink()
+        del manifest["records"][name]
+    del manifest["sentences"]
+    manifest["format"] = 1
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")

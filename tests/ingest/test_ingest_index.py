@@ -71,6 +71,9 @@ def test_garbage_in_current_is_corrupt(
         "chroma header garbled",
         "chunks cut",
         "chunks edited, same size",
+        "sentences cut",
+        "sentence vectors missing",
+        "sentence vectors edited, same size",
     ],
 )
 def test_damaged_version_is_corrupt_and_the_next_ingest_publishes_a_sound_one(
@@ -90,9 +93,16 @@ def test_damaged_version_is_corrupt_and_the_next_ingest_publishes_a_sound_one(
     elif damage == "chroma header garbled":
         with (vdir / "chroma" / "chroma.sqlite3").open("r+b") as f:
             f.write(b"\xa5" * 100)
-    elif damage == "chunks cut":
-        lines = (vdir / "chunks.jsonl").read_text().splitlines(keepends=True)
-        (vdir / "chunks.jsonl").write_text("".join(lines[:-1]))
+    elif damage in ("chunks cut", "sentences cut"):
+        path = vdir / ("chunks.jsonl" if damage == "chunks cut" else "sentences.jsonl")
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join(lines[:-1]))
+    elif damage == "sentence vectors missing":
+        (vdir / "sentence_vectors.npy").unlink()
+    elif damage == "sentence vectors edited, same size":  # a valid .npy: only a checksum notices
+        data = bytearray((vdir / "sentence_vectors.npy").read_bytes())
+        data[-1] ^= 0x40  # the last vector value changes
+        (vdir / "sentence_vectors.npy").write_bytes(bytes(data))
     else:  # still valid JSON of the same size: only a checksum notices
         text = (vdir / "chunks.jsonl").read_text()
         (vdir / "chunks.jsonl").write_text(text.replace("Ketamine", "Ketamune"))

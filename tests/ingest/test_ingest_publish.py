@@ -96,7 +96,9 @@ def test_editing_deleting_and_adding_pages_changes_only_their_chunks(
     )
     assert report.pages_unchanged == ("beta",)
     assert (report.chunks_added, report.chunks_removed, report.chunks_kept) == (2, 2, 3)
-    assert sorted(t[:9] for t in embedder.texts) == ["Alpha TWO", "Delta one"]
+    # Each new chunk, and its one new sentence (the padding sentence was embedded before).
+    assert sorted(t[:9] for t in embedder.texts) == ["Alpha TWO"] * 2 + ["Delta one"] * 2
+    assert (report.chunks_embedded, report.sentences_embedded) == (2, 2)
     after = chroma_ids(settings)
     assert after - before == {c for c in after if c not in before} and len(after - before) == 2
     assert before - after == gamma_ids | {alpha_two}
@@ -219,7 +221,9 @@ def test_rebuild_re_embeds_everything_into_a_new_version(
     embedder.texts.clear()
     report = publish(settings, embedder, progress=False, rebuild=True)
     assert report.new_version and report.version != first.version
-    assert len(embedder.texts) == 5 and report.chunks_embedded == 5
+    # 5 chunks and 6 distinct sentences (one padding sentence is on every chunk)
+    assert len(embedder.texts) == 5 + 6
+    assert (report.chunks_embedded, report.sentences_embedded) == (5, 6)
 
 
 def test_a_new_embedding_model_re_embeds_everything(
@@ -230,7 +234,7 @@ def test_a_new_embedding_model_re_embeds_everything(
     other = CountingEmbedder()
     other.name = "another-model"
     report = publish(settings, other, progress=False)
-    assert report.new_version and len(other.texts) == 5
+    assert report.new_version and len(other.texts) == 5 + 6  # chunks and distinct sentences
     with open_index(settings.resolved_index_dir) as index:
         assert index.embedding_model == "another-model"
 
