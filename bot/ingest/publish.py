@@ -46,7 +46,7 @@ from bot.index import (
     read_manifest,
 )
 from bot.ingest import chroma
-from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, write_table
+from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
 
 log = logging.getLogger(__name__)
@@ -207,14 +207,16 @@ def verify_version(
 ) -> None:
     """Check a version is complete and retrievable; raises VerificationFailed.
 
-    Chroma's count equals the manifest's, every chunk id is present, and querying a sample of
-    chunks (all, for small indexes) and `also_probe` by their own stored vectors finds each in
-    the top results.
+    The stored sentences fit the chunks (as answering will load them), Chroma's count equals
+    the manifest's, every chunk id is present, and querying a sample of chunks (all, for small
+    indexes) and `also_probe` by their own stored vectors finds each in the top results.
     """
     try:
         manifest = read_manifest(version_dir)
     except IndexLoadError as exc:
         raise VerificationFailed(str(exc)) from exc
+    if manifest.get("sentences"):  # versions published before sentences were stored have none
+        _check_sentences(version_dir, manifest)
     ids: list[str] = manifest["chunk_ids"]
     client = chroma_client(version_dir / CHROMA)
     try:
@@ -238,6 +240,24 @@ def verify_version(
             _probe(version_dir, collection, ids, sample, also_probe)
     finally:
         client.close()
+
+
+def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
+    try:
+        with (version_dir / CHUNKS).open(encoding="utf-8") as f:
+            chunks = [json.loads(line) for line in f if line.strip()]
+        table = read_table(
+            version_dir,
+            [(c["chunk_id"], len(c["text"])) for c in chunks],
+            int(manifest.get("dimension") or 0),
+        )
+        distinct = manifest["sentences"]["distinct"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VerificationFailed(f"{version_dir}: sentences do not fit the chunks ({exc})") from exc
+    if len(table.vectors) != distinct:
+        raise VerificationFailed(
+            f"{version_dir}: {len(table.vectors)} sentence vectors, manifest {distinct}"
+        )
 
 
 def _probe(
