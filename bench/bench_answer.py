@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -95,9 +96,11 @@ def textbook_pipeline(pages, embedder, workdir: Path):
 
 def run(label: str, ask, cases, page_texts) -> dict:
     ask(cases[0]["question"])  # warm-up
+    load_before = os.getloadavg()[0]
     results = [score_case(c, ask(c["question"]), page_texts) for c in cases]
     summary = summarise(results)
     summary["pipeline"] = label
+    summary["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return summary
 
 
@@ -178,6 +181,8 @@ def main() -> int:
         fa = "n/a" if a is None else f"{a:.3f}"
         fb = "n/a" if b is None else f"{b:.3f}"
         print(f"{k:<16}{fa:>10}{fb:>10}")
+    load = [f"{a:.1f} -> {b:.1f}" for a, b in (ours["load_average"], base["load_average"])]
+    print(f"{'load (1 min)':<16}{load[0]:>10}  {load[1]:>10}")
     print(json.dumps({"ours": ours, "textbook": base}))
     return 0
 

@@ -5,13 +5,18 @@
 Builds a deterministic synthetic corpus of N pages (default 2000) in a temporary directory, or
 uses the MedQuAD pages (`../shared/corpora/medquad/make_pages.py`), ingests it with
 all-MiniLM-L6-v2 and prints: first ingest, no-op re-ingest (in process and as the CLI),
-one-page-changed re-ingest (seconds, chunks embedded), and raw `SentenceTransformer.encode`
-throughput on the same chunk texts, with the ratio to the ingest's embedding rate.
+one-page-changed re-ingest (seconds, chunks and sentences embedded), and raw
+`SentenceTransformer.encode` throughput on the same chunk texts and sentence texts, with two
+ratios: chunks per second end to end against raw chunk encoding (the figure before ingest also
+embedded sentences), and the raw encode time of everything the first ingest embedded against
+its wall time (the share of the ingest that is encoding). Every line ends with the 1-minute
+load average: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -24,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.embed import SentenceTransformerEmbedder, bundled_model_path  # noqa: E402
 from bot.index import open_index  # noqa: E402
-from bot.ingest import publish  # noqa: E402
+from bot.ingest import IngestReport, publish  # noqa: E402
 from bot.settings import Settings, offline_environment  # noqa: E402
 
 MEDQUAD = ROOT.parent / "shared" / "corpora" / "medquad" / "make_pages.py"
@@ -100,14 +105,25 @@ def synthetic_corpus(folder: Path, pages: int, seed: int = 7) -> None:
         )
 
 
-def _timed(label: str, settings: Settings, embedder: SentenceTransformerEmbedder) -> float:
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def _timed(label: str, settings: Settings, embedder: SentenceTransformerEmbedder) -> IngestReport:
     report = publish(settings, embedder, progress=True)
     print(
-        f"{label:<28} {report.seconds:8.2f} s   {report.chunks_embedded:6d} chunks embedded "
-        f"({report.chunk_count} chunks, {'new version' if report.new_version else 'no change'})",
+        f"{label:<28} {report.seconds:8.2f} s   {report.chunks_embedded:6d} chunks + "
+        f"{report.sentences_embedded} sentences embedded ({report.chunk_count} chunks, "
+        f"{'new version' if report.new_version else 'no change'})   {_load()}",
         flush=True,
     )
-    return report.seconds
+    return report
+
+
+def _encode_seconds(model, texts: list[str], batch_size: int) -> float:
+    started = time.perf_counter()
+    model.encode(texts, batch_size=batch_size, normalize_embeddings=True)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -133,7 +149,7 @@ def main() -> None:
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
     print(f"corpus: {corpus} ({n_pages} pages) in {work}")
-    print(f"model load                   {time.perf_counter() - started:8.2f} s")
+    print(f"model load                   {time.perf_counter() - started:8.2f} s   {_load()}")
 
     first = _timed("first ingest", settings, embedder)
     _timed("no-op re-ingest (in process)", settings, embedder)
@@ -147,30 +163,39 @@ def main() -> None:
     ]
     started = time.perf_counter()
     subprocess.run(cli, check=True, capture_output=True)
-    print(f"no-op re-ingest (CLI, wall)  {time.perf_counter() - started:8.2f} s")
+    print(f"no-op re-ingest (CLI, wall)  {time.perf_counter() - started:8.2f} s   {_load()}")
     page = sorted(knowledge.glob("*.md"))[n_pages // 2]
     page.write_text(page.read_text(encoding="utf-8") + "\nOne new paragraph for the benchmark.\n")
     _timed("one page changed", settings, embedder)
 
     with open_index(index_dir) as index:
         texts = [c.text for c in index.chunks]
+        spans = index.sentences.spans if index.sentences else {}
+        sentences = [c.text[s:e] for c in index.chunks for s, e, _ in spans.get(c.chunk_id, ())]
     n_chunks = len(texts)
-    if args.raw_sample and args.raw_sample < n_chunks:
-        texts = random.Random(1).sample(texts, args.raw_sample)
+    sentences = list(dict.fromkeys(sentences))  # the ingest embeds each distinct text once
+    if args.raw_sample:
+        rng = random.Random(1)
+        texts = rng.sample(texts, min(args.raw_sample, len(texts)))
+        sentences = rng.sample(sentences, min(args.raw_sample, len(sentences)))
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(bundled_model_path(), device="cpu", local_files_only=True)
-    started = time.perf_counter()
-    model.encode(texts, batch_size=settings.embedding_batch_size, normalize_embeddings=True)
-    raw = len(texts) / (time.perf_counter() - started)
-    ingest_rate = n_chunks / first
-    print(
-        f"raw encode throughput        {raw:8.1f} chunks/s on {len(texts)} of the same chunk texts"
-    )
-    ratio = ingest_rate / raw
-    print(
-        f"first ingest throughput      {ingest_rate:8.1f} chunks/s end to end (ratio {ratio:.2f})"
-    )
+    batch = settings.embedding_batch_size
+    raw = len(texts) / _encode_seconds(model, texts, batch)
+    print(f"raw encode throughput        {raw:8.1f} chunks/s on {len(texts)} of the same chunk "
+          f"texts   {_load()}")  # fmt: skip
+    raw_sentences = len(sentences) / _encode_seconds(model, sentences, batch) if sentences else 0
+    if sentences:
+        print(f"raw encode throughput        {raw_sentences:8.1f} sentences/s on {len(sentences)} "
+              f"of the same sentence texts   {_load()}")  # fmt: skip
+    ingest_rate = n_chunks / first.seconds
+    print(f"first ingest throughput      {ingest_rate:8.1f} chunks/s end to end "
+          f"(ratio {ingest_rate / raw:.2f} to raw chunk encoding)")  # fmt: skip
+    encoding = first.chunks_embedded / raw
+    encoding += first.sentences_embedded / raw_sentences if sentences else 0
+    print(f"encoding share               {encoding:8.1f} s of raw encode for what the first ingest "
+          f"embedded, in {first.seconds:.1f} s (ratio {encoding / first.seconds:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ other code is not trusted for them (answering then splits and embeds at query ti
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,8 +57,10 @@ def sentence_spans(text: str) -> tuple[Span, ...]:
 
 @lru_cache(maxsize=1)
 def splitter_id() -> str:
-    """pysbd's version and this file's hash: stored spans made by other code are not reused."""
-    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    """pysbd's version and a hash of the splitting code above: stored spans made otherwise
+    are not reused (the rest of this module may change without that)."""
+    source = inspect.getsource(_segmenter) + inspect.getsource(sentence_spans)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     return f"pysbd-{version('pysbd')}-{digest}"
 
 

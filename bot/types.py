@@ -39,18 +39,6 @@ class Chunk:
     page_version: str
     url: str | None = None
 
-    def metadata(self) -> dict[str, Any]:
-        """Flat metadata as stored beside the vector in Chroma (no None values allowed there)."""
-        return {
-            "source": self.source,
-            "title": self.title,
-            "section": self.section,
-            "start": self.start,
-            "end": self.end,
-            "page_version": self.page_version,
-            "url": self.url or "",
-        }
-
 
 @dataclass(frozen=True)
 class Retrieved:

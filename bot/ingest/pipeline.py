@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.embed import model_name
 from bot.index import (
+    CHROMA,
     CHUNKS,
     PAGES,
     VERSIONS,
@@ -322,6 +323,23 @@ def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, 
     return served_spans(index_dir / VERSIONS / served.version, served.manifest)
 
 
+def _chroma_base(
+    index_dir: Path, served: _Served, model: str, chunk_ids: list[str]
+) -> pub.ChromaBase | None:
+    """The served version's Chroma directory to copy, if its model, graph settings and the
+    change since its last build from scratch allow (else the new version starts afresh)."""
+    from bot.ingest.chroma import churn_after
+
+    if served.version is None or served.manifest is None:
+        return None
+    if served.manifest["embedding_model"] != model:
+        return None
+    churn = churn_after(served.manifest, chunk_ids)
+    if churn is None:
+        return None
+    return pub.ChromaBase(index_dir / VERSIONS / served.version / CHROMA, served.version, churn)
+
+
 def _publish_version(
     settings: Settings,
     embedder: Embedder | None,
@@ -389,11 +407,10 @@ def _publish_version(
         "sentences": sentences_module.manifest_entry(sentences),
     }
     staging = index_dir / f"{pub.STAGING}{version}"
+    pages = [e.page for e in entries if e.page]
     try:
-        pub.build_version(
-            staging, manifest, [e.page for e in entries if e.page], chunks, vectors, sentences
-        )
-        pub.verify_version(staging)
+        base = None if rebuild else _chroma_base(index_dir, served, model, manifest["chunk_ids"])
+        pub.build_verified(staging, manifest, pages, chunks, vectors, sentences, base)
     except BaseException:
         if staging.exists():
             pub.remove_tree(staging)

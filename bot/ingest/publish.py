@@ -2,7 +2,9 @@
 
 A version directory is immutable once published; the app follows CURRENT (see `bot.index`).
 Every step before the final `os.replace` of CURRENT is invisible to readers, so a crash or kill
-at any moment leaves the previous version serving; the next run removes the leftovers.
+at any moment leaves the previous version serving; the next run removes the leftovers. A small
+change starts the staging Chroma directory as a copy of the served version's (`bot.ingest.chroma`),
+verified like any other build; a copy that fails is built again from scratch.
 
 Why not LangChain's record manager (its indexing API): it syncs one mutable vector store in
 place, while we need a per-page dry-run diff report and immutable version directories that can
@@ -17,11 +19,12 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import random
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +45,17 @@ from bot.index import (
     read_current,
     read_manifest,
 )
-from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, write_table
+from bot.ingest import chroma
+from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
+
+log = logging.getLogger(__name__)
 
 STAGING = ".staging-"
 TRASH = ".trash-"
 LOCK = ".lock"
 PROBE_SAMPLE = 1000  # chunks probed for retrievability; all of them in smaller indexes
 PROBE_TOP = 10
-# Denser than Chroma's default graph (16 neighbours, ef 100): with the same boilerplate sentence
-# on many pages (MedQuAD has one on 118), the default missed 5 of 4,195 chunks queried by their
-# own vectors; these settings missed none, for about 1.5x build time.
-HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 200}
 
 
 class IngestError(RuntimeError):
@@ -121,8 +123,13 @@ def build_version(
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
     sentences: ChunkSentences,
-) -> None:
-    """Write a complete version into the empty directory `staging` (manifest last)."""
+    base: ChromaBase | None = None,
+) -> list[str]:
+    """Write a complete version into the empty directory `staging` (manifest last).
+
+    With `base`, the Chroma collection is a copy of the served version's plus the change;
+    returns the chunk ids added to that copy (none for a build from scratch).
+    """
     try:
         staging.mkdir(parents=True)
     except OSError as exc:
@@ -132,41 +139,84 @@ def build_version(
     write_table(staging, [c.chunk_id for c in chunks], sentences)
     records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS)
     manifest["records"] = {name: file_sha256(staging / name) for name in records}
-    client = chroma_client(staging / CHROMA)
-    try:
-        collection = client.create_collection(
-            COLLECTION, configuration={"hnsw": HNSW}, embedding_function=None
-        )
-        step = client.get_max_batch_size()
-        for i in range(0, len(chunks), step):
-            batch = chunks[i : i + step]
-            collection.add(
-                ids=[c.chunk_id for c in batch],
-                embeddings=vectors[i : i + step],
-                documents=[c.text for c in batch],
-                metadatas=[c.metadata() for c in batch],
-            )
-    finally:
-        client.close()
     chroma_dir = staging / CHROMA
+    added: list[str] = []
+    if base is None:
+        chroma.build_new(chroma_dir, chunks, vectors)
+    else:
+        chroma.copy_published(base.path, chroma_dir)
+        added = chroma.apply_change(chroma_dir, chunks, vectors)
+    manifest["chroma_build"] = {
+        "hnsw": chroma.HNSW,
+        "base": base.version if base else None,
+        "churn": base.churn if base else 0,
+    }
     manifest["chroma_files"] = sorted(
         p.relative_to(chroma_dir).as_posix() for p in chroma_dir.rglob("*") if p.is_file()
     )
     (staging / MANIFEST).write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
     )
+    return added
 
 
-def verify_version(version_dir: Path, sample: int = PROBE_SAMPLE) -> None:
+@dataclass(frozen=True)
+class ChromaBase:
+    """The served version's Chroma directory, to copy, and the change since its last build from
+    scratch including this one (see `chroma.churn_after`)."""
+
+    path: Path
+    version: str
+    churn: int
+
+
+def build_verified(
+    staging: Path,
+    manifest: dict[str, Any],
+    pages: Sequence[Page],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    sentences: ChunkSentences,
+    base: ChromaBase | None = None,
+) -> None:
+    """Build the version in `staging` and verify it; raises VerificationFailed.
+
+    A copy of `base` is only a shortcut: if copying or changing it fails, or the result fails
+    verification (which then also probes every chunk added to it), the version is built again
+    from scratch, and that one must pass.
+    """
+    if base is not None:
+        try:
+            added = build_version(staging, manifest, pages, chunks, vectors, sentences, base)
+            verify_version(staging, also_probe=added)
+            return
+        except Exception as exc:  # Chroma, SQLite and the file system raise many kinds
+            log.warning(
+                "a copy of version %s could not become %s (%s): building it from scratch",
+                base.version,
+                staging.name,
+                exc,
+            )
+            remove_tree(staging)
+    build_version(staging, manifest, pages, chunks, vectors, sentences)
+    verify_version(staging)
+
+
+def verify_version(
+    version_dir: Path, sample: int = PROBE_SAMPLE, also_probe: Sequence[str] = ()
+) -> None:
     """Check a version is complete and retrievable; raises VerificationFailed.
 
-    Chroma's count equals the manifest's, every chunk id is present, and querying a sample of
-    chunks (all, for small indexes) by their own stored vectors finds each in the top results.
+    The stored sentences fit the chunks (as answering will load them), Chroma's count equals
+    the manifest's, every chunk id is present, and querying a sample of chunks (all, for small
+    indexes) and `also_probe` by their own stored vectors finds each in the top results.
     """
     try:
         manifest = read_manifest(version_dir)
     except IndexLoadError as exc:
         raise VerificationFailed(str(exc)) from exc
+    if manifest.get("sentences"):  # versions published before sentences were stored have none
+        _check_sentences(version_dir, manifest)
     ids: list[str] = manifest["chunk_ids"]
     client = chroma_client(version_dir / CHROMA)
     try:
@@ -187,13 +237,34 @@ def verify_version(version_dir: Path, sample: int = PROBE_SAMPLE) -> None:
         if missing:
             raise VerificationFailed(f"{version_dir}: {len(missing)} chunks missing from Chroma")
         if ids:
-            _probe(version_dir, collection, ids, sample)
+            _probe(version_dir, collection, ids, sample, also_probe)
     finally:
         client.close()
 
 
-def _probe(version_dir: Path, collection: Any, ids: list[str], sample: int) -> None:
+def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
+    try:
+        with (version_dir / CHUNKS).open(encoding="utf-8") as f:
+            chunks = [json.loads(line) for line in f if line.strip()]
+        table = read_table(
+            version_dir,
+            [(c["chunk_id"], len(c["text"])) for c in chunks],
+            int(manifest.get("dimension") or 0),
+        )
+        distinct = manifest["sentences"]["distinct"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VerificationFailed(f"{version_dir}: sentences do not fit the chunks ({exc})") from exc
+    if len(table.vectors) != distinct:
+        raise VerificationFailed(
+            f"{version_dir}: {len(table.vectors)} sentence vectors, manifest {distinct}"
+        )
+
+
+def _probe(
+    version_dir: Path, collection: Any, ids: list[str], sample: int, also: Sequence[str]
+) -> None:
     probe = ids if len(ids) <= sample else random.Random(version_dir.name).sample(ids, sample)
+    probe = list(dict.fromkeys([*probe, *also]))
     got = collection.get(ids=probe, include=["embeddings"])
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
     failed = _not_found(collection, got["ids"], vectors, min(PROBE_TOP, len(ids)))

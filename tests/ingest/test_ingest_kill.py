@@ -80,12 +80,23 @@ def wait_for_staging(index: Path, proc: subprocess.Popen[bytes]) -> float:
     return time.perf_counter() - started
 
 
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
+def one_page_changed(old: Path, new: Path) -> None:
+    """The old pages with one of them edited: the new version is a copy of the old one's
+    Chroma collection plus the change."""
+    shutil.copytree(old, new)
+    page = new / "page-0007.md"
+    page.write_text(page.read_text() + "\nA paragraph added to this page alone.\n")
+
+
+@pytest.fixture(scope="module", params=["every page changed", "one page changed"])
+def scene(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Scene:
     root = tmp_path_factory.mktemp("kill")
     old_knowledge, new_knowledge = root / "old", root / "new"
     corpus(old_knowledge, seed=1)
-    corpus(new_knowledge, seed=2)  # every page changed: a full re-chunk, re-embed and rebuild
+    if request.param == "every page changed":  # a full re-chunk, re-embed and rebuild
+        corpus(new_knowledge, seed=2)
+    else:
+        one_page_changed(old_knowledge, new_knowledge)
     base_index = root / "base-index"
     settings = Settings(knowledge_dir=old_knowledge, index_dir=base_index, data_dir=root)
     old = publish(settings, HashingEmbedder(), progress=False)
@@ -106,6 +117,8 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
     with open_index(index) as served:
         assert served.version != old.version
         partial.new_ids = set(served.chunk_by_id)
+        copied = served.manifest["chroma_build"]["base"] == old.version
+        assert copied == (request.param == "one page changed")  # the path this scene tests
     partial.full_run, partial.staging_after = full_run, staging_after
     return partial
 

@@ -356,7 +356,7 @@ def test_a_version_that_fails_verification_is_never_served(
     first = publish(settings, embedder, progress=False)
     (knowledge / "gamma.md").unlink()
 
-    def fail(version_dir: Path, sample: int = 0) -> None:
+    def fail(version_dir: Path, *args: object, **kwargs: object) -> None:
         raise VerificationFailed(f"{version_dir}: probe failed")
 
     monkeypatch.setattr(publish_module, "verify_version", fail)

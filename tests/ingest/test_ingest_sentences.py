@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import compose
 from bot.index import VERSIONS, IndexCorrupt, open_index, read_current
-from bot.ingest import plan, publish
+from bot.ingest import VerificationFailed, plan, publish, verify_version
 from bot.settings import Settings
 from tests.ingest.helpers import (
     SHIPPED_PAGE,
@@ -138,4 +138,6 @@ def test_sentence_files_that_do_not_fit_the_chunks_are_corrupt_even_with_a_match
 
     with pytest.raises(IndexCorrupt, match="damaged"):
         open_index(settings.resolved_index_dir)
+    with pytest.raises(VerificationFailed, match="sentences do not fit"):
+        verify_version(version_dir)  # what a publish or a rollback checks before serving
     assert read_current(settings.resolved_index_dir) == version_dir.name
