@@ -18,12 +18,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from functools import lru_cache
 
-import pysbd
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.answer.compose import REMINDER
 from bot.answer.text import content_terms
+from bot.sentences import sentence_spans
 from bot.settings import Settings
 from bot.types import Citation, Reply
 
@@ -52,7 +52,6 @@ _DOSE = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_SEGMENTER = pysbd.Segmenter(language="en", clean=False)
 
 
 def build_messages(question: str, citations: Sequence[Citation]) -> list:
@@ -81,9 +80,8 @@ def verify(text: str, citations: Sequence[Citation]) -> list[str]:
     all_passages = " ".join(c.passage for c in citations)
     if _PHONE.search(_MARKER.sub("", text)):
         problems.append("phone number")
-    for sentence in (s.strip() for s in _SEGMENTER.segment(text)):
-        if not sentence:
-            continue
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
         markers = [int(n) for n in _MARKER.findall(sentence)]
         if not markers:
             # A marker on its own after the last sentence is fine; prose without one is not.
