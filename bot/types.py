@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.links import phone_links
+
 ReplyKind = Literal["answer", "fallback", "refusal", "emergency", "appointment"]
 REPLY_KINDS: tuple[ReplyKind, ...] = ("answer", "fallback", "refusal", "emergency", "appointment")
 
@@ -85,5 +87,6 @@ class Reply:
             for c in data["citations"]
         ]
         data["retrieved"] = list(data["retrieved"])
+        data["links"] = [link for found in phone_links(self.answer) for link in found.to_json()]
         data.pop("notes")
         return data
