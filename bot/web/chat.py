@@ -286,8 +286,10 @@ class ChatPage:
             chatbot.like(self.like, inputs=[session], outputs=None, queue=False, **private)
 
             def show_form(key: str | None) -> tuple[Any, Any, str]:
-                return gr.update(visible=False), gr.update(visible=True), (
-                    _form_key(key) or new_form_key()
+                return (
+                    gr.update(visible=False),
+                    gr.update(visible=True),
+                    (_form_key(key) or new_form_key()),
                 )
 
             def show_chat() -> tuple[Any, Any]:
