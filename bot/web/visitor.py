@@ -130,9 +130,9 @@ class VisitorChat:
             "Sorry, we couldn't confirm your request just now. Your details are still in the "
             "form: please try again in a moment (sending again never makes a second request)."
         )
-        contact = self.settings.clinic_contact.strip()
-        if contact:
-            text += f" If it keeps failing, please call {self.settings.clinic_name}: {contact}."
+        phone = self.settings.clinic_phone.strip()
+        if phone:
+            text += f" If it keeps failing, please call {self.settings.clinic_name}: {phone}."
         return text
 
     def error_text(self) -> str:

@@ -93,7 +93,7 @@ def app_over(
 
     def start(chatlog: ChatLog) -> GradioQueue:
         settings = Settings(
-            data_dir=tmp_path, clinic_contact="555-0100", rate_limit_per_minute=10_000
+            data_dir=tmp_path, clinic_phone="410-555-2368", rate_limit_per_minute=10_000
         )
         app = create_app(settings, make_responder(), chatlog, index=lambda: None, staff_app=False)
         server = serve(app)
@@ -134,7 +134,7 @@ def test_a_full_disk_never_costs_the_visitor_a_reply_or_an_acknowledged_request(
     assert during["message_id"] is None
     # The request is refused kindly, with no reference, and the way to reach the clinic.
     assert "APT-" not in refused
-    assert "couldn't confirm your request" in refused and "555-0100" in refused
+    assert "couldn't confirm your request" in refused and "410-555-2368" in refused
     assert feedback is False
     assert chatlog.refused == 3
 

@@ -45,7 +45,7 @@ def shown(outputs: list[Any]) -> str:
 def page(tmp_path: Path, make_responder: Callable[..., Any]) -> Iterator[tuple[GradioQueue, Any]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
     migrate(engine)
-    settings = Settings(data_dir=tmp_path, clinic_contact="555-0100")
+    settings = Settings(data_dir=tmp_path, clinic_phone="410-555-2368")
     app = create_app(
         settings, make_responder(), LosesOneReply(engine), index=lambda: None, staff_app=False
     )
@@ -68,7 +68,7 @@ def test_resending_the_form_after_a_lost_reply_gives_one_request_and_the_same_re
 
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT reference FROM appointment_requests")).all()
-    assert "APT-" not in first and "try again" in first and "555-0100" in first
+    assert "APT-" not in first and "try again" in first and "410-555-2368" in first
     assert len(rows) == 1
     assert "We already have your request" in shown(again) and rows[0][0] in shown(again)
     assert again[-1] != key  # a later, different request gets a new key
