@@ -34,6 +34,7 @@ from bot.types import REPLY_KINDS
 CONVERSATION_ID_LENGTH = 32  # uuid4().hex
 SESSION_ID_MAX = 64
 USERNAME_MAX = 64
+REQUEST_KEY_MAX = 64
 REQUEST_STATUSES = ("new", "contacted", "closed")
 STAFF_ROLES = ("staff", "editor")
 
@@ -156,9 +157,12 @@ class AppointmentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     staff_note: Mapped[str] = mapped_column(Text, default="")
+    # the one-time key of the form that sent it: a retried submission finds this row
+    request_key: Mapped[str | None] = mapped_column(String(REQUEST_KEY_MAX))
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_quoted(REQUEST_STATUSES)})", name="status"),
+        Index(None, "request_key", unique=True),
         Index(None, "status", "created_at"),
         Index(None, "conversation_id"),
         Index(None, "updated_at"),
