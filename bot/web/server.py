@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from bot.settings import Settings
 from bot.web.chat import build_chat
+from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
 from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
 
@@ -168,7 +169,8 @@ def create_app(
     if staff_app:
         app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
 
-    visitor = VisitorChat(settings, responder, chatlog)
+    limiter = VisitorLimiter.for_settings(settings, getattr(chatlog, "engine", None))
+    visitor = VisitorChat(settings, responder, chatlog, limiter=limiter)
     blocks = build_chat(visitor)
     blocks.queue(
         max_size=settings.queue_max_size,
