@@ -105,10 +105,11 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     (conversation,) = stack.rows("SELECT id, session_id FROM conversations")
     assert re.fullmatch(r"[0-9a-f]{32}", conversation.session_id)
     (request,) = stack.rows(
-        "SELECT reference, name, phone, preferred_time, consent, conversation_id "
+        "SELECT reference, name, phone, preferred_time, consent, conversation_id, request_key "
         "FROM appointment_requests"
     )
     assert request.reference == reference
+    assert request.request_key  # the page sent the form's one-time key with it
     assert (request.name, request.phone, request.preferred_time) == (
         "Ann Example",
         "(555) 123-4567",
