@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactFilter())
+    from bot.web.secret import WeakSecret, ensure_session_secret
+
     try:
-        settings = settings_from(args)
-    except InvalidSettings as exc:  # e.g. a mistyped CLINICBOT_TIMEZONE
+        settings = ensure_session_secret(settings_from(args))
+    except (InvalidSettings, WeakSecret) as exc:  # a mistyped CLINICBOT_TIMEZONE, a weak secret
         print(f"app: cannot start: {exc}", file=sys.stderr)
         return 1
 

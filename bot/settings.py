@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.clinic import FILE_KEYS, ClinicContact, checked_contact, read_clinic_file
 from bot.localtime import UnknownTimeZone, zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,14 +83,19 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
-    clinic_name: str = "The Mood Center"
+    # --- the clinic's contact details (required; see bot/clinic.py) ------------------
+    clinic_file: Path = Field(
+        PROJECT_ROOT / "clinic.toml",
+        description="The clinic's published name, phone, address and hours link ([clinic]).",
+    )
+    clinic_name: str = Field("", description="Overrides `name` in clinic_file; required.")
+    clinic_phone: str = Field("", description="Overrides `phone`; shown as a tel: link.")
+    clinic_address: str = Field("", description="Overrides `address`.")
+    clinic_hours_url: str = Field("", description="Overrides `hours_url` (http(s) link).")
     timezone: str = Field(
         "UTC",
         description="The clinic's IANA time zone, e.g. America/New_York: the staff console "
         "shows times, filters by days and counts replies per day in it. Storage stays UTC.",
-    )
-    clinic_contact: str = Field(
-        "", description="How to reach the clinic (phone, email), shown in hand-offs and errors."
     )
     session_secret: str = Field("", description="Signs staff session cookies; generated if empty.")
     staff_idle_minutes: int = 30
@@ -115,6 +121,34 @@ class Settings(BaseSettings):
         except UnknownTimeZone as e:
             raise ValueError(str(e)) from e
         return name
+
+    @model_validator(mode="after")
+    def _clinic_details(self) -> Settings:
+        # Checked at load like the time zone: a missing name or a placeholder stops the
+        # start-up with one line naming the setting, instead of reaching a visitor.
+        values = read_clinic_file(self.clinic_file)
+        for key in FILE_KEYS:
+            override = getattr(self, f"clinic_{key}").strip()
+            if override:
+                values[key] = override
+        contact = checked_contact(values, self.clinic_file)
+        self.clinic_name = contact.name
+        self.clinic_phone = contact.phone
+        self.clinic_address = contact.address
+        self.clinic_hours_url = contact.hours_url
+        return self
+
+    @property
+    def clinic(self) -> ClinicContact:
+        """The clinic's checked contact details (only the published ones are non-empty)."""
+        return ClinicContact(
+            self.clinic_name, self.clinic_phone, self.clinic_address, self.clinic_hours_url
+        )
+
+    @property
+    def clinic_contact(self) -> str:
+        """How to reach the clinic on one line, shown in hand-offs and errors ("" if unknown)."""
+        return self.clinic.contact_line()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -142,7 +176,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as e:
         problems = "; ".join(
-            f"CLINICBOT_{'_'.join(str(part) for part in error['loc']).upper()}: "
+            (
+                f"CLINICBOT_{'_'.join(str(part) for part in error['loc']).upper()}: "
+                if error["loc"]
+                else ""  # a check across fields (the clinic's details) names its own setting
+            )
             + error["msg"].removeprefix("Value error, ")
             for error in e.errors()
         )

@@ -215,8 +215,10 @@ def _run(
     index_dir = settings.resolved_index_dir
     model = embedder.name if embedder is not None else expected_model_name(settings)
     removed: list[str] = []
+    recovered: list[str] = []
     with _writer(index_dir, dry_run):
         if not dry_run:
+            recovered = pub.finish_interrupted(index_dir)
             removed += pub.cleanup(index_dir, settings.keep_versions)
         served = _served(index_dir)
         entries, bad, ignored = _scan(settings, served, rebuild)
@@ -235,7 +237,7 @@ def _run(
         removed_pages = sorted(set(prev_pages) - set(entries))
         new_ids = [cid for s in order for cid in entries[s].chunk_ids]
         old_ids = set(served.manifest["chunk_ids"]) if served.manifest else set()
-        warnings = [w for w in (served.warning,) if w]
+        warnings = [*recovered, *(w for w in (served.warning,) if w)]
         warnings += [f"{s}: {w}" for s in order for w in entries[s].warnings]
         same_model = served.manifest is not None and served.manifest["embedding_model"] == model
         from bot.ingest import sentences as sentences_module  # numpy: after the cheap checks

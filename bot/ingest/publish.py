@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 STAGING = ".staging-"
 TRASH = ".trash-"
+PUBLISHING = ".publishing-"  # + version: written before its rename, removed after the switch
 LOCK = ".lock"
 PROBE_SAMPLE = 1000  # chunks probed for retrievability; all of them in smaller indexes
 PROBE_TOP = 10
@@ -388,13 +389,79 @@ def write_current(index_dir: Path, version: str) -> None:
 
 
 def install_version(index_dir: Path, staging: Path, version: str) -> None:
-    """Make the verified staging directory versions/<version> and serve it."""
+    """Make the verified staging directory versions/<version> and serve it.
+
+    A `.publishing-<version>` marker spans the rename and the switch, so a run killed between
+    the two leaves a version the next run recognises as never published (see
+    `finish_interrupted`) rather than one that looks rolled back from.
+    """
     versions = index_dir / VERSIONS
     versions.mkdir(exist_ok=True)
     fsync_tree(staging)
+    marker = index_dir / f"{PUBLISHING}{version}"
+    marker.touch()
+    _fsync(index_dir)
     os.rename(staging, versions / version)
     _fsync(versions)
     write_current(index_dir, version)
+    marker.unlink()
+    _fsync(index_dir)
+
+
+def finish_interrupted(index_dir: Path) -> list[str]:
+    """Publish or remove the version a killed run renamed into place but never switched to.
+
+    Such a version was verified and flushed before its rename, so it is published when it was
+    built on the version still served (the killed run's intent) and verifies again; otherwise
+    it is removed. Returns one line per version handled, for the ingest report. Call with
+    the lock held.
+    """
+    if not index_dir.is_dir():
+        return []
+    notes = []
+    for marker in sorted(index_dir.glob(f"{PUBLISHING}*")):
+        version = marker.name.removeprefix(PUBLISHING)
+        version_dir = index_dir / VERSIONS / version
+        served = _served_or_none(index_dir)
+        if version_dir.is_dir() and VERSION_ID.match(version) and version != served:
+            reason = _orphan_problem(version_dir, served)
+            if reason is None:
+                write_current(index_dir, version)
+                notes.append(
+                    f"version {version}, left unpublished by an interrupted run: published it"
+                )
+            else:
+                remove_tree(version_dir)
+                notes.append(
+                    f"version {version}, left unpublished by an interrupted run: "
+                    f"removed it ({reason})"
+                )
+        marker.unlink()
+    if notes:
+        _fsync(index_dir)
+    return notes
+
+
+def _served_or_none(index_dir: Path) -> str | None:
+    try:
+        return read_current(index_dir)
+    except IndexLoadError:
+        return None
+
+
+def _orphan_problem(version_dir: Path, served: str | None) -> str | None:
+    """Why an interrupted run's version must not be published, or None if it may be."""
+    try:
+        parent = read_manifest(version_dir).get("parent")
+    except IndexLoadError as exc:
+        return f"unreadable: {exc}"
+    if parent != served:
+        return f"built on {parent or 'nothing'}, while {served or 'nothing'} is served"
+    try:
+        verify_version(version_dir)
+    except VerificationFailed as exc:
+        return f"does not verify: {exc}"
+    return None
 
 
 def remove_tree(path: Path) -> None:
@@ -425,7 +492,13 @@ def cleanup(index_dir: Path, keep: int) -> list[str]:
     versions_dir = index_dir / VERSIONS
     if not versions_dir.is_dir():
         return removed
-    names = [p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name)]
+    # A version whose publish was interrupted is never counted: `finish_interrupted` decides.
+    pending = {m.name.removeprefix(PUBLISHING) for m in index_dir.glob(f"{PUBLISHING}*")}
+    names = [
+        p.name
+        for p in versions_dir.iterdir()
+        if p.is_dir() and VERSION_ID.match(p.name) and p.name not in pending
+    ]
     keep = max(keep, 1)
     protected: list[str] = []
     with contextlib.suppress(IndexLoadError):

@@ -8,6 +8,8 @@ Named API endpoints for `gradio_client`: `/ask` (message -> reply JSON) and `/fe
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections import OrderedDict
 from typing import Any
 
@@ -24,6 +26,18 @@ APPOINTMENT_OPTION: OptionDict = {"label": "Request an appointment", "value": "r
 API_SESSIONS_KEPT = 10_000
 
 Message = MessageDict  # content is escaped HTML built by bot.web.render
+# The appointment form's one-time key (see `new_form_key`): anything else from the browser is
+# ignored, so a malformed key only costs idempotency, never a request.
+_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_form_key() -> str:
+    """A fresh one-time key for a rendered appointment form (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _form_key(value: str | None) -> str | None:
+    return value if value and _FORM_KEY.match(value) else None
 
 
 def _bot_message(html: str, *, handoff: bool = False) -> Message:
@@ -69,8 +83,8 @@ class ChatPage:
         return self.transcript(session), "", session, message
 
     def answer(
-        self, pending: str, session: VisitorSession | None
-    ) -> tuple[list[Message], VisitorSession, Any, Any]:
+        self, pending: str, session: VisitorSession | None, form_key: str | None = None
+    ) -> tuple[list[Message], VisitorSession, Any, Any, Any]:
         """Step 2 (queued; the chat shows a typing indicator meanwhile): the reply bubble."""
         session = _session(session)
         messages: list[Message] = session.transcript
@@ -94,8 +108,9 @@ class ChatPage:
                 session,
                 gr.update(visible=False),
                 gr.update(visible=True),
+                _form_key(form_key) or new_form_key(),
             )
-        return self.transcript(session), session, gr.skip(), gr.skip()
+        return self.transcript(session), session, gr.skip(), gr.skip(), gr.skip()
 
     def like(self, session: VisitorSession | None, data: gr.LikeData) -> None:
         """Thumbs up/down on a bot bubble -> feedback on its logged message."""
@@ -116,16 +131,30 @@ class ChatPage:
         reason: str,
         consent: bool,
         session: VisitorSession | None,
+        form_key: str | None = None,
     ) -> tuple[Any, ...]:
-        """Store the request; show per-field errors (values untouched) or the reference."""
+        """Store the request; show per-field errors (values untouched) or the reference.
+
+        The form's one-time key stays as it is until a reference is shown, so sending the
+        same form again after an error (or a lost reply) finds the first request; then the
+        form gets a new key for any later, different request.
+        """
         session = _session(session)
         form = handoff.form_from(name, phone, email, preferred_time, reason, consent)
-        outcome = self.visitor.request_appointment(session, form)
+        outcome = self.visitor.request_appointment(session, form, _form_key(form_key))
         if outcome.reference is None:
-            return (*handoff.submit_updates(outcome), session, gr.skip())
-        notice = f"Your appointment request was sent. Reference: {outcome.reference}."
+            return (*handoff.submit_updates(outcome), session, gr.skip(), gr.skip())
+        if outcome.already:
+            notice = f"We already have your appointment request. Reference: {outcome.reference}."
+        else:
+            notice = f"Your appointment request was sent. Reference: {outcome.reference}."
         session.transcript.append(_bot_message(render.notice_html(notice, "appointment-sent")))
-        return (*handoff.submit_updates(outcome), session, self.transcript(session))
+        return (
+            *handoff.submit_updates(outcome),
+            session,
+            self.transcript(session),
+            new_form_key(),
+        )
 
     # -- API endpoints (gradio_client) ----------------------------------------------------
     def _api_session(self, request: gr.Request | None) -> VisitorSession:
@@ -234,10 +263,11 @@ class ChatPage:
                 show_progress="hidden",
                 **private,
             )
+            form_key = panel.key
             answer_step = dict(
                 fn=self.answer,
-                inputs=[pending, session],
-                outputs=[chatbot, session, chat_view, form_view],
+                inputs=[pending, session, form_key],
+                outputs=[chatbot, session, chat_view, form_view, form_key],
                 show_progress="minimal",
                 **private,
             )
@@ -255,20 +285,25 @@ class ChatPage:
 
             chatbot.like(self.like, inputs=[session], outputs=None, queue=False, **private)
 
-            def show_form() -> tuple[Any, Any]:
-                return gr.update(visible=False), gr.update(visible=True)
+            def show_form(key: str | None) -> tuple[Any, Any, str]:
+                return (
+                    gr.update(visible=False),
+                    gr.update(visible=True),
+                    (_form_key(key) or new_form_key()),
+                )
 
             def show_chat() -> tuple[Any, Any]:
                 return gr.update(visible=True), gr.update(visible=False)
 
-            open_form.click(show_form, None, [chat_view, form_view], queue=False, **private)
-            chatbot.option_select(show_form, None, [chat_view, form_view], queue=False, **private)
+            opened = [chat_view, form_view, form_key]
+            open_form.click(show_form, [form_key], opened, queue=False, **private)
+            chatbot.option_select(show_form, [form_key], opened, queue=False, **private)
             panel.back.click(show_chat, None, [chat_view, form_view], queue=False, **private)
 
             panel.submit.click(
                 self.submit_appointment,
-                inputs=[*panel.inputs, session],
-                outputs=[*panel.outputs(), session, chatbot],
+                inputs=[*panel.inputs, session, form_key],
+                outputs=[*panel.outputs(), session, chatbot, form_key],
                 show_progress="hidden",
                 **private,
             )

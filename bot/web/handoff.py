@@ -31,6 +31,7 @@ class AppointmentPanel:
     done: gr.Markdown
     submit: gr.Button
     back: gr.Button
+    key: gr.Textbox  # hidden: the form's one-time key, kept in the browser (see bot.web.chat)
 
     def outputs(self) -> list[Any]:
         """What `submit_updates` updates, in its order."""
@@ -41,10 +42,15 @@ def error_html(message: str) -> str:
     return f'<p class="field-error" role="alert">{escape(message)}</p>' if message else ""
 
 
-def done_html(reference: str) -> str:
+def done_html(reference: str, *, already: bool = False) -> str:
+    headline = (
+        "We already have your request, nothing more to send."
+        if already
+        else "Thank you, your request has been sent."
+    )
     return (
         '<div class="appointment-done" role="status">'
-        "<p><strong>Thank you, your request has been sent.</strong></p>"
+        f"<p><strong>{headline}</strong></p>"
         f'<p>Your reference number is <strong class="reference">{escape(reference)}</strong>.</p>'
         "<p>The clinic will contact you about an appointment. "
         "Please keep the reference if you call us.</p></div>"
@@ -84,7 +90,7 @@ def submit_updates(outcome: AppointmentOutcome) -> list[Any]:
         *errors,
         gr.update(value="", visible=False),
         gr.update(visible=False),
-        gr.update(value=done_html(outcome.reference), visible=True),
+        gr.update(value=done_html(outcome.reference, already=outcome.already), visible=True),
     ]
 
 
@@ -130,6 +136,7 @@ def build_panel(clinic_name: str) -> AppointmentPanel:
             )
             error_slot()
             status = gr.Markdown(visible=False, elem_id="appt-status")
+            key = gr.Textbox(visible=False, elem_id="appt-key", max_lines=1)
             submit = gr.Button("Send request", variant="primary", elem_id="appt-submit")
         done = gr.Markdown(visible=False, elem_id="appt-done")
         back = gr.Button("Back to the chat", variant="secondary", elem_id="appt-back")
@@ -142,4 +149,5 @@ def build_panel(clinic_name: str) -> AppointmentPanel:
         done=done,
         submit=submit,
         back=back,
+        key=key,
     )

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bot.settings import Settings
 from bot.store.appointments import AppointmentForm, validate
-from bot.store.errors import AppointmentInvalid
+from bot.store.errors import AlreadyRequested, AppointmentInvalid
 from bot.types import Reply
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class ChatLogLike(Protocol):
 
     def set_feedback(self, session_id: str, message_id: int, value: int) -> bool: ...
 
-    def request_appointment(self, session_id: str | None, form: AppointmentForm) -> str: ...
+    def request_appointment(
+        self, session_id: str | None, form: AppointmentForm, *, key: str | None = None
+    ) -> str: ...
 
 
 @dataclass
@@ -67,6 +69,7 @@ class AppointmentOutcome:
     reference: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     failure: str = ""  # a friendly message when storing failed for another reason
+    already: bool = False  # the same form was stored before (a retry): `reference` is its
 
 
 def where(exc: BaseException) -> str:
@@ -120,6 +123,17 @@ class VisitorChat:
             "In an emergency call 911; in a mental-health crisis call or text 988. "
             + self.reach_us()
         )
+
+    def appointment_failure_text(self) -> str:
+        """Shown in the form when storing failed: never "use the form", the visitor is in it."""
+        text = (
+            "Sorry, we couldn't confirm your request just now. Your details are still in the "
+            "form: please try again in a moment (sending again never makes a second request)."
+        )
+        phone = self.settings.clinic_phone.strip()
+        if phone:
+            text += f" If it keeps failing, please call {self.settings.clinic_name}: {phone}."
+        return text
 
     def error_text(self) -> str:
         return "Sorry, something went wrong on our side and I can't answer right now. " + (
@@ -185,16 +199,23 @@ class VisitorChat:
             return False
 
     def request_appointment(
-        self, session: VisitorSession, form: AppointmentForm
+        self, session: VisitorSession, form: AppointmentForm, key: str | None = None
     ) -> AppointmentOutcome:
-        """Validate and store the request; the reference exists only once it is committed."""
+        """Validate and store the request; the reference exists only once it is committed.
+
+        `key` is the one-time key of the rendered form: sending the same form again (after
+        an error, or a reply lost on the way) returns the first reference, `already` set.
+        """
         errors = validate(form)
         if errors:
             return AppointmentOutcome(errors=errors)
         try:
-            reference = self.chatlog.request_appointment(session.session_id, form)
+            reference = self.chatlog.request_appointment(session.session_id, form, key=key)
         except AppointmentInvalid as exc:
             return AppointmentOutcome(errors=dict(exc.errors))
+        except AlreadyRequested as exc:
+            log.info("appointment form sent again (session=%s)", session.session_id)
+            return AppointmentOutcome(reference=exc.reference, already=True)
         except Exception as exc:
             log.error(
                 "storing an appointment request failed (session=%s): %s at %s",
@@ -202,10 +223,6 @@ class VisitorChat:
                 type(exc).__name__,
                 where(exc),
             )
-            return AppointmentOutcome(
-                failure="Sorry, we couldn't save your request just now, so nothing was sent. "
-                "Your details are still in the form: please try again in a moment. "
-                + self.reach_us()
-            )
+            return AppointmentOutcome(failure=self.appointment_failure_text())
         log.info("appointment requested (session=%s)", session.session_id)
         return AppointmentOutcome(reference=reference)

@@ -83,7 +83,7 @@ def app_env(tmp: Path, knowledge: Path) -> dict[str, str]:
             "CLINICBOT_KNOWLEDGE_DIR": str(knowledge),
             "CLINICBOT_SESSION_SECRET": SESSION_SECRET,
             "CLINICBOT_ALLOWED_ORIGINS": f'["{CLINIC_SITE}"]',
-            "CLINICBOT_CLINIC_CONTACT": "555-0100",
+            "CLINICBOT_CLINIC_PHONE": "410-555-2368",
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
         }

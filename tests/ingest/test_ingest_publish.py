@@ -366,3 +366,80 @@ def test_a_version_that_fails_verification_is_never_served(
     assert read_current(index_dir) == first.version
     assert [p.name for p in (index_dir / VERSIONS).iterdir()] == [first.version]
     assert not list(index_dir.glob(f"{STAGING}*"))
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL at one exact moment: nothing after it runs."""
+
+
+def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    publish_module = importlib.import_module("bot.ingest.publish")
+    real = publish_module.write_current
+
+    def killed_once(index_dir: Path, version: str) -> None:
+        monkeypatch.setattr(publish_module, "write_current", real)
+        raise Killed
+
+    monkeypatch.setattr(publish_module, "write_current", killed_once)
+
+
+def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions = []
+    for i in range(2):
+        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
+        versions.append(publish(settings, embedder, progress=False).version)
+    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
+    _kill_between_rename_and_switch(monkeypatch)
+    with pytest.raises(Killed):
+        publish(settings, embedder, progress=False)
+    index_dir = settings.resolved_index_dir
+    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    assert read_current(index_dir) == versions[-1]
+    embedded_before = len(embedder.texts)
+
+    report = publish(settings, embedder, progress=False)
+
+    assert read_current(index_dir) == orphan == report.version
+    assert not report.new_version and len(embedder.texts) == embedded_before  # nothing rebuilt
+    assert any(orphan in w and "published it" in w for w in report.warnings)
+    # the retention slots hold the served version and its parent: no orphan takes one
+    assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted(
+        [versions[-1], orphan]
+    )
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".publishing-")]
+
+
+def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_counted(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions = []
+    for i in range(2):
+        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
+        versions.append(publish(settings, embedder, progress=False).version)
+    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
+    _kill_between_rename_and_switch(monkeypatch)
+    with pytest.raises(Killed):
+        publish(settings, embedder, progress=False)
+    index_dir = settings.resolved_index_dir
+    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
+
+    # retention alone never counts it (nor deletes it: the next ingest decides)
+    from bot.ingest.publish import cleanup
+
+    assert cleanup(index_dir, keep=2) == []
+    assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted([*versions, orphan])
+
+    write_page(knowledge, "p.md", "P", f"Version 3. {LONG}")
+    report = publish(settings, embedder, progress=False)
+
+    assert any(orphan in w and "removed it" in w for w in report.warnings)
+    assert read_current(index_dir) == report.version
+    kept = sorted(p.name for p in (index_dir / VERSIONS).iterdir())
+    assert kept == sorted([versions[-1], report.version])

@@ -102,10 +102,11 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     (conversation,) = stack.rows("SELECT id, session_id FROM conversations")
     assert re.fullmatch(r"[0-9a-f]{32}", conversation.session_id)
     (request,) = stack.rows(
-        "SELECT reference, name, phone, preferred_time, consent, conversation_id "
+        "SELECT reference, name, phone, preferred_time, consent, conversation_id, request_key "
         "FROM appointment_requests"
     )
     assert request.reference == reference
+    assert request.request_key  # the page sent the form's one-time key with it
     assert (request.name, request.phone, request.preferred_time) == (
         "Ann Example",
         "(555) 123-4567",
@@ -196,7 +197,7 @@ def test_the_rate_limit_answers_kindly(live: Any, page: Any) -> None:
     reply = chat.ask("And on Saturdays?")
 
     expect(reply).to_contain_text("faster than I can answer")
-    expect(reply).to_contain_text("555-0100")
+    expect(reply).to_contain_text("410-555-2368")
     assert stack.rows("SELECT count(*) FROM messages") == [(2,)]
 
 
@@ -209,7 +210,7 @@ def test_a_failing_responder_shows_how_to_reach_the_clinic(live: Any, page: Any)
     reply = chat.ask("please explode")
 
     expect(reply).to_contain_text("something went wrong on our side")
-    expect(reply).to_contain_text("555-0100")
+    expect(reply).to_contain_text("410-555-2368")
     assert "Traceback" not in reply.inner_text()
     expect(page.get_by_text("Request an appointment").first).to_be_visible()
 
@@ -280,7 +281,7 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
         expect(busy).to_contain_text("answering a lot of questions right now")
         expect(busy).to_contain_text("911")
         expect(busy).to_contain_text("988")
-        expect(busy).to_contain_text("555-0100")  # the clinic's contact from the settings
+        expect(busy).to_contain_text("410-555-2368")  # the clinic's contact from the settings
     finally:
         release.set()
         for p in pages:
