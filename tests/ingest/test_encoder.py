@@ -57,18 +57,16 @@ def test_the_manifest_records_the_encoder_and_the_chunk_vectors(shipped_index_di
     assert vectors.shape == (len(manifest["chunk_ids"]), manifest["dimension"])
 
 
-def test_a_version_refuses_an_encoder_that_does_not_match_its_manifest(
-    shipped_index_dir, tmp_path
-):
+def test_a_version_refuses_an_encoder_that_does_not_match_its_manifest(shipped_index_dir, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(shipped_index_dir, copy, ignore=shutil.ignore_patterns("encoders"))
     tokenizer = version_dir(copy) / ENCODER / "tokenizer.json"
     tokenizer.chmod(0o644)
     tokenizer.write_text(tokenizer.read_text().replace('"[UNK]"', '"[UNKNOWN]"', 1))
 
-    with pytest.raises(IndexCorrupt, match="tokenizer.json does not match"):
+    with pytest.raises(IndexCorrupt, match=r"tokenizer\.json does not match"):
         open_index(copy).query_encoder()
-    with pytest.raises(VerificationFailed, match="tokenizer.json does not match"):
+    with pytest.raises(VerificationFailed, match=r"tokenizer\.json does not match"):
         verify_version(version_dir(copy))
 
 
