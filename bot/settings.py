@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="A sentence-transformers model path or name; empty = bundled all-MiniLM-L6-v2.",
     )
     embedding_batch_size: int = 64
+    encoder_cache_dir: Path | None = Field(
+        None,
+        description="Where ingest keeps the embedding model exported to ONNX (linked into each "
+        "index version); default index_dir/encoders.",
+    )
     keep_versions: int = Field(3, description="Published index versions kept for rollback.")
     max_page_bytes: int = Field(
         5_000_000, description="Pages larger than this are refused at ingest."

@@ -49,6 +49,9 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill="*primary_700",
         button_primary_background_fill_hover="*primary_800",
         button_primary_text_color="white",
+        # WCAG AA contrast (4.5:1) for the secondary text Gradio greys out by default
+        body_text_color_subdued="*neutral_600",
+        input_placeholder_color="*neutral_600",
     )
 
 
