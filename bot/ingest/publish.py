@@ -35,17 +35,21 @@ from bot.index import (
     CHUNKS,
     COLLECTION,
     CURRENT,
+    ENCODER,
     MANIFEST,
     PAGES,
+    VECTORS,
     VERSION_ID,
     VERSIONS,
     IndexLoadError,
     chroma_client,
+    encoder_problem,
     file_sha256,
     read_current,
     read_manifest,
 )
 from bot.ingest import chroma
+from bot.ingest import encoder as encoder_module
 from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
 
@@ -57,6 +61,8 @@ PUBLISHING = ".publishing-"  # + version: written before its rename, removed aft
 LOCK = ".lock"
 PROBE_SAMPLE = 1000  # chunks probed for retrievability; all of them in smaller indexes
 PROBE_TOP = 10
+ENCODER_PROBE = 4  # chunks re-embedded by the stored encoder to check it matches the vectors
+ENCODER_MIN_COSINE = 0.99  # fp32 export vs torch: > 0.99999 measured
 
 
 class IngestError(RuntimeError):
@@ -125,11 +131,14 @@ def build_version(
     vectors: np.ndarray,
     sentences: ChunkSentences,
     base: ChromaBase | None = None,
+    encoder: Path | None = None,
 ) -> list[str]:
     """Write a complete version into the empty directory `staging` (manifest last).
 
     With `base`, the Chroma collection is a copy of the served version's plus the change;
-    returns the chunk ids added to that copy (none for a build from scratch).
+    returns the chunk ids added to that copy (none for a build from scratch). `encoder` is the
+    cached ONNX query encoder to link into the version (None: a model that has none, e.g. the
+    tests' hashing embedder).
     """
     try:
         staging.mkdir(parents=True)
@@ -138,8 +147,10 @@ def build_version(
     _write_jsonl(staging / PAGES, pages)
     _write_jsonl(staging / CHUNKS, chunks)
     write_table(staging, [c.chunk_id for c in chunks], sentences)
-    records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS)
+    np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS, VECTORS)
     manifest["records"] = {name: file_sha256(staging / name) for name in records}
+    manifest["encoder"] = encoder_module.install(encoder, staging) if encoder else None
     chroma_dir = staging / CHROMA
     added: list[str] = []
     if base is None:
@@ -179,6 +190,7 @@ def build_verified(
     vectors: np.ndarray,
     sentences: ChunkSentences,
     base: ChromaBase | None = None,
+    encoder: Path | None = None,
 ) -> None:
     """Build the version in `staging` and verify it; raises VerificationFailed.
 
@@ -188,7 +200,9 @@ def build_verified(
     """
     if base is not None:
         try:
-            added = build_version(staging, manifest, pages, chunks, vectors, sentences, base)
+            added = build_version(
+                staging, manifest, pages, chunks, vectors, sentences, base, encoder
+            )
             verify_version(staging, also_probe=added)
             return
         except Exception as exc:  # Chroma, SQLite and the file system raise many kinds
@@ -199,18 +213,23 @@ def build_verified(
                 exc,
             )
             remove_tree(staging)
-    build_version(staging, manifest, pages, chunks, vectors, sentences)
+    build_version(staging, manifest, pages, chunks, vectors, sentences, encoder=encoder)
     verify_version(staging)
 
 
 def verify_version(
-    version_dir: Path, sample: int = PROBE_SAMPLE, also_probe: Sequence[str] = ()
+    version_dir: Path,
+    sample: int = PROBE_SAMPLE,
+    also_probe: Sequence[str] = (),
+    open_chroma: bool = True,
 ) -> None:
     """Check a version is complete and retrievable; raises VerificationFailed.
 
     The stored sentences fit the chunks (as answering will load them), Chroma's count equals
     the manifest's, every chunk id is present, and querying a sample of chunks (all, for small
     indexes) and `also_probe` by their own stored vectors finds each in the top results.
+    `open_chroma=False` skips the Chroma part: opening a Chroma store writes to it, and a
+    published version must not change (serving reads vectors.npy, not Chroma).
     """
     try:
         manifest = read_manifest(version_dir)
@@ -219,6 +238,12 @@ def verify_version(
     if manifest.get("sentences"):  # versions published before sentences were stored have none
         _check_sentences(version_dir, manifest)
     ids: list[str] = manifest["chunk_ids"]
+    if VECTORS in manifest["records"]:  # versions published before vectors.npy have none
+        _check_vectors(version_dir, manifest)
+    if manifest.get("encoder"):
+        _check_encoder(version_dir, manifest)
+    if not open_chroma:
+        return
     client = chroma_client(version_dir / CHROMA)
     try:
         try:
@@ -258,6 +283,53 @@ def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
     if len(table.vectors) != distinct:
         raise VerificationFailed(
             f"{version_dir}: {len(table.vectors)} sentence vectors, manifest {distinct}"
+        )
+
+
+def _check_vectors(version_dir: Path, manifest: dict[str, Any]) -> None:
+    try:
+        vectors = np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise VerificationFailed(f"{version_dir}: {VECTORS} is unreadable ({exc})") from exc
+    expected = (len(manifest["chunk_ids"]), int(manifest.get("dimension") or 0))
+    if vectors.shape != expected or vectors.dtype != np.float32:
+        raise VerificationFailed(
+            f"{version_dir}: {VECTORS} is {vectors.dtype} {vectors.shape}, expected "
+            f"float32 {expected}"
+        )
+
+
+def _check_encoder(version_dir: Path, manifest: dict[str, Any]) -> None:
+    """The stored encoder matches its manifest hashes and reproduces stored chunk vectors."""
+    from bot.embed import EmbeddingModelError, shared_onnx_embedder
+
+    entry = manifest["encoder"]
+    problem = encoder_problem(version_dir, entry)
+    if problem:
+        raise VerificationFailed(f"{version_dir}: {problem}")
+    if entry.get("name") != manifest["embedding_model"]:
+        raise VerificationFailed(
+            f"{version_dir}: the encoder is {entry.get('name')}, the vectors "
+            f"{manifest['embedding_model']}"
+        )
+    ids = manifest["chunk_ids"]
+    if not ids:
+        return
+    try:
+        encoder = shared_onnx_embedder(version_dir / ENCODER, entry["sha256"])
+    except EmbeddingModelError as exc:
+        raise VerificationFailed(str(exc)) from exc
+    rows = random.Random(version_dir.name).sample(range(len(ids)), min(ENCODER_PROBE, len(ids)))
+    with (version_dir / CHUNKS).open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    stored = np.load(version_dir / VECTORS, allow_pickle=False)[rows]
+    fresh = encoder.embed([texts[i] for i in rows])
+    cosines = (stored * fresh).sum(axis=1)
+    if float(cosines.min()) < ENCODER_MIN_COSINE:
+        raise VerificationFailed(
+            f"{version_dir}: the stored encoder does not reproduce the chunk vectors "
+            f"(cosine {float(cosines.min()):.4f}); delete {ENCODER}s/ in the index directory "
+            "and ingest again"
         )
 
 
@@ -471,7 +543,7 @@ def rollback(index_dir: Path) -> str:
         if not target.is_dir():
             raise RollbackError(f"parent version {parent} is no longer kept (see keep_versions)")
         try:
-            verify_version(target)
+            verify_version(target, open_chroma=False)
         except VerificationFailed as exc:
             raise RollbackError(f"parent version {parent} is damaged: {exc}") from exc
         write_current(index_dir, parent)

@@ -13,6 +13,7 @@ from bot.index import VERSIONS, open_index, read_current
 from bot.ingest import RollbackError, plan, publish, rollback, verify_version
 from bot.ingest.publish import STAGING
 from bot.settings import Settings
+from tests.ingest import helpers
 from tests.ingest.helpers import SHIPPED_PAGE, CountingEmbedder, ExplodingEmbedder, tree, write_page
 
 LONG = "This sentence pads the paragraph so that it stands alone as its own chunk. " * 6
@@ -27,8 +28,7 @@ def three_pages(knowledge: Path) -> None:
 
 
 def chroma_ids(settings: Settings) -> set[str]:
-    with open_index(settings.resolved_index_dir) as index:
-        return set(index.collection.get(include=[])["ids"])
+    return helpers.chroma_ids(settings.resolved_index_dir)
 
 
 def test_first_publish_serves_a_complete_verified_version(
@@ -163,7 +163,7 @@ def test_keep_going_publishes_good_pages_and_a_failed_page_keeps_its_live_chunks
         assert [c for c in index.chunks if c.source == "beta"] == beta_chunks
         assert index.pages["beta"].title == "Beta"
         assert any(c.text.startswith("Alpha edited") for c in index.chunks)
-        assert {c.chunk_id for c in beta_chunks} <= set(index.collection.get(include=[])["ids"])
+        assert {c.chunk_id for c in beta_chunks} <= chroma_ids(settings)
 
 
 def test_rollback_serves_the_parent_and_errors_when_there_is_none(
