@@ -115,13 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     from bot.answer.pipeline import load_responder
     from bot.ingest import IngestError
     from bot.ingest.first_run import ensure_index
-    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
+    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url, timeouts_from
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)  # a bad URL fails before ingest
+        # a bad URL fails before ingest
+        engine = make_engine(settings.resolved_database_url, timeouts_from(settings))
         migrate(engine)
         ensure_index(settings)
         responder = load_responder(settings)

@@ -14,15 +14,13 @@ from collections import OrderedDict
 from typing import Any
 
 import gradio as gr
-from gradio.components.chatbot import MessageDict, OptionDict
+from gradio.components.chatbot import MessageDict
 
 from bot.web import handoff, render
 from bot.web.visitor import Turn, VisitorChat, VisitorSession
 
 log = logging.getLogger(__name__)
 
-# Common questions the clinic's pages answer (the last one opens the appointment form).
-APPOINTMENT_OPTION: OptionDict = {"label": "Request an appointment", "value": "request-appointment"}
 API_SESSIONS_KEPT = 10_000
 
 Message = MessageDict  # content is escaped HTML built by bot.web.render
@@ -40,11 +38,10 @@ def _form_key(value: str | None) -> str | None:
     return value if value and _FORM_KEY.match(value) else None
 
 
-def _bot_message(html: str, *, handoff: bool = False) -> Message:
-    message: Message = {"role": "assistant", "content": html}
-    if handoff:
-        message["options"] = [APPOINTMENT_OPTION]
-    return message
+def _bot_message(html: str) -> Message:
+    # No per-bubble appointment chip: the one "Request an appointment" button under the
+    # composer is always there, so a hand-off never offers a second, different control.
+    return {"role": "assistant", "content": html}
 
 
 def _user_message(text: str) -> Message:
@@ -61,9 +58,8 @@ class ChatPage:
     def __init__(self, visitor: VisitorChat) -> None:
         self.visitor = visitor
         settings = visitor.settings
-        self.welcome = _bot_message(
-            render.welcome_html(settings.clinic_name, settings.clinic_contact)
-        )
+        self.phone = settings.clinic_phone
+        self.welcome = _bot_message(render.welcome_html(settings.clinic))
         # gradio_client callers have no gr.State; key their sessions by Gradio's session hash.
         self._api_sessions: OrderedDict[str, VisitorSession] = OrderedDict()
 
@@ -73,14 +69,19 @@ class ChatPage:
 
     def show_question(
         self, message: str, session: VisitorSession | None
-    ) -> tuple[list[Message], str, VisitorSession, str]:
-        """Step 1 (instant): echo the visitor's message and clear the box."""
+    ) -> tuple[list[Message], str, VisitorSession, str, Any]:
+        """Step 1 (instant): echo the visitor's message and clear the box.
+
+        The suggested questions go once the conversation has started: one row at most, and
+        never competing with an answer for the screen.
+        """
         session = _session(session)
         messages: list[Message] = session.transcript
         message = message or ""
         if message.strip():
             messages.append(_user_message(message))
-        return self.transcript(session), "", session, message
+        started = gr.update(visible=False) if messages else gr.skip()
+        return self.transcript(session), "", session, message, started
 
     def answer(
         self, pending: str, session: VisitorSession | None, form_key: str | None = None
@@ -91,17 +92,14 @@ class ChatPage:
         turn = self.visitor.ask(session, pending or "")
         open_form = False
         if turn.reply is not None:
-            handoff = turn.reply.kind in render.HANDOFF_KINDS
-            messages.append(_bot_message(render.reply_html(turn.reply), handoff=handoff))
+            messages.append(_bot_message(render.reply_html(turn.reply, self.phone)))
             if turn.message_id is not None:
                 # +1: the welcome bubble sits before the transcript in the Chatbot value
                 session.message_ids[len(messages)] = turn.message_id
             open_form = turn.reply.kind == "appointment"
         elif turn.notice:
             kind = "error" if turn.kind == "error" else "notice"
-            messages.append(
-                _bot_message(render.notice_html(turn.notice, kind), handoff=turn.kind == "error")
-            )
+            messages.append(_bot_message(render.notice_html(turn.notice, kind, self.phone)))
         if open_form:
             return (
                 self.transcript(session),
@@ -148,7 +146,9 @@ class ChatPage:
             notice = f"We already have your appointment request. Reference: {outcome.reference}."
         else:
             notice = f"Your appointment request was sent. Reference: {outcome.reference}."
-        session.transcript.append(_bot_message(render.notice_html(notice, "appointment-sent")))
+        session.transcript.append(
+            _bot_message(render.notice_html(notice, "appointment-sent", self.phone))
+        )
         return (
             *handoff.submit_updates(outcome),
             session,
@@ -219,7 +219,7 @@ class ChatPage:
                     elem_id="suggestions",
                     equal_height=False,
                     visible=bool(settings.suggested_questions),
-                ):
+                ) as suggestion_row:
                     suggestions = [
                         gr.Button(q, size="sm", variant="secondary", elem_classes=["suggestion"])
                         for q in settings.suggested_questions
@@ -244,11 +244,7 @@ class ChatPage:
                     elem_id="appointment-button",
                     size="sm",
                 )
-                gr.Markdown(
-                    '<p class="emergency-line"><strong>Emergency? Call 911.</strong> '
-                    "Crisis line: call or text 988. General information only, not medical "
-                    "advice.</p>",
-                )
+                gr.Markdown(render.emergency_line_html(), elem_id="emergency-line")
 
             panel = handoff.build_panel(settings.clinic_name)
             form_view = panel.view
@@ -258,7 +254,7 @@ class ChatPage:
             ask_steps = dict(
                 fn=self.show_question,
                 inputs=[box, session],
-                outputs=[chatbot, box, session, pending],
+                outputs=[chatbot, box, session, pending, suggestion_row],
                 queue=False,
                 show_progress="hidden",
                 **private,
@@ -277,7 +273,7 @@ class ChatPage:
                 button.click(
                     fn=self.show_question,
                     inputs=[button, session],
-                    outputs=[chatbot, box, session, pending],
+                    outputs=[chatbot, box, session, pending, suggestion_row],
                     queue=False,
                     show_progress="hidden",
                     **private,
@@ -297,7 +293,6 @@ class ChatPage:
 
             opened = [chat_view, form_view, form_key]
             open_form.click(show_form, [form_key], opened, queue=False, **private)
-            chatbot.option_select(show_form, [form_key], opened, queue=False, **private)
             panel.back.click(show_chat, None, [chat_view, form_view], queue=False, **private)
 
             panel.submit.click(
