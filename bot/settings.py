@@ -50,6 +50,24 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default SQLite in data_dir."
     )
+    database_connect_timeout_s: int = Field(
+        2, ge=2, description="PostgreSQL: give up connecting after this many seconds."
+    )
+    database_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="PostgreSQL: longest wait for one statement or commit (statement_timeout; "
+        "the client gives up 0.25 s later even when the server stopped answering).",
+    )
+    database_idle_in_transaction_s: float = Field(
+        10.0, gt=0, description="PostgreSQL: the server ends a transaction idle this long."
+    )
+    readyz_timeout_s: float = Field(
+        1.5, gt=0, description="/readyz reports the database unreachable after this wait."
+    )
+    database_busy_timeout_s: float = Field(
+        4.0, gt=0, description="SQLite: how long a write waits for another writer."
+    )
     retention_days: int = Field(90, description="Conversations older than this are purged.")
     appointment_retention_days: int = Field(365, description="Appointment requests kept this long.")
 

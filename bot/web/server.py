@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from bot.settings import Settings
 from bot.web.chat import build_chat
+from bot.web.health import BoundedCheck
 from bot.web.security import SecurityHeaders
 from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
 
@@ -109,6 +110,8 @@ def create_app(
     `staff_app` defaults to the console of `bot.web.staff` (False: no console)."""
     index = index or _index_of(responder)
     db_check = db_check or _db_check_of(chatlog)
+    if db_check is not None:
+        db_check = BoundedCheck(db_check, settings.readyz_timeout_s)
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SecurityHeaders, settings=settings)
 

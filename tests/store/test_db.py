@@ -102,7 +102,7 @@ def test_sqlite_engine_creates_its_directory_and_sets_durable_pragmas(tmp_path: 
                 assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
                 assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4000  # busy_s
     assert db.exists()
     engine.dispose()
 
