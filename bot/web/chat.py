@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -61,7 +63,9 @@ class ChatPage:
         self.phone = settings.clinic_phone
         self.welcome = _bot_message(render.welcome_html(settings.clinic))
         # gradio_client callers have no gr.State; key their sessions by Gradio's session hash.
-        self._api_sessions: OrderedDict[str, VisitorSession] = OrderedDict()
+        # key -> (session, last used on the monotonic clock), least recently used first
+        self._api_sessions: OrderedDict[str, tuple[VisitorSession, float]] = OrderedDict()
+        self._api_lock = threading.Lock()  # handlers run in several worker threads
 
     # -- chat handlers -----------------------------------------------------------------
     def transcript(self, session: VisitorSession) -> list[Message]:
@@ -159,11 +163,26 @@ class ChatPage:
     # -- API endpoints (gradio_client) ----------------------------------------------------
     def _api_session(self, request: gr.Request | None) -> VisitorSession:
         key = getattr(request, "session_hash", None) or "anonymous"
-        session = self._api_sessions.pop(key, None) or VisitorSession()
-        self._api_sessions[key] = session
-        while len(self._api_sessions) > API_SESSIONS_KEPT:
-            self._api_sessions.popitem(last=False)
+        with self._api_lock:
+            kept = self._api_sessions.pop(key, None)
+            session = kept[0] if kept is not None else VisitorSession()
+            self._api_sessions[key] = (session, time.monotonic())
+            while len(self._api_sessions) > API_SESSIONS_KEPT:
+                self._api_sessions.popitem(last=False)
         return session
+
+    def expire_api_sessions(self, idle_s: float) -> int:
+        """Forget API sessions idle for more than `idle_s`; returns how many went."""
+        cutoff = time.monotonic() - idle_s
+        dropped = 0
+        with self._api_lock:
+            while self._api_sessions:
+                key, (_, used) = next(iter(self._api_sessions.items()))
+                if used >= cutoff:
+                    break
+                del self._api_sessions[key]
+                dropped += 1
+        return dropped
 
     def api_ask(self, message: str, request: gr.Request) -> dict:
         """Ask one question; returns kind, answer text, citations and the logged message id."""
