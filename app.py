@@ -61,6 +61,9 @@ def load_index_now(settings: Settings, responder: object) -> None:
 
     try:
         responder.index_source.current()  # type: ignore[attr-defined]
+        # The query encoder too (one load per process): the first visitor does not wait for
+        # it, and a damaged one stops the start.
+        responder.embedder.embed(["ready"])  # type: ignore[attr-defined]
     except Exception as exc:  # IndexLoadError, or whatever Chroma raises on a damaged file
         try:
             version = read_current(settings.resolved_index_dir)

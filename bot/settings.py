@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     )
     max_message_chars: int = Field(1000, description="Longer visitor messages are refused.")
     rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
+    rate_limit_client_messages: str = Field(
+        "60/minute;600/hour",
+        description="Chat messages per client address, whatever its sessions (`limits` "
+        "notation, ';' between limits). Shared by all instances on PostgreSQL.",
+    )
+    rate_limit_session_appointments: str = Field(
+        "3/hour", description="Appointment requests per visitor session."
+    )
+    rate_limit_client_appointments: str = Field(
+        "10/hour;30/day", description="Appointment requests per client address."
+    )
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
     busy_retry_after_s: int = Field(
@@ -136,6 +147,23 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_timeout_s: float = 8.0
+
+    @field_validator(
+        "rate_limit_client_messages",
+        "rate_limit_session_appointments",
+        "rate_limit_client_appointments",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as e:
+            raise ValueError(
+                f"{value!r} is not a rate limit: use e.g. '60/minute' or '10/hour;30/day'"
+            ) from e
+        return value
 
     @field_validator("timezone")
     @classmethod

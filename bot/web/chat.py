@@ -50,6 +50,14 @@ def _user_message(text: str) -> Message:
     return {"role": "user", "content": render.visitor_html(text)}
 
 
+def client_address(request: gr.Request | None) -> str | None:
+    """The visitor's address as uvicorn resolved it (X-Forwarded-For only from trusted
+    proxies); None when unknown (handlers called directly in tests)."""
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None)
+    return str(host) if host else None
+
+
 def _session(session: VisitorSession | None) -> VisitorSession:
     return session if session is not None else VisitorSession()
 
@@ -88,12 +96,16 @@ class ChatPage:
         return self.transcript(session), "", session, message, started
 
     def answer(
-        self, pending: str, session: VisitorSession | None, form_key: str | None = None
+        self,
+        pending: str,
+        session: VisitorSession | None,
+        form_key: str | None = None,
+        request: gr.Request | None = None,
     ) -> tuple[list[Message], VisitorSession, Any, Any, Any]:
         """Step 2 (queued; the chat shows a typing indicator meanwhile): the reply bubble."""
         session = _session(session)
         messages: list[Message] = session.transcript
-        turn = self.visitor.ask(session, pending or "")
+        turn = self.visitor.ask(session, pending or "", client_address(request))
         open_form = False
         if turn.reply is not None:
             messages.append(_bot_message(render.reply_html(turn.reply, self.phone)))
@@ -134,6 +146,7 @@ class ChatPage:
         consent: bool,
         session: VisitorSession | None,
         form_key: str | None = None,
+        request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         """Store the request; show per-field errors (values untouched) or the reference.
 
@@ -143,7 +156,9 @@ class ChatPage:
         """
         session = _session(session)
         form = handoff.form_from(name, phone, email, preferred_time, reason, consent)
-        outcome = self.visitor.request_appointment(session, form, _form_key(form_key))
+        outcome = self.visitor.request_appointment(
+            session, form, _form_key(form_key), client_address(request)
+        )
         if outcome.reference is None:
             return (*handoff.submit_updates(outcome), session, gr.skip(), gr.skip())
         if outcome.already:
@@ -187,7 +202,7 @@ class ChatPage:
     def api_ask(self, message: str, request: gr.Request) -> dict:
         """Ask one question; returns kind, answer text, citations and the logged message id."""
         session = self._api_session(request)
-        turn: Turn = self.visitor.ask(session, message)
+        turn: Turn = self.visitor.ask(session, message, client_address(request))
         if turn.reply is None:
             return {"kind": turn.kind, "answer": turn.notice, "citations": [], "message_id": None}
         data = turn.reply.to_json()

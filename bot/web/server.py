@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.web.admission import AdmissionControl, queue_length
 from bot.web.chat import ChatPage
 from bot.web.health import BoundedCheck
+from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
 from bot.web.sessions import SessionJanitor
 from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
@@ -176,7 +177,8 @@ def create_app(
     if staff_app:
         app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
 
-    visitor = VisitorChat(settings, responder, chatlog)
+    limiter = VisitorLimiter.for_settings(settings, getattr(chatlog, "engine", None))
+    visitor = VisitorChat(settings, responder, chatlog, limiter=limiter)
     page = ChatPage(visitor)
     blocks = page.build()
     blocks.state_session_capacity = settings.max_sessions  # read by mount_gradio_app
