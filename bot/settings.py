@@ -99,8 +99,28 @@ class Settings(BaseSettings):
     )
     max_message_chars: int = Field(1000, description="Longer visitor messages are refused.")
     rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
+    rate_limit_client_messages: str = Field(
+        "60/minute;600/hour",
+        description="Chat messages per client address, whatever its sessions (`limits` "
+        "notation, ';' between limits). Shared by all instances on PostgreSQL.",
+    )
+    rate_limit_session_appointments: str = Field(
+        "3/hour", description="Appointment requests per visitor session."
+    )
+    rate_limit_client_appointments: str = Field(
+        "10/hour;30/day", description="Appointment requests per client address."
+    )
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
+    busy_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After of the 503 sent when the queue is full."
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, description="A visitor's conversation state is dropped after this idle time."
+    )
+    max_sessions: int = Field(
+        2000, ge=10, description="At most this many visitor sessions are held in memory."
+    )
     # --- the clinic's contact details (required; see bot/clinic.py) ------------------
     clinic_file: Path = Field(
         PROJECT_ROOT / "clinic.toml",
@@ -127,6 +147,23 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_timeout_s: float = 8.0
+
+    @field_validator(
+        "rate_limit_client_messages",
+        "rate_limit_session_appointments",
+        "rate_limit_client_appointments",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as e:
+            raise ValueError(
+                f"{value!r} is not a rate limit: use e.g. '60/minute' or '10/hour;30/day'"
+            ) from e
+        return value
 
     @field_validator("timezone")
     @classmethod

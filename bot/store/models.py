@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -220,3 +221,19 @@ class AuditEvent(Base):
         Index(None, "target_type", "target_id"),
         Index(None, "username", "at"),
     )
+
+
+class RateLimitCounter(Base):
+    """A fixed-window counter of `bot.web.ratelimit`, shared by every instance on this database.
+
+    `key` names the limit and a hash of the client address or session id (never the value).
+    Rows whose window has ended are reused or deleted; nothing here is personal data.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Double)  # epoch seconds
+
+    __table_args__ = (Index(None, "expires_at"),)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -48,6 +50,14 @@ def _user_message(text: str) -> Message:
     return {"role": "user", "content": render.visitor_html(text)}
 
 
+def client_address(request: gr.Request | None) -> str | None:
+    """The visitor's address as uvicorn resolved it (X-Forwarded-For only from trusted
+    proxies); None when unknown (handlers called directly in tests)."""
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None)
+    return str(host) if host else None
+
+
 def _session(session: VisitorSession | None) -> VisitorSession:
     return session if session is not None else VisitorSession()
 
@@ -61,7 +71,9 @@ class ChatPage:
         self.phone = settings.clinic_phone
         self.welcome = _bot_message(render.welcome_html(settings.clinic))
         # gradio_client callers have no gr.State; key their sessions by Gradio's session hash.
-        self._api_sessions: OrderedDict[str, VisitorSession] = OrderedDict()
+        # key -> (session, last used on the monotonic clock), least recently used first
+        self._api_sessions: OrderedDict[str, tuple[VisitorSession, float]] = OrderedDict()
+        self._api_lock = threading.Lock()  # handlers run in several worker threads
 
     # -- chat handlers -----------------------------------------------------------------
     def transcript(self, session: VisitorSession) -> list[Message]:
@@ -84,12 +96,16 @@ class ChatPage:
         return self.transcript(session), "", session, message, started
 
     def answer(
-        self, pending: str, session: VisitorSession | None, form_key: str | None = None
+        self,
+        pending: str,
+        session: VisitorSession | None,
+        form_key: str | None = None,
+        request: gr.Request | None = None,
     ) -> tuple[list[Message], VisitorSession, Any, Any, Any]:
         """Step 2 (queued; the chat shows a typing indicator meanwhile): the reply bubble."""
         session = _session(session)
         messages: list[Message] = session.transcript
-        turn = self.visitor.ask(session, pending or "")
+        turn = self.visitor.ask(session, pending or "", client_address(request))
         open_form = False
         if turn.reply is not None:
             messages.append(_bot_message(render.reply_html(turn.reply, self.phone)))
@@ -130,6 +146,7 @@ class ChatPage:
         consent: bool,
         session: VisitorSession | None,
         form_key: str | None = None,
+        request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         """Store the request; show per-field errors (values untouched) or the reference.
 
@@ -139,7 +156,9 @@ class ChatPage:
         """
         session = _session(session)
         form = handoff.form_from(name, phone, email, preferred_time, reason, consent)
-        outcome = self.visitor.request_appointment(session, form, _form_key(form_key))
+        outcome = self.visitor.request_appointment(
+            session, form, _form_key(form_key), client_address(request)
+        )
         if outcome.reference is None:
             return (*handoff.submit_updates(outcome), session, gr.skip(), gr.skip())
         if outcome.already:
@@ -159,16 +178,31 @@ class ChatPage:
     # -- API endpoints (gradio_client) ----------------------------------------------------
     def _api_session(self, request: gr.Request | None) -> VisitorSession:
         key = getattr(request, "session_hash", None) or "anonymous"
-        session = self._api_sessions.pop(key, None) or VisitorSession()
-        self._api_sessions[key] = session
-        while len(self._api_sessions) > API_SESSIONS_KEPT:
-            self._api_sessions.popitem(last=False)
+        with self._api_lock:
+            kept = self._api_sessions.pop(key, None)
+            session = kept[0] if kept is not None else VisitorSession()
+            self._api_sessions[key] = (session, time.monotonic())
+            while len(self._api_sessions) > API_SESSIONS_KEPT:
+                self._api_sessions.popitem(last=False)
         return session
+
+    def expire_api_sessions(self, idle_s: float) -> int:
+        """Forget API sessions idle for more than `idle_s`; returns how many went."""
+        cutoff = time.monotonic() - idle_s
+        dropped = 0
+        with self._api_lock:
+            while self._api_sessions:
+                key, (_, used) = next(iter(self._api_sessions.items()))
+                if used >= cutoff:
+                    break
+                del self._api_sessions[key]
+                dropped += 1
+        return dropped
 
     def api_ask(self, message: str, request: gr.Request) -> dict:
         """Ask one question; returns kind, answer text, citations and the logged message id."""
         session = self._api_session(request)
-        turn: Turn = self.visitor.ask(session, message)
+        turn: Turn = self.visitor.ask(session, message, client_address(request))
         if turn.reply is None:
             return {"kind": turn.kind, "answer": turn.notice, "citations": [], "message_id": None}
         data = turn.reply.to_json()

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.store.appointments import AppointmentForm, validate
 from bot.store.errors import AlreadyRequested, AppointmentInvalid
 from bot.types import Reply
+from bot.web.ratelimit import VisitorLimiter
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,13 @@ class VisitorChat:
         responder: ResponderLike,
         chatlog: ChatLogLike,
         clock: Callable[[], float] = time.monotonic,
+        limiter: VisitorLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.responder = responder
         self.chatlog = chatlog
         self.clock = clock
+        self.limiter = limiter or VisitorLimiter.for_settings(settings)
 
     # -- messages shown instead of a reply -------------------------------------------
     def reach_us(self) -> str:
@@ -151,14 +154,19 @@ class VisitorChat:
         session.sent_at.append(now)
         return True
 
-    def ask(self, session: VisitorSession, message: str) -> Turn:
-        """Answer one visitor message, or say why not; logs every responder reply."""
+    def ask(self, session: VisitorSession, message: str, client: str | None = None) -> Turn:
+        """Answer one visitor message, or say why not; logs every responder reply.
+
+        `client` is the visitor's address (as uvicorn resolved it through trusted proxies):
+        messages are limited per address as well as per session, so opening a new session
+        for every message does not escape the limit.
+        """
         message = message.strip()
         if not message:
             return Turn("empty")
         if len(message) > self.settings.max_message_chars:
             return Turn("too_long", notice=self.too_long_text(len(message)))
-        if not self._allow(session):
+        if not self._allow(session) or not self.limiter.allow_message(client):
             log.info("rate limit reached (session=%s)", session.session_id)
             return Turn("rate_limited", notice=self.rate_limited_text())
         history = session.questions[-HISTORY_KEPT:]
@@ -198,8 +206,22 @@ class VisitorChat:
             )
             return False
 
+    def appointments_limited_text(self) -> str:
+        text = (
+            "We have received several requests from you already, so this one was not sent. "
+            "The clinic will contact you about the earlier ones."
+        )
+        phone = self.settings.clinic_phone.strip()
+        if phone:
+            text += f" To add something, please call {self.settings.clinic_name}: {phone}."
+        return text
+
     def request_appointment(
-        self, session: VisitorSession, form: AppointmentForm, key: str | None = None
+        self,
+        session: VisitorSession,
+        form: AppointmentForm,
+        key: str | None = None,
+        client: str | None = None,
     ) -> AppointmentOutcome:
         """Validate and store the request; the reference exists only once it is committed.
 
@@ -209,6 +231,9 @@ class VisitorChat:
         errors = validate(form)
         if errors:
             return AppointmentOutcome(errors=errors)
+        if not self.limiter.allow_appointment(session.session_id, client):
+            log.info("appointment rate limit reached (session=%s)", session.session_id)
+            return AppointmentOutcome(failure=self.appointments_limited_text())
         try:
             reference = self.chatlog.request_appointment(session.session_id, form, key=key)
         except AppointmentInvalid as exc:
