@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     )
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
+    busy_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After of the 503 sent when the queue is full."
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, description="A visitor's conversation state is dropped after this idle time."
+    )
+    max_sessions: int = Field(
+        2000, ge=10, description="At most this many visitor sessions are held in memory."
+    )
     # --- the clinic's contact details (required; see bot/clinic.py) ------------------
     clinic_file: Path = Field(
         PROJECT_ROOT / "clinic.toml",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -77,7 +79,9 @@ class ChatPage:
         self.phone = settings.clinic_phone
         self.welcome = _bot_message(render.welcome_html(settings.clinic))
         # gradio_client callers have no gr.State; key their sessions by Gradio's session hash.
-        self._api_sessions: OrderedDict[str, VisitorSession] = OrderedDict()
+        # key -> (session, last used on the monotonic clock), least recently used first
+        self._api_sessions: OrderedDict[str, tuple[VisitorSession, float]] = OrderedDict()
+        self._api_lock = threading.Lock()  # handlers run in several worker threads
 
     # -- chat handlers -----------------------------------------------------------------
     def transcript(self, session: VisitorSession) -> list[Message]:
@@ -187,11 +191,26 @@ class ChatPage:
         key = str(getattr(request, "session_hash", None) or "")
         if len(key) < MIN_SESSION_HASH:
             return _session(None, request)
-        session = _session(self._api_sessions.pop(key, None), request)
-        self._api_sessions[key] = session
-        while len(self._api_sessions) > API_SESSIONS_KEPT:
-            self._api_sessions.popitem(last=False)
+        with self._api_lock:
+            kept = self._api_sessions.pop(key, None)
+            session = _session(kept[0] if kept is not None else None, request)
+            self._api_sessions[key] = (session, time.monotonic())
+            while len(self._api_sessions) > API_SESSIONS_KEPT:
+                self._api_sessions.popitem(last=False)
         return session
+
+    def expire_api_sessions(self, idle_s: float) -> int:
+        """Forget API sessions idle for more than `idle_s`; returns how many went."""
+        cutoff = time.monotonic() - idle_s
+        dropped = 0
+        with self._api_lock:
+            while self._api_sessions:
+                key, (_, used) = next(iter(self._api_sessions.items()))
+                if used >= cutoff:
+                    break
+                del self._api_sessions[key]
+                dropped += 1
+        return dropped
 
     def api_ask(self, message: str, request: gr.Request) -> dict:
         """Ask one question; returns kind, answer text, citations and the logged message id."""

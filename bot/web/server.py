@@ -17,10 +17,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from bot.settings import Settings
-from bot.web.chat import build_chat
+from bot.web.admission import AdmissionControl, queue_length
+from bot.web.chat import ChatPage
 from bot.web.health import BoundedCheck
 from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
+from bot.web.sessions import SessionJanitor
 from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
 
 log = logging.getLogger(__name__)
@@ -177,7 +179,9 @@ def create_app(
 
     limiter = VisitorLimiter.for_settings(settings, getattr(chatlog, "engine", None))
     visitor = VisitorChat(settings, responder, chatlog, limiter=limiter)
-    blocks = build_chat(visitor)
+    page = ChatPage(visitor)
+    blocks = page.build()
+    blocks.state_session_capacity = settings.max_sessions  # read by mount_gradio_app
     blocks.queue(
         max_size=settings.queue_max_size,
         default_concurrency_limit=settings.concurrency_limit,
@@ -205,6 +209,21 @@ def create_app(
         f'<meta name="clinic-busy" content="{escape(visitor.busy_text(), quote=True)}">'
         '<script src="clinic-static/chat-page.js" defer></script>',
     )
+    app.add_middleware(
+        AdmissionControl,
+        waiting=queue_length(blocks),
+        max_waiting=settings.queue_max_size,
+        retry_after_s=settings.busy_retry_after_s,
+        busy_text=visitor.busy_text(),
+    )
+    janitor = SessionJanitor(
+        blocks,
+        page.expire_api_sessions,
+        idle_s=settings.session_idle_minutes * 60,
+        interval_s=min(60.0, settings.session_idle_minutes * 30),
+    ).start()
+    app.router.add_event_handler("shutdown", janitor.stop)
+    app.state.session_janitor = janitor
     return app
 
 
