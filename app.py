@@ -61,6 +61,9 @@ def load_index_now(settings: Settings, responder: object) -> None:
 
     try:
         responder.index_source.current()  # type: ignore[attr-defined]
+        # The query encoder too (one load per process): the first visitor does not wait for
+        # it, and a damaged one stops the start.
+        responder.embedder.embed(["ready"])  # type: ignore[attr-defined]
     except Exception as exc:  # IndexLoadError, or whatever Chroma raises on a damaged file
         try:
             version = read_current(settings.resolved_index_dir)
@@ -74,8 +77,6 @@ def load_index_now(settings: Settings, responder: object) -> None:
 
 def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
     """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
-    import uvicorn
-
     return {
         "host": settings.host,
         "port": settings.port,
@@ -83,27 +84,26 @@ def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, A
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "log_level": "info",
-        # --log-json: no logging config of uvicorn's own, so its loggers reach the JSON handler.
-        "log_config": None if log_json else uvicorn.config.LOGGING_CONFIG,
+        # No logging config of uvicorn's own: its loggers reach our redacting handler (text
+        # or JSON), so access lines carry no client address, query string or session hash.
+        "log_config": None,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
-    from bot.web.ops import RedactFilter, configure_json_logging
+    from bot.web.ops import configure_json_logging, configure_text_logging, redirect_prints
 
     if args.log_json:
         configure_json_logging()
     else:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactFilter())
+        configure_text_logging()
+    from bot.web.secret import WeakSecret, ensure_session_secret
+
     try:
-        settings = settings_from(args)
-    except InvalidSettings as exc:  # e.g. a mistyped CLINICBOT_TIMEZONE
+        settings = ensure_session_secret(settings_from(args))
+    except (InvalidSettings, WeakSecret) as exc:  # a mistyped CLINICBOT_TIMEZONE, a weak secret
         print(f"app: cannot start: {exc}", file=sys.stderr)
         return 1
 
@@ -118,13 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     from bot.answer.pipeline import load_responder
     from bot.ingest import IngestError
     from bot.ingest.first_run import ensure_index
-    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
+    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url, timeouts_from
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)  # a bad URL fails before ingest
+        # a bad URL fails before ingest
+        engine = make_engine(settings.resolved_database_url, timeouts_from(settings))
         migrate(engine)
         ensure_index(settings)
         responder = load_responder(settings)
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
     import uvicorn
 
+    redirect_prints()  # from here on, Gradio's own printing reaches the log without its text
     uvicorn.run(app, **server_options(settings, log_json=args.log_json))
     return 0
 
