@@ -77,8 +77,6 @@ def load_index_now(settings: Settings, responder: object) -> None:
 
 def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
     """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
-    import uvicorn
-
     return {
         "host": settings.host,
         "port": settings.port,
@@ -86,24 +84,21 @@ def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, A
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "log_level": "info",
-        # --log-json: no logging config of uvicorn's own, so its loggers reach the JSON handler.
-        "log_config": None if log_json else uvicorn.config.LOGGING_CONFIG,
+        # No logging config of uvicorn's own: its loggers reach our redacting handler (text
+        # or JSON), so access lines carry no client address, query string or session hash.
+        "log_config": None,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
-    from bot.web.ops import RedactFilter, configure_json_logging
+    from bot.web.ops import configure_json_logging, configure_text_logging, redirect_prints
 
     if args.log_json:
         configure_json_logging()
     else:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactFilter())
+        configure_text_logging()
     from bot.web.secret import WeakSecret, ensure_session_secret
 
     try:
@@ -143,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
     import uvicorn
 
+    redirect_prints()  # from here on, Gradio's own printing reaches the log without its text
     uvicorn.run(app, **server_options(settings, log_json=args.log_json))
     return 0
 
