@@ -90,12 +90,8 @@ def startup_steps(show: bool) -> Iterator[Callable[[str], None]]:
         bar.done()
 
 
-def server_options(
-    settings: Settings, *, log_json: bool = False, quiet: bool = False
-) -> dict[str, Any]:
+def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
     """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
-    import uvicorn
-
     return {
         "host": settings.host,
         "port": settings.port,
@@ -103,19 +99,22 @@ def server_options(
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "log_level": "info",
-        # --log-json or the quiet console: no logging config of uvicorn's own, so its loggers
-        # reach the JSON handler, or the log file (bot.quiet).
-        "log_config": None if log_json or quiet else uvicorn.config.LOGGING_CONFIG,
+        # No logging config of uvicorn's own: its loggers reach our redacting handler (text
+        # or JSON, or the log file of bot.quiet), so access lines carry no client address,
+        # query string or session hash.
+        "log_config": None,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
-    from bot.web.ops import configure_json_logging
+    from bot.web.ops import configure_json_logging, configure_text_logging, redirect_prints
 
     if args.log_json:
         configure_json_logging()
+    else:
+        configure_text_logging()  # until the data folder is known (then bot.quiet)
     from bot.web.secret import WeakSecret, ensure_session_secret
 
     try:
@@ -166,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
     import uvicorn
 
-    uvicorn.run(app, **server_options(settings, log_json=args.log_json, quiet=log_file is not None))
+    redirect_prints()  # from here on, Gradio's own printing reaches the log without its text
+    uvicorn.run(app, **server_options(settings, log_json=args.log_json))
     return 0
 
 

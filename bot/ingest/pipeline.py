@@ -335,6 +335,19 @@ def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, 
     return served_spans(index_dir / VERSIONS / served.version, served.manifest)
 
 
+def _import_in_background(module: str) -> None:
+    """Start importing `module` in a thread: importing chromadb takes longer than embedding a
+    one-page change, and the model runs outside the GIL (a later `import` waits for this one)."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+    threading.Thread(target=run, name=f"import-{module}", daemon=True).start()
+
+
 def _wants_encoder(embedder: Embedder | None) -> bool:
     """Whether versions store an ONNX encoder: for the configured model and any embedder that
     names its model folder; not for the tests' hashing embedder, which has no model."""
@@ -399,6 +412,7 @@ def _publish_version(
     """Embed what the cache lacks, build, verify and install a version; returns its id and
     how many chunk and sentence texts were embedded."""
     index_dir = settings.resolved_index_dir
+    _import_in_background("chromadb")  # seconds of imports; overlaps the embedding below
     loaded: list[Embedder] = [embedder] if embedder is not None else []
     encoder = _encoder_dir(settings, embedder, model)
 
