@@ -128,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
 
         log_file = quiet.configure(settings.data_dir)
 
+    from bot import triage
+
+    try:
+        triage.load()  # a broken rule, exemplar or model file: refuse to serve at all
+    except triage.TriageDataError as exc:
+        print(f"app: cannot start: triage data {exc}", file=sys.stderr)
+        return 1
+
     from bot.answer.pipeline import load_responder
     from bot.ingest import IngestError
     from bot.ingest.first_run import ensure_index
