@@ -28,7 +28,7 @@ HISTORY_KEPT = 10  # earlier questions passed to the responder for follow-ups
 
 
 class ResponderLike(Protocol):
-    def reply(self, message: str, history: Sequence[str] = ()) -> Reply: ...
+    def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply: ...
 
 
 class ChatLogLike(Protocol):
@@ -50,6 +50,8 @@ class VisitorSession:
     transcript: list[Any] = field(default_factory=list)  # Chatbot messages, escaped HTML
     # chat position of a bot bubble -> its message id in the log (for thumbs up/down)
     message_ids: dict[int, int] = field(default_factory=dict)
+    # the "general information, not medical advice" reminder is shown once per conversation
+    reminded: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class VisitorChat:
             return Turn("rate_limited", notice=self.rate_limited_text())
         history = session.questions[-HISTORY_KEPT:]
         try:
-            reply = self.responder.reply(message, history)
+            reply = self.responder.reply(message, history, remind=not session.reminded)
         except Exception as exc:  # any failure of answering becomes the friendly message
             log.error(
                 "responder failed (session=%s): %s at %s",
@@ -159,6 +161,7 @@ class VisitorChat:
             )
             return Turn("error", notice=self.error_text())
         session.questions.append(message)
+        session.reminded = session.reminded or reply.kind == "answer"
         message_id: int | None = None
         try:
             message_id = self.chatlog.log_reply(session.session_id, reply)
