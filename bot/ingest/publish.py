@@ -35,17 +35,21 @@ from bot.index import (
     CHUNKS,
     COLLECTION,
     CURRENT,
+    ENCODER,
     MANIFEST,
     PAGES,
+    VECTORS,
     VERSION_ID,
     VERSIONS,
     IndexLoadError,
     chroma_client,
+    encoder_problem,
     file_sha256,
     read_current,
     read_manifest,
 )
 from bot.ingest import chroma
+from bot.ingest import encoder as encoder_module
 from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
 
@@ -53,9 +57,12 @@ log = logging.getLogger(__name__)
 
 STAGING = ".staging-"
 TRASH = ".trash-"
+PUBLISHING = ".publishing-"  # + version: written before its rename, removed after the switch
 LOCK = ".lock"
 PROBE_SAMPLE = 1000  # chunks probed for retrievability; all of them in smaller indexes
 PROBE_TOP = 10
+ENCODER_PROBE = 4  # chunks re-embedded by the stored encoder to check it matches the vectors
+ENCODER_MIN_COSINE = 0.99  # fp32 export vs torch: > 0.99999 measured
 
 
 class IngestError(RuntimeError):
@@ -124,11 +131,14 @@ def build_version(
     vectors: np.ndarray,
     sentences: ChunkSentences,
     base: ChromaBase | None = None,
+    encoder: Path | None = None,
 ) -> list[str]:
     """Write a complete version into the empty directory `staging` (manifest last).
 
     With `base`, the Chroma collection is a copy of the served version's plus the change;
-    returns the chunk ids added to that copy (none for a build from scratch).
+    returns the chunk ids added to that copy (none for a build from scratch). `encoder` is the
+    cached ONNX query encoder to link into the version (None: a model that has none, e.g. the
+    tests' hashing embedder).
     """
     try:
         staging.mkdir(parents=True)
@@ -137,8 +147,10 @@ def build_version(
     _write_jsonl(staging / PAGES, pages)
     _write_jsonl(staging / CHUNKS, chunks)
     write_table(staging, [c.chunk_id for c in chunks], sentences)
-    records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS)
+    np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS, VECTORS)
     manifest["records"] = {name: file_sha256(staging / name) for name in records}
+    manifest["encoder"] = encoder_module.install(encoder, staging) if encoder else None
     chroma_dir = staging / CHROMA
     added: list[str] = []
     if base is None:
@@ -178,6 +190,7 @@ def build_verified(
     vectors: np.ndarray,
     sentences: ChunkSentences,
     base: ChromaBase | None = None,
+    encoder: Path | None = None,
 ) -> None:
     """Build the version in `staging` and verify it; raises VerificationFailed.
 
@@ -187,7 +200,9 @@ def build_verified(
     """
     if base is not None:
         try:
-            added = build_version(staging, manifest, pages, chunks, vectors, sentences, base)
+            added = build_version(
+                staging, manifest, pages, chunks, vectors, sentences, base, encoder
+            )
             verify_version(staging, also_probe=added)
             return
         except Exception as exc:  # Chroma, SQLite and the file system raise many kinds
@@ -198,18 +213,23 @@ def build_verified(
                 exc,
             )
             remove_tree(staging)
-    build_version(staging, manifest, pages, chunks, vectors, sentences)
+    build_version(staging, manifest, pages, chunks, vectors, sentences, encoder=encoder)
     verify_version(staging)
 
 
 def verify_version(
-    version_dir: Path, sample: int = PROBE_SAMPLE, also_probe: Sequence[str] = ()
+    version_dir: Path,
+    sample: int = PROBE_SAMPLE,
+    also_probe: Sequence[str] = (),
+    open_chroma: bool = True,
 ) -> None:
     """Check a version is complete and retrievable; raises VerificationFailed.
 
     The stored sentences fit the chunks (as answering will load them), Chroma's count equals
     the manifest's, every chunk id is present, and querying a sample of chunks (all, for small
     indexes) and `also_probe` by their own stored vectors finds each in the top results.
+    `open_chroma=False` skips the Chroma part: opening a Chroma store writes to it, and a
+    published version must not change (serving reads vectors.npy, not Chroma).
     """
     try:
         manifest = read_manifest(version_dir)
@@ -218,6 +238,12 @@ def verify_version(
     if manifest.get("sentences"):  # versions published before sentences were stored have none
         _check_sentences(version_dir, manifest)
     ids: list[str] = manifest["chunk_ids"]
+    if VECTORS in manifest["records"]:  # versions published before vectors.npy have none
+        _check_vectors(version_dir, manifest)
+    if manifest.get("encoder"):
+        _check_encoder(version_dir, manifest)
+    if not open_chroma:
+        return
     client = chroma_client(version_dir / CHROMA)
     try:
         try:
@@ -257,6 +283,53 @@ def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
     if len(table.vectors) != distinct:
         raise VerificationFailed(
             f"{version_dir}: {len(table.vectors)} sentence vectors, manifest {distinct}"
+        )
+
+
+def _check_vectors(version_dir: Path, manifest: dict[str, Any]) -> None:
+    try:
+        vectors = np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise VerificationFailed(f"{version_dir}: {VECTORS} is unreadable ({exc})") from exc
+    expected = (len(manifest["chunk_ids"]), int(manifest.get("dimension") or 0))
+    if vectors.shape != expected or vectors.dtype != np.float32:
+        raise VerificationFailed(
+            f"{version_dir}: {VECTORS} is {vectors.dtype} {vectors.shape}, expected "
+            f"float32 {expected}"
+        )
+
+
+def _check_encoder(version_dir: Path, manifest: dict[str, Any]) -> None:
+    """The stored encoder matches its manifest hashes and reproduces stored chunk vectors."""
+    from bot.embed import EmbeddingModelError, shared_onnx_embedder
+
+    entry = manifest["encoder"]
+    problem = encoder_problem(version_dir, entry)
+    if problem:
+        raise VerificationFailed(f"{version_dir}: {problem}")
+    if entry.get("name") != manifest["embedding_model"]:
+        raise VerificationFailed(
+            f"{version_dir}: the encoder is {entry.get('name')}, the vectors "
+            f"{manifest['embedding_model']}"
+        )
+    ids = manifest["chunk_ids"]
+    if not ids:
+        return
+    try:
+        encoder = shared_onnx_embedder(version_dir / ENCODER, entry["sha256"])
+    except EmbeddingModelError as exc:
+        raise VerificationFailed(str(exc)) from exc
+    rows = random.Random(version_dir.name).sample(range(len(ids)), min(ENCODER_PROBE, len(ids)))
+    with (version_dir / CHUNKS).open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    stored = np.load(version_dir / VECTORS, allow_pickle=False)[rows]
+    fresh = encoder.embed([texts[i] for i in rows])
+    cosines = (stored * fresh).sum(axis=1)
+    if float(cosines.min()) < ENCODER_MIN_COSINE:
+        raise VerificationFailed(
+            f"{version_dir}: the stored encoder does not reproduce the chunk vectors "
+            f"(cosine {float(cosines.min()):.4f}); delete {ENCODER}s/ in the index directory "
+            "and ingest again"
         )
 
 
@@ -316,13 +389,79 @@ def write_current(index_dir: Path, version: str) -> None:
 
 
 def install_version(index_dir: Path, staging: Path, version: str) -> None:
-    """Make the verified staging directory versions/<version> and serve it."""
+    """Make the verified staging directory versions/<version> and serve it.
+
+    A `.publishing-<version>` marker spans the rename and the switch, so a run killed between
+    the two leaves a version the next run recognises as never published (see
+    `finish_interrupted`) rather than one that looks rolled back from.
+    """
     versions = index_dir / VERSIONS
     versions.mkdir(exist_ok=True)
     fsync_tree(staging)
+    marker = index_dir / f"{PUBLISHING}{version}"
+    marker.touch()
+    _fsync(index_dir)
     os.rename(staging, versions / version)
     _fsync(versions)
     write_current(index_dir, version)
+    marker.unlink()
+    _fsync(index_dir)
+
+
+def finish_interrupted(index_dir: Path) -> list[str]:
+    """Publish or remove the version a killed run renamed into place but never switched to.
+
+    Such a version was verified and flushed before its rename, so it is published when it was
+    built on the version still served (the killed run's intent) and verifies again; otherwise
+    it is removed. Returns one line per version handled, for the ingest report. Call with
+    the lock held.
+    """
+    if not index_dir.is_dir():
+        return []
+    notes = []
+    for marker in sorted(index_dir.glob(f"{PUBLISHING}*")):
+        version = marker.name.removeprefix(PUBLISHING)
+        version_dir = index_dir / VERSIONS / version
+        served = _served_or_none(index_dir)
+        if version_dir.is_dir() and VERSION_ID.match(version) and version != served:
+            reason = _orphan_problem(version_dir, served)
+            if reason is None:
+                write_current(index_dir, version)
+                notes.append(
+                    f"version {version}, left unpublished by an interrupted run: published it"
+                )
+            else:
+                remove_tree(version_dir)
+                notes.append(
+                    f"version {version}, left unpublished by an interrupted run: "
+                    f"removed it ({reason})"
+                )
+        marker.unlink()
+    if notes:
+        _fsync(index_dir)
+    return notes
+
+
+def _served_or_none(index_dir: Path) -> str | None:
+    try:
+        return read_current(index_dir)
+    except IndexLoadError:
+        return None
+
+
+def _orphan_problem(version_dir: Path, served: str | None) -> str | None:
+    """Why an interrupted run's version must not be published, or None if it may be."""
+    try:
+        parent = read_manifest(version_dir).get("parent")
+    except IndexLoadError as exc:
+        return f"unreadable: {exc}"
+    if parent != served:
+        return f"built on {parent or 'nothing'}, while {served or 'nothing'} is served"
+    try:
+        verify_version(version_dir)
+    except VerificationFailed as exc:
+        return f"does not verify: {exc}"
+    return None
 
 
 def remove_tree(path: Path) -> None:
@@ -353,7 +492,13 @@ def cleanup(index_dir: Path, keep: int) -> list[str]:
     versions_dir = index_dir / VERSIONS
     if not versions_dir.is_dir():
         return removed
-    names = [p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name)]
+    # A version whose publish was interrupted is never counted: `finish_interrupted` decides.
+    pending = {m.name.removeprefix(PUBLISHING) for m in index_dir.glob(f"{PUBLISHING}*")}
+    names = [
+        p.name
+        for p in versions_dir.iterdir()
+        if p.is_dir() and VERSION_ID.match(p.name) and p.name not in pending
+    ]
     keep = max(keep, 1)
     protected: list[str] = []
     with contextlib.suppress(IndexLoadError):
@@ -398,7 +543,7 @@ def rollback(index_dir: Path) -> str:
         if not target.is_dir():
             raise RollbackError(f"parent version {parent} is no longer kept (see keep_versions)")
         try:
-            verify_version(target)
+            verify_version(target, open_chroma=False)
         except VerificationFailed as exc:
             raise RollbackError(f"parent version {parent} is damaged: {exc}") from exc
         write_current(index_dir, parent)

@@ -13,6 +13,7 @@ redact, appointments (the form), csvexport, errors.
 from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine, migrate
 from bot.store.errors import (
+    AlreadyRequested,
     AppointmentInvalid,
     DatabaseUnavailable,
     InvalidDatabaseUrl,
@@ -39,6 +40,7 @@ from bot.store.views import (
 )
 
 __all__ = [
+    "AlreadyRequested",
     "AppointmentForm",
     "AppointmentInvalid",
     "AuditView",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.base import Store
 from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPassword
-from bot.store.models import STAFF_ROLES, USERNAME_MAX, StaffUser
+from bot.store.models import STAFF_ROLES, USERNAME_MAX, StaffUser, random_generation
 from bot.store.views import StaffView
 
 MIN_PASSWORD_LENGTH = 8
@@ -125,12 +125,12 @@ def record_failure(user: StaffUser, now: datetime, max_failures: int, lockout: t
 
 
 def end_sessions(user: StaffUser) -> None:
-    """Make every session issued so far invalid: they carry the previous generation.
+    """Make every session issued so far invalid: they carry the previous (random) generation.
 
     Called with the row locked (`get`), so a login in a concurrent transaction either sees
     the new number or is itself ended by it.
     """
-    user.session_generation += 1
+    user.session_generation = random_generation(user.session_generation)
 
 
 def record_success(user: StaffUser, now: datetime) -> None:

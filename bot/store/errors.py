@@ -39,6 +39,18 @@ class AppointmentInvalid(StoreError):
         super().__init__("appointment request is invalid: " + ", ".join(sorted(self.errors)))
 
 
+class AlreadyRequested(StoreError):
+    """A request with this form's one-time key is already stored; `reference` is its reference.
+
+    Raised when a visitor submits the same form again (a retry after a lost reply), so the
+    clinic gets one request and the visitor the reference of the first.
+    """
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"this form was already sent as {reference}")
+
+
 class ReferenceUnavailable(StoreError):
     """No unused appointment reference was found after several tries (should never happen)."""
 

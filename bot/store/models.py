@@ -8,6 +8,7 @@ the Alembic migrations in `bot/store/migrations/`; a test checks the two agree.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -33,6 +35,7 @@ from bot.types import REPLY_KINDS
 CONVERSATION_ID_LENGTH = 32  # uuid4().hex
 SESSION_ID_MAX = 64
 USERNAME_MAX = 64
+REQUEST_KEY_MAX = 64
 REQUEST_STATUSES = ("new", "contacted", "closed")
 STAFF_ROLES = ("staff", "editor")
 
@@ -155,13 +158,24 @@ class AppointmentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     staff_note: Mapped[str] = mapped_column(Text, default="")
+    # the one-time key of the form that sent it: a retried submission finds this row
+    request_key: Mapped[str | None] = mapped_column(String(REQUEST_KEY_MAX))
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_quoted(REQUEST_STATUSES)})", name="status"),
+        Index(None, "request_key", unique=True),
         Index(None, "status", "created_at"),
         Index(None, "conversation_id"),
         Index(None, "updated_at"),
     )
+
+
+def random_generation(previous: int | None = None) -> int:
+    """A new session generation: random, positive, fits a 32-bit column, never `previous`."""
+    while True:
+        value = secrets.randbelow(2**31 - 2) + 1
+        if value != previous:
+            return value
 
 
 class StaffUser(Base):
@@ -178,10 +192,13 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Logout, a password change and disabling add one; a session cookie carries the number it
-    # was issued with and is refused once they differ. A counter, not a "valid after" time:
-    # it cannot be fooled by two events in the same clock tick or by clocks that disagree.
-    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Logout, a password change and disabling draw a new random number; a session cookie
+    # carries the number it was issued with and is refused once they differ. Not a "valid
+    # after" time: it cannot be fooled by two events in the same clock tick or by clocks that
+    # disagree. Random rather than counting up, so it cannot be guessed to forge a session.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, default=lambda: random_generation(), server_default="0"
+    )
 
     __table_args__ = (CheckConstraint(f"role IN ({_quoted(STAFF_ROLES)})", name="role"),)
 
@@ -204,3 +221,19 @@ class AuditEvent(Base):
         Index(None, "target_type", "target_id"),
         Index(None, "username", "at"),
     )
+
+
+class RateLimitCounter(Base):
+    """A fixed-window counter of `bot.web.ratelimit`, shared by every instance on this database.
+
+    `key` names the limit and a hash of the client address or session id (never the value).
+    Rows whose window has ended are reused or deleted; nothing here is personal data.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Double)  # epoch seconds
+
+    __table_args__ = (Index(None, "expires_at"),)

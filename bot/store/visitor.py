@@ -12,8 +12,19 @@ from sqlalchemy.orm import Session
 
 from bot.store.appointments import AppointmentForm, clean, validate
 from bot.store.base import Store
-from bot.store.errors import AppointmentInvalid, InvalidValue, ReferenceUnavailable
-from bot.store.models import SESSION_ID_MAX, AppointmentRequest, Conversation, Message
+from bot.store.errors import (
+    AlreadyRequested,
+    AppointmentInvalid,
+    InvalidValue,
+    ReferenceUnavailable,
+)
+from bot.store.models import (
+    REQUEST_KEY_MAX,
+    SESSION_ID_MAX,
+    AppointmentRequest,
+    Conversation,
+    Message,
+)
 from bot.store.redact import redact
 from bot.types import Reply
 
@@ -90,21 +101,29 @@ class VisitorLog(Store):
             )
             return _rowcount(result) == 1
 
-    def request_appointment(self, session_id: str | None, form: AppointmentForm) -> str:
+    def request_appointment(
+        self, session_id: str | None, form: AppointmentForm, *, key: str | None = None
+    ) -> str:
         """Store a validated, cleaned appointment request; returns its reference once committed.
 
-        Raises `AppointmentInvalid` with per-field messages if the form has errors. The
-        request is linked to the session's conversation when there is one.
+        Raises `AppointmentInvalid` with per-field messages if the form has errors, and
+        `AlreadyRequested` (carrying the first reference) when a request with the same
+        one-time form `key` is already stored, so a retried submission adds no second row.
+        The request is linked to the session's conversation when there is one.
         """
         errors = validate(form)
         if errors:
             raise AppointmentInvalid(errors)
+        if key is not None and not 0 < len(key) <= REQUEST_KEY_MAX:
+            raise InvalidValue(f"a form key must be 1-{REQUEST_KEY_MAX} characters")
         form = clean(form)
         for _ in range(_REFERENCE_TRIES):
             reference = self._references()
             now = self._clock()
             try:
                 with self._write() as session:
+                    if key is not None:
+                        _raise_if_already_requested(session, key)
                     conversation = None
                     if session_id:
                         conversation = self._conversation_for(session, session_id, now)
@@ -124,10 +143,16 @@ class VisitorLog(Store):
                             created_at=now,
                             updated_at=now,
                             staff_note="",
+                            request_key=key,
                         )
                     )
                 return reference  # only now: the transaction above has committed
             except IntegrityError as e:
+                if key is not None and "request_key" in str(e.orig):
+                    # The same form sent twice at once (PostgreSQL, two instances): the other
+                    # submission committed first, so its row is the one to report.
+                    with self._read() as session:
+                        _raise_if_already_requested(session, key)
                 if "reference" not in str(e.orig):
                     raise
         raise ReferenceUnavailable(
@@ -152,6 +177,14 @@ class VisitorLog(Store):
             session.add(conversation)
             session.flush()
         return conversation
+
+
+def _raise_if_already_requested(session: Session, key: str) -> None:
+    reference = session.scalar(
+        select(AppointmentRequest.reference).where(AppointmentRequest.request_key == key)
+    )
+    if reference is not None:
+        raise AlreadyRequested(reference)
 
 
 def _check_session_id(session_id: str) -> None:

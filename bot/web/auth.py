@@ -36,6 +36,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from bot.web.secret import check_session_secret
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +119,11 @@ class StaffAuth:
     ) -> None:
         secret = settings.session_secret
         self.ephemeral_secret = not secret
-        if not secret:
-            # Sessions then end when the process restarts and do not work across several
-            # instances; the README says to set CLINICBOT_SESSION_SECRET in production.
+        if secret:
+            check_session_secret(secret)  # never sign with a published or short value
+        else:
+            # Only when built without app.py (which generates or requires one): sessions
+            # then end when the process restarts and do not work across instances.
             log.warning("CLINICBOT_SESSION_SECRET is empty: using a random per-process secret")
             secret = secrets.token_urlsafe(32)
         self._serializer = URLSafeSerializer(secret, salt="clinicbot.staff.session")

@@ -1,8 +1,11 @@
 """The in-chat appointment request form: its fields, inline errors, and what a submit shows.
 
 Built inside the chat's Blocks by `build_panel`; `submit_updates` turns the outcome of
-`VisitorChat.request_appointment` into Gradio updates. A wrong field shows its message under
-it and leaves every value as typed; the reference appears only once the store returned it.
+`VisitorChat.request_appointment` into Gradio updates. Errors follow the GOV.UK pattern: a
+summary at the top linking to each wrong field, the message under the field, every value kept
+as typed. `static/chat-page.js` moves focus to the summary (or to the confirmation) and marks
+the fields aria-invalid / aria-describedby, which Gradio's components cannot express. The
+reference appears only once the store returned it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ from bot.store.appointments import AppointmentForm
 from bot.web.visitor import AppointmentOutcome
 
 FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
+# each field's element id; its error slot is "<id>-error" (chat-page.js relies on both)
+FIELD_IDS = {
+    "name": "appt-name",
+    "phone": "appt-phone",
+    "email": "appt-email",
+    "preferred_time": "appt-time",
+    "reason": "appt-reason",
+    "consent": "appt-consent",
+}
 
 
 @dataclass
@@ -26,26 +38,60 @@ class AppointmentPanel:
     view: gr.Column  # the whole panel, shown instead of the chat
     fields: gr.Column  # the inputs and the submit button, hidden once sent
     inputs: list[Any]  # in FIELDS order
+    summary: gr.Markdown  # "There is a problem", with a link to each wrong field
     errors: list[gr.Markdown]  # one under each input, in FIELDS order
     status: gr.Markdown
     done: gr.Markdown
     submit: gr.Button
     back: gr.Button
+    key: gr.Textbox  # hidden: the form's one-time key, kept in the browser (see bot.web.chat)
 
     def outputs(self) -> list[Any]:
         """What `submit_updates` updates, in its order."""
-        return [*self.errors, self.status, self.fields, self.done]
+        return [self.summary, *self.errors, self.status, self.fields, self.done]
 
 
 def error_html(message: str) -> str:
+    if not message:
+        return ""
+    return (
+        f'<p class="field-error"><span class="visually-hidden">Error: </span>{escape(message)}</p>'
+    )
+
+
+def status_html(message: str) -> str:
     return f'<p class="field-error" role="alert">{escape(message)}</p>' if message else ""
 
 
-def done_html(reference: str) -> str:
+def summary_html(errors: dict[str, str]) -> str:
+    """The error summary: one link per distinct message, to the first field it concerns."""
+    if not errors:
+        return ""
+    items: dict[str, str] = {}
+    for field_name in FIELDS:
+        message = errors.get(field_name)
+        if message and message not in items:
+            items[message] = FIELD_IDS[field_name]
+    links = "".join(
+        f'<li><a href="#{target}">{escape(message)}</a></li>' for message, target in items.items()
+    )
+    return (
+        '<div class="error-summary">'
+        '<h3 class="error-summary-title">There is a problem</h3>'
+        f'<ul class="error-summary-list">{links}</ul></div>'
+    )
+
+
+def done_html(reference: str, *, already: bool = False) -> str:
+    headline = (
+        "We already have your request, nothing more to send."
+        if already
+        else "Thank you, your request has been sent."
+    )
     return (
         '<div class="appointment-done" role="status">'
-        "<p><strong>Thank you, your request has been sent.</strong></p>"
-        f'<p>Your reference number is <strong class="reference">{escape(reference)}</strong>.</p>'
+        f"<p><strong>{headline}</strong></p>"
+        f'<p>Your reference: <strong class="reference">{escape(reference)}</strong></p>'
         "<p>The clinic will contact you about an appointment. "
         "Please keep the reference if you call us.</p></div>"
     )
@@ -65,26 +111,26 @@ def form_from(
 
 
 def submit_updates(outcome: AppointmentOutcome) -> list[Any]:
-    """Field errors, the status line, then the fields and the confirmation (see outputs())."""
+    """Summary, field errors, status line, then the fields and the confirmation (outputs())."""
     errors = [
         gr.update(value=error_html(outcome.errors.get(f, "")), visible=f in outcome.errors)
         for f in FIELDS
     ]
+    summary = gr.update(value=summary_html(outcome.errors), visible=bool(outcome.errors))
     if outcome.reference is None:
-        status = outcome.failure or (
-            "Please check the highlighted fields." if outcome.errors else ""
-        )
         return [
+            summary,
             *errors,
-            gr.update(value=error_html(status), visible=bool(status)),
+            gr.update(value=status_html(outcome.failure), visible=bool(outcome.failure)),
             gr.skip(),  # the values stay exactly as typed
             gr.skip(),
         ]
     return [
+        summary,
         *errors,
         gr.update(value="", visible=False),
         gr.update(visible=False),
-        gr.update(value=done_html(outcome.reference), visible=True),
+        gr.update(value=done_html(outcome.reference, already=outcome.already), visible=True),
     ]
 
 
@@ -99,9 +145,13 @@ def build_panel(clinic_name: str) -> AppointmentPanel:
         errors: list[gr.Markdown] = []
 
         def error_slot() -> None:
-            errors.append(gr.Markdown(visible=False, elem_classes=["err"]))
+            field_id = FIELD_IDS[FIELDS[len(errors)]]
+            errors.append(
+                gr.Markdown(visible=False, elem_id=f"{field_id}-error", elem_classes=["err"])
+            )
 
         with gr.Column(elem_id="appointment-fields") as fields:
+            summary = gr.Markdown(visible=False, elem_id="appt-error-summary")
             name = gr.Textbox(label="Name", elem_id="appt-name", max_lines=1)
             error_slot()
             phone = gr.Textbox(label="Phone", elem_id="appt-phone", max_lines=1)
@@ -130,6 +180,7 @@ def build_panel(clinic_name: str) -> AppointmentPanel:
             )
             error_slot()
             status = gr.Markdown(visible=False, elem_id="appt-status")
+            key = gr.Textbox(visible=False, elem_id="appt-key", max_lines=1)
             submit = gr.Button("Send request", variant="primary", elem_id="appt-submit")
         done = gr.Markdown(visible=False, elem_id="appt-done")
         back = gr.Button("Back to the chat", variant="secondary", elem_id="appt-back")
@@ -137,9 +188,11 @@ def build_panel(clinic_name: str) -> AppointmentPanel:
         view=view,
         fields=fields,
         inputs=[name, phone, email, when, reason, consent],
+        summary=summary,
         errors=errors,
         status=status,
         done=done,
         submit=submit,
         back=back,
+        key=key,
     )

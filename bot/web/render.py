@@ -11,6 +11,8 @@ import re
 from html import escape
 from urllib.parse import quote, urlsplit
 
+from bot.clinic import ClinicContact
+from bot.links import phone_links
 from bot.types import Citation, Reply
 
 HANDOFF_KINDS = frozenset({"fallback", "refusal", "appointment"})
@@ -19,10 +21,38 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _PREVIEW_CHARS = 200
 
 
-def text_html(text: str) -> str:
-    """Plain text as HTML paragraphs: blank lines split paragraphs, single newlines become <br>."""
+def linked_html(text: str, clinic_phone: str = "") -> str:
+    """Escaped text whose emergency and clinic numbers are tap-to-call links (988 also sms:).
+
+    Only for the assistant's own words: a visitor's message is never linked.
+    """
+    out: list[str] = []
+    at = 0
+    for link in phone_links(text, clinic_phone):
+        out.append(escape(text[at : link.start]))
+        shown = escape(link.text)
+        out.append(f'<a class="tel" href="{escape(link.tel, quote=True)}">{shown}</a>')
+        if link.sms:
+            out.append(
+                f' <a class="sms" href="{escape(link.sms, quote=True)}" '
+                f'aria-label="Text {shown}">(send a text)</a>'
+            )
+        at = link.end
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def text_html(text: str, clinic_phone: str | None = None) -> str:
+    """Plain text as HTML paragraphs: blank lines split paragraphs, single newlines become <br>.
+
+    With `clinic_phone` (the assistant's words: "" if the clinic has none) numbers become links.
+    """
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+    def body(p: str) -> str:
+        return escape(p) if clinic_phone is None else linked_html(p, clinic_phone)
+
+    return "".join(f"<p>{body(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def visitor_html(message: str) -> str:
@@ -31,7 +61,7 @@ def visitor_html(message: str) -> str:
     return f'<div class="visitor-text">{text_html(shown) or "<p></p>"}</div>'
 
 
-def _answer_html(answer: str, citation_numbers: set[int]) -> str:
+def _answer_html(answer: str, citation_numbers: set[int], clinic_phone: str) -> str:
     """Escape the answer, then mark up the [n] markers that point at a listed source."""
 
     def marker(match: re.Match[str]) -> str:
@@ -40,7 +70,7 @@ def _answer_html(answer: str, citation_numbers: set[int]) -> str:
             return match.group(0)
         return f'<sup class="cite-marker" title="Source {n}">[{n}]</sup>'
 
-    return _MARKER.sub(marker, text_html(answer))
+    return _MARKER.sub(marker, text_html(answer, clinic_phone))
 
 
 def safe_href(citation: Citation) -> str:
@@ -75,10 +105,10 @@ def sources_html(citations: tuple[Citation, ...]) -> str:
     )
 
 
-def reply_html(reply: Reply) -> str:
-    """The bot bubble for one reply, styled by its kind."""
+def reply_html(reply: Reply, clinic_phone: str = "") -> str:
+    """The bot bubble for one reply, styled by its kind; phone numbers are links."""
     numbers = {c.n for c in reply.citations}
-    body = _answer_html(reply.answer, numbers)
+    body = _answer_html(reply.answer, numbers, clinic_phone)
     if reply.kind == "emergency":
         # role=alert so screen readers announce it; the responder puts 911/988 first.
         return (
@@ -88,23 +118,48 @@ def reply_html(reply: Reply) -> str:
     return f'<div class="reply reply-{reply.kind}">{body}{sources_html(reply.citations)}</div>'
 
 
-def notice_html(text: str, kind: str = "notice") -> str:
+def notice_html(text: str, kind: str = "notice", clinic_phone: str = "") -> str:
     """A message from the app itself (limits, errors), not from the responder."""
-    return f'<div class="reply reply-{escape(kind, quote=True)}">{text_html(text)}</div>'
+    body = text_html(text, clinic_phone)
+    return f'<div class="reply reply-{escape(kind, quote=True)}">{body}</div>'
 
 
-def welcome_html(clinic_name: str, clinic_contact: str) -> str:
-    """The opening message: what the assistant does, what it is not, and the emergency line."""
-    contact = (
-        f" You can also reach us directly: {escape(clinic_contact)}." if clinic_contact else ""
+def contact_html(clinic: ClinicContact) -> str:
+    """The clinic's published details as HTML: the phone a tel: link, the hours a link."""
+    parts = []
+    if clinic.phone:
+        parts.append(f"call {linked_html(clinic.phone, clinic.phone)}")
+    if clinic.address:
+        parts.append(escape(clinic.address))
+    if clinic.hours_url:
+        href = escape(clinic.hours_url, quote=True)
+        parts.append(
+            f'<a href="{href}" target="_blank" rel="noopener noreferrer">opening hours</a>'
+        )
+    return "; ".join(parts)
+
+
+def emergency_line_html() -> str:
+    """The one-line safety net under the chat: tappable numbers, general information only."""
+    return (
+        '<p class="emergency-line"><strong>Emergency? Call '
+        f"{linked_html('911')}.</strong> Crisis: call or text {linked_html('988')}. "
+        "General information only, not medical advice.</p>"
     )
+
+
+def welcome_html(clinic: ClinicContact) -> str:
+    """The opening message: what the assistant does, what it is not, and the emergency line."""
+    contact = contact_html(clinic)
+    reach = f" You can also reach us directly: {contact}." if contact else ""
     return (
         '<div class="reply reply-welcome">'
-        f"<p><strong>Hi! I answer questions about {escape(clinic_name)}</strong>: "
+        f"<p><strong>Hi! I answer questions about {escape(clinic.name)}</strong>: "
         "our treatments and services, and how to request an appointment.</p>"
         "<p>I give general information from the clinic's own pages, with links to the source. "
-        f"I can't give medical advice.{contact}</p>"
-        '<p class="welcome-emergency"><strong>In an emergency call 911.</strong> '
-        "For a mental-health crisis call or text 988.</p>"
+        f"I can't give medical advice.{reach}</p>"
+        '<p class="welcome-emergency"><strong>In an emergency call '
+        f"{linked_html('911')}.</strong> "
+        f"For a mental-health crisis call or text {linked_html('988')}.</p>"
         "</div>"
     )

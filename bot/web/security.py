@@ -1,4 +1,4 @@
-"""Security headers for every response, and the Gradio routes a public chat page must not serve.
+"""Security headers for every response, and 404 for every route not on the allow-list.
 
 The Content-Security-Policy keeps everything same-origin and lets only the clinic's own sites
 (settings.allowed_origins) frame the chat; the staff console may not be framed at all.
@@ -12,29 +12,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from bot.settings import Settings
-
-# Gradio routes a public visitor page never needs: uploads (we take no files), fetching
-# other sites through the server, files by path, monitoring, run history, dev tools, and the
-# OpenAPI description of Gradio's internals. Matched as path prefixes, outside /staff.
-BLOCKED_PREFIXES = (
-    "/gradio_api/upload",
-    "/gradio_api/proxy=",
-    "/gradio_api/file=",
-    "/gradio_api/file/",
-    "/gradio_api/runs",
-    "/gradio_api/run-history",
-    "/gradio_api/vibe",
-    "/gradio_api/undo-vibe",
-    "/gradio_api/dev/",
-    "/gradio_api/process_recording",
-    "/gradio_api/mcp",
-    "/gradio_api/component_server",
-    "/gradio_api/openapi.json",
-    "/monitoring",
-    "/openapi.json",
-    "/docs",
-    "/redoc",
-)
+from bot.web.routes import is_allowed
 
 
 def content_security_policy(settings: Settings, *, staff: bool = False) -> str:
@@ -63,7 +41,7 @@ def content_security_policy(settings: Settings, *, staff: bool = False) -> str:
 
 
 class SecurityHeaders:
-    """ASGI middleware: headers on every response, and 404 for blocked Gradio routes.
+    """ASGI middleware: headers on every response, and 404 for routes not in `bot.web.routes`.
 
     Pure ASGI (not BaseHTTPMiddleware) so Gradio's streamed event responses pass untouched.
     """
@@ -74,11 +52,14 @@ class SecurityHeaders:
         self.staff_csp = content_security_policy(settings, staff=True).encode()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "websocket":  # neither the page nor the console uses one
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        if path.startswith(BLOCKED_PREFIXES):
+        if not is_allowed(scope.get("method", "GET"), path):
             await Response("Not found", status_code=404)(scope, receive, send)
             return
         csp = self.staff_csp if path.startswith("/staff") else self.chat_csp

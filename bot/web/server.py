@@ -17,8 +17,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from bot.settings import Settings
-from bot.web.chat import build_chat
+from bot.web.admission import AdmissionControl, queue_length
+from bot.web.chat import ChatPage
+from bot.web.health import BoundedCheck
+from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
+from bot.web.sessions import SessionJanitor
 from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,9 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill="*primary_700",
         button_primary_background_fill_hover="*primary_800",
         button_primary_text_color="white",
+        # WCAG AA contrast (4.5:1) for the secondary text Gradio greys out by default
+        body_text_color_subdued="*neutral_600",
+        input_placeholder_color="*neutral_600",
     )
 
 
@@ -106,6 +113,8 @@ def create_app(
     `staff_app` defaults to the console of `bot.web.staff` (False: no console)."""
     index = index or _index_of(responder)
     db_check = db_check or _db_check_of(chatlog)
+    if db_check is not None:
+        db_check = BoundedCheck(db_check, settings.readyz_timeout_s)
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SecurityHeaders, settings=settings)
 
@@ -168,8 +177,11 @@ def create_app(
     if staff_app:
         app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
 
-    visitor = VisitorChat(settings, responder, chatlog)
-    blocks = build_chat(visitor)
+    limiter = VisitorLimiter.for_settings(settings, getattr(chatlog, "engine", None))
+    visitor = VisitorChat(settings, responder, chatlog, limiter=limiter)
+    page = ChatPage(visitor)
+    blocks = page.build()
+    blocks.state_session_capacity = settings.max_sessions  # read by mount_gradio_app
     blocks.queue(
         max_size=settings.queue_max_size,
         default_concurrency_limit=settings.concurrency_limit,
@@ -197,6 +209,21 @@ def create_app(
         f'<meta name="clinic-busy" content="{escape(visitor.busy_text(), quote=True)}">'
         '<script src="clinic-static/chat-page.js" defer></script>',
     )
+    app.add_middleware(
+        AdmissionControl,
+        waiting=queue_length(blocks),
+        max_waiting=settings.queue_max_size,
+        retry_after_s=settings.busy_retry_after_s,
+        busy_text=visitor.busy_text(),
+    )
+    janitor = SessionJanitor(
+        blocks,
+        page.expire_api_sessions,
+        idle_s=settings.session_idle_minutes * 60,
+        interval_s=min(60.0, settings.session_idle_minutes * 30),
+    ).start()
+    app.router.add_event_handler("shutdown", janitor.stop)
+    app.state.session_janitor = janitor
     return app
 
 

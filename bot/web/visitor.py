@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from bot.settings import Settings
 from bot.store.appointments import AppointmentForm, validate
-from bot.store.errors import AppointmentInvalid
+from bot.store.errors import AlreadyRequested, AppointmentInvalid
 from bot.types import Reply
+from bot.web.ratelimit import VisitorLimiter
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ class ChatLogLike(Protocol):
 
     def set_feedback(self, session_id: str, message_id: int, value: int) -> bool: ...
 
-    def request_appointment(self, session_id: str | None, form: AppointmentForm) -> str: ...
+    def request_appointment(
+        self, session_id: str | None, form: AppointmentForm, *, key: str | None = None
+    ) -> str: ...
 
 
 @dataclass
@@ -69,6 +72,7 @@ class AppointmentOutcome:
     reference: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     failure: str = ""  # a friendly message when storing failed for another reason
+    already: bool = False  # the same form was stored before (a retry): `reference` is its
 
 
 def where(exc: BaseException) -> str:
@@ -89,11 +93,13 @@ class VisitorChat:
         responder: ResponderLike,
         chatlog: ChatLogLike,
         clock: Callable[[], float] = time.monotonic,
+        limiter: VisitorLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.responder = responder
         self.chatlog = chatlog
         self.clock = clock
+        self.limiter = limiter or VisitorLimiter.for_settings(settings)
 
     # -- messages shown instead of a reply -------------------------------------------
     def reach_us(self) -> str:
@@ -123,6 +129,17 @@ class VisitorChat:
             + self.reach_us()
         )
 
+    def appointment_failure_text(self) -> str:
+        """Shown in the form when storing failed: never "use the form", the visitor is in it."""
+        text = (
+            "Sorry, we couldn't confirm your request just now. Your details are still in the "
+            "form: please try again in a moment (sending again never makes a second request)."
+        )
+        phone = self.settings.clinic_phone.strip()
+        if phone:
+            text += f" If it keeps failing, please call {self.settings.clinic_name}: {phone}."
+        return text
+
     def error_text(self) -> str:
         return "Sorry, something went wrong on our side and I can't answer right now. " + (
             self.reach_us()
@@ -139,14 +156,19 @@ class VisitorChat:
         session.sent_at.append(now)
         return True
 
-    def ask(self, session: VisitorSession, message: str) -> Turn:
-        """Answer one visitor message, or say why not; logs every responder reply."""
+    def ask(self, session: VisitorSession, message: str, client: str | None = None) -> Turn:
+        """Answer one visitor message, or say why not; logs every responder reply.
+
+        `client` is the visitor's address (as uvicorn resolved it through trusted proxies):
+        messages are limited per address as well as per session, so opening a new session
+        for every message does not escape the limit.
+        """
         message = message.strip()
         if not message:
             return Turn("empty")
         if len(message) > self.settings.max_message_chars:
             return Turn("too_long", notice=self.too_long_text(len(message)))
-        if not self._allow(session):
+        if not self._allow(session) or not self.limiter.allow_message(client):
             log.info("rate limit reached (session=%s)", session.session_id)
             return Turn("rate_limited", notice=self.rate_limited_text())
         history = session.questions[-HISTORY_KEPT:]
@@ -187,17 +209,41 @@ class VisitorChat:
             )
             return False
 
+    def appointments_limited_text(self) -> str:
+        text = (
+            "We have received several requests from you already, so this one was not sent. "
+            "The clinic will contact you about the earlier ones."
+        )
+        phone = self.settings.clinic_phone.strip()
+        if phone:
+            text += f" To add something, please call {self.settings.clinic_name}: {phone}."
+        return text
+
     def request_appointment(
-        self, session: VisitorSession, form: AppointmentForm
+        self,
+        session: VisitorSession,
+        form: AppointmentForm,
+        key: str | None = None,
+        client: str | None = None,
     ) -> AppointmentOutcome:
-        """Validate and store the request; the reference exists only once it is committed."""
+        """Validate and store the request; the reference exists only once it is committed.
+
+        `key` is the one-time key of the rendered form: sending the same form again (after
+        an error, or a reply lost on the way) returns the first reference, `already` set.
+        """
         errors = validate(form)
         if errors:
             return AppointmentOutcome(errors=errors)
+        if not self.limiter.allow_appointment(session.session_id, client):
+            log.info("appointment rate limit reached (session=%s)", session.session_id)
+            return AppointmentOutcome(failure=self.appointments_limited_text())
         try:
-            reference = self.chatlog.request_appointment(session.session_id, form)
+            reference = self.chatlog.request_appointment(session.session_id, form, key=key)
         except AppointmentInvalid as exc:
             return AppointmentOutcome(errors=dict(exc.errors))
+        except AlreadyRequested as exc:
+            log.info("appointment form sent again (session=%s)", session.session_id)
+            return AppointmentOutcome(reference=exc.reference, already=True)
         except Exception as exc:
             log.error(
                 "storing an appointment request failed (session=%s): %s at %s",
@@ -205,10 +251,6 @@ class VisitorChat:
                 type(exc).__name__,
                 where(exc),
             )
-            return AppointmentOutcome(
-                failure="Sorry, we couldn't save your request just now, so nothing was sent. "
-                "Your details are still in the form: please try again in a moment. "
-                + self.reach_us()
-            )
+            return AppointmentOutcome(failure=self.appointment_failure_text())
         log.info("appointment requested (session=%s)", session.session_id)
         return AppointmentOutcome(reference=reference)

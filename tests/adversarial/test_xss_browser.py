@@ -73,7 +73,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         data_dir=root,
         knowledge_dir=knowledge,
         rate_limit_per_minute=100_000,
-        clinic_contact="555-0100",
+        clinic_phone="410-555-2368",
     )
     assert publish(settings, HashingEmbedder(), progress=False).version
     index_dir = settings.resolved_index_dir

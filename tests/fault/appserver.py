@@ -46,8 +46,14 @@ class StubResponder:
 
 def build(database_url: str, data_dir: str) -> tuple[Any, Engine]:
     """The app and its (not yet connected) engine: nothing a fork could share by accident."""
+    unlimited = "1000000/minute"  # the fault tests send hundreds of requests from one address
     settings = Settings(
-        data_dir=Path(data_dir), database_url=database_url, rate_limit_per_minute=100_000
+        data_dir=Path(data_dir),
+        database_url=database_url,
+        rate_limit_per_minute=100_000,
+        rate_limit_client_messages=unlimited,
+        rate_limit_session_appointments=unlimited,
+        rate_limit_client_appointments=unlimited,
     )
     engine = make_engine(settings.resolved_database_url)
     app = create_app(

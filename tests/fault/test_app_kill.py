@@ -101,7 +101,7 @@ class Visitors:
                 i += 1
                 data = [f"Visitor {n}-{i}", "555 010 2030", "", "mornings", "kill test", True]
                 try:
-                    outputs = queue.run("submit_appointment", [*data, None])
+                    outputs = queue.run("submit_appointment", [*data, None, None])
                 except QueueFull:
                     self.busy += 1
                     time.sleep(0.05)

@@ -66,9 +66,11 @@ class FillableChatLog(ChatLog):
         self._check()
         return super().set_feedback(session_id, message_id, value)
 
-    def request_appointment(self, session_id: str | None, form: Any) -> str:
+    def request_appointment(
+        self, session_id: str | None, form: Any, *, key: str | None = None
+    ) -> str:
         self._check()
-        return super().request_appointment(session_id, form)
+        return super().request_appointment(session_id, form, key=key)
 
 
 def shown(outputs: list[Any]) -> str:
@@ -91,7 +93,7 @@ def app_over(
 
     def start(chatlog: ChatLog) -> GradioQueue:
         settings = Settings(
-            data_dir=tmp_path, clinic_contact="555-0100", rate_limit_per_minute=10_000
+            data_dir=tmp_path, clinic_phone="410-555-2368", rate_limit_per_minute=10_000
         )
         app = create_app(settings, make_responder(), chatlog, index=lambda: None, staff_app=False)
         server = serve(app)
@@ -118,13 +120,13 @@ def test_a_full_disk_never_costs_the_visitor_a_reply_or_an_acknowledged_request(
     visitor = new_session()
 
     before = queue.run("ask", [QUESTION], visitor)[0]
-    acknowledged = shown(queue.run("submit_appointment", [*FORM, None], new_session()))
+    acknowledged = shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))
     assert before["kind"] == "answer" and before["message_id"] is not None
     assert "APT-" in acknowledged
 
     chatlog.full = True
     during = queue.run("ask", [QUESTION], visitor)[0]
-    refused = shown(queue.run("submit_appointment", [*FORM, None], new_session()))
+    refused = shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))
     feedback = queue.run("feedback", [before["message_id"], False], visitor)[0]
 
     # The answer still reaches the visitor; only the staff log misses the row.
@@ -132,12 +134,12 @@ def test_a_full_disk_never_costs_the_visitor_a_reply_or_an_acknowledged_request(
     assert during["message_id"] is None
     # The request is refused kindly, with no reference, and the way to reach the clinic.
     assert "APT-" not in refused
-    assert "couldn't save your request" in refused and "555-0100" in refused
+    assert "couldn't confirm your request" in refused and "410-555-2368" in refused
     assert feedback is False
     assert chatlog.refused == 3
 
     chatlog.full = False
-    after = shown(queue.run("submit_appointment", [*FORM, None], new_session()))
+    after = shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))
     stored = references(engine)
     assert {acknowledged.split("APT-")[1][:6], after.split("APT-")[1][:6]} <= {
         r.removeprefix("APT-") for r in stored
@@ -185,7 +187,7 @@ def test_a_really_full_filesystem_keeps_replies_flowing_and_acknowledged_request
     engine = make_engine(f"sqlite:///{tiny_disk / 'clinic.sqlite3'}")
     migrate(engine)
     queue = app_over(ChatLog(engine))
-    acknowledged = [shown(queue.run("submit_appointment", [*FORM, None], new_session()))]
+    acknowledged = [shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))]
     filler = fill(tiny_disk)
 
     # Long questions until the log cannot take another row (bounded).
@@ -202,14 +204,14 @@ def test_a_really_full_filesystem_keeps_replies_flowing_and_acknowledged_request
                 break
     assert unlogged, f"{replies} replies were all logged: the disk never filled up"
 
-    outcome = shown(queue.run("submit_appointment", [*FORM, None], new_session()))
+    outcome = shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))
     if "APT-" in outcome:
         acknowledged.append(outcome)  # SQLite found room after all: then it must be kept
     else:
-        assert "couldn't save your request" in outcome
+        assert "couldn't confirm your request" in outcome
 
     filler.unlink()
-    acknowledged.append(shown(queue.run("submit_appointment", [*FORM, None], new_session())))
+    acknowledged.append(shown(queue.run("submit_appointment", [*FORM, None, None], new_session())))
     stored = {r.removeprefix("APT-") for r in references(engine)}
     for page in acknowledged:
         assert page.split("APT-")[1][:6] in stored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -69,3 +70,19 @@ def strip_sentences(version_dir: Path) -> None:
     del manifest["sentences"]
     manifest["format"] = 1
     manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def chroma_ids(index_dir: Path, version: str | None = None) -> set[str]:
+    """The chunk ids in a version's Chroma collection, read from a copy (opening Chroma writes
+    to its files, and a published version must not change)."""
+    from bot.index import CHROMA, VERSIONS, chroma_client, read_current
+    from bot.ingest.chroma import copy_published
+
+    version = version or read_current(index_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy_published(index_dir / VERSIONS / str(version) / CHROMA, Path(tmp))
+        client = chroma_client(Path(tmp))
+        try:
+            return set(client.get_collection("clinic").get(include=[])["ids"])
+        finally:
+            client.close()

@@ -12,6 +12,7 @@ import pytest
 from bot.index import VERSIONS, open_index
 from bot.ingest import publish, verify_version
 from bot.settings import Settings
+from tests.ingest import helpers
 from tests.ingest.helpers import CountingEmbedder, write_page
 
 PAGES = 20
@@ -32,8 +33,7 @@ def manifest(settings: Settings, version: str | None) -> dict:
 
 
 def chroma_ids(settings: Settings, version: str | None = None) -> set[str]:
-    with open_index(settings.resolved_index_dir, version) as index:
-        return set(index.collection.get(include=[])["ids"])
+    return helpers.chroma_ids(settings.resolved_index_dir, version)
 
 
 def test_a_one_page_change_is_a_copy_of_the_served_collection_plus_the_change(
@@ -51,7 +51,7 @@ def test_a_one_page_change_is_a_copy_of_the_served_collection_plus_the_change(
     # p07: 2 chunks out, 1 in; extra: 1 in; p03: 2 out
     assert build["base"] == first.version and build["churn"] == (2 + 1) + 1 + 2
     with open_index(settings.resolved_index_dir) as index:
-        assert set(index.collection.get(include=[])["ids"]) == set(index.chunk_by_id)
+        assert chroma_ids(settings) == set(index.chunk_by_id)
         for chunk in index.chunks:  # every chunk, old or new, is found by its own text
             hits = index.dense_search(embedder.embed([chunk.text])[0], k=5)
             exact = [cid for cid, similarity in hits if similarity > 1 - 1e-4]

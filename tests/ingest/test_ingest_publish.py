@@ -13,6 +13,7 @@ from bot.index import VERSIONS, open_index, read_current
 from bot.ingest import RollbackError, plan, publish, rollback, verify_version
 from bot.ingest.publish import STAGING
 from bot.settings import Settings
+from tests.ingest import helpers
 from tests.ingest.helpers import SHIPPED_PAGE, CountingEmbedder, ExplodingEmbedder, tree, write_page
 
 LONG = "This sentence pads the paragraph so that it stands alone as its own chunk. " * 6
@@ -27,8 +28,7 @@ def three_pages(knowledge: Path) -> None:
 
 
 def chroma_ids(settings: Settings) -> set[str]:
-    with open_index(settings.resolved_index_dir) as index:
-        return set(index.collection.get(include=[])["ids"])
+    return helpers.chroma_ids(settings.resolved_index_dir)
 
 
 def test_first_publish_serves_a_complete_verified_version(
@@ -163,7 +163,7 @@ def test_keep_going_publishes_good_pages_and_a_failed_page_keeps_its_live_chunks
         assert [c for c in index.chunks if c.source == "beta"] == beta_chunks
         assert index.pages["beta"].title == "Beta"
         assert any(c.text.startswith("Alpha edited") for c in index.chunks)
-        assert {c.chunk_id for c in beta_chunks} <= set(index.collection.get(include=[])["ids"])
+        assert {c.chunk_id for c in beta_chunks} <= chroma_ids(settings)
 
 
 def test_rollback_serves_the_parent_and_errors_when_there_is_none(
@@ -366,3 +366,80 @@ def test_a_version_that_fails_verification_is_never_served(
     assert read_current(index_dir) == first.version
     assert [p.name for p in (index_dir / VERSIONS).iterdir()] == [first.version]
     assert not list(index_dir.glob(f"{STAGING}*"))
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL at one exact moment: nothing after it runs."""
+
+
+def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    publish_module = importlib.import_module("bot.ingest.publish")
+    real = publish_module.write_current
+
+    def killed_once(index_dir: Path, version: str) -> None:
+        monkeypatch.setattr(publish_module, "write_current", real)
+        raise Killed
+
+    monkeypatch.setattr(publish_module, "write_current", killed_once)
+
+
+def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions = []
+    for i in range(2):
+        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
+        versions.append(publish(settings, embedder, progress=False).version)
+    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
+    _kill_between_rename_and_switch(monkeypatch)
+    with pytest.raises(Killed):
+        publish(settings, embedder, progress=False)
+    index_dir = settings.resolved_index_dir
+    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    assert read_current(index_dir) == versions[-1]
+    embedded_before = len(embedder.texts)
+
+    report = publish(settings, embedder, progress=False)
+
+    assert read_current(index_dir) == orphan == report.version
+    assert not report.new_version and len(embedder.texts) == embedded_before  # nothing rebuilt
+    assert any(orphan in w and "published it" in w for w in report.warnings)
+    # the retention slots hold the served version and its parent: no orphan takes one
+    assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted(
+        [versions[-1], orphan]
+    )
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".publishing-")]
+
+
+def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_counted(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions = []
+    for i in range(2):
+        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
+        versions.append(publish(settings, embedder, progress=False).version)
+    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
+    _kill_between_rename_and_switch(monkeypatch)
+    with pytest.raises(Killed):
+        publish(settings, embedder, progress=False)
+    index_dir = settings.resolved_index_dir
+    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
+
+    # retention alone never counts it (nor deletes it: the next ingest decides)
+    from bot.ingest.publish import cleanup
+
+    assert cleanup(index_dir, keep=2) == []
+    assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted([*versions, orphan])
+
+    write_page(knowledge, "p.md", "P", f"Version 3. {LONG}")
+    report = publish(settings, embedder, progress=False)
+
+    assert any(orphan in w and "removed it" in w for w in report.warnings)
+    assert read_current(index_dir) == report.version
+    kept = sorted(p.name for p in (index_dir / VERSIONS).iterdir())
+    assert kept == sorted([versions[-1], report.version])

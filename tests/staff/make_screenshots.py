@@ -218,7 +218,6 @@ def main(out_dir: Path) -> None:
             index_dir=WORK_DIR / "index",
             session_secret="screenshots-" + "s" * 32,
             clinic_name="The Mood Center",
-            clinic_contact="(555) 010-4400",
             timezone=ZONE_NAME,
         )
         embedder = SentenceTransformerEmbedder()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import pytest
 from fastapi import FastAPI
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import Engine, text
 
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from bot.web.secret import WeakSecret, ensure_session_secret
 from tests.support.accounts import PASSWORD
 from tests.support.clock import FakeClock
 
@@ -141,7 +145,8 @@ def test_a_role_change_applies_to_the_open_session(staff: Console, engine: Engin
 def test_a_session_from_another_secret_is_refused(
     make_app: Callable[..., FastAPI], settings: Settings, staff: Console
 ) -> None:
-    other = Console(mounted(make_app(settings.model_copy(update={"session_secret": "other"}))))
+    other_secret = "another-secret-" + "y" * 32
+    other = Console(mounted(make_app(settings.model_copy(update={"session_secret": other_secret}))))
     other.client.cookies = staff.client.cookies
     assert other.get("/conversations").status_code == 303
 
@@ -164,3 +169,23 @@ def test_the_console_works_under_a_reverse_proxy_prefix(staff_app: FastAPI, seed
     page = console.get("/conversations")
     assert page.status_code == 200
     assert 'href="/clinic/staff/static/staff.css"' in page.text
+
+
+def test_a_session_forged_with_the_shipped_placeholder_secret_is_refused(
+    make_app: Callable[..., FastAPI], settings: Settings, seeded: Seeded, chatlog: ChatLog
+) -> None:
+    # The attack: sign an editor session with the secret the deployment example shipped.
+    ana = chatlog.get_staff("ana")
+    assert ana is not None
+    forger = URLSafeSerializer("CHANGE-ME", salt="clinicbot.staff.session")
+    now = datetime.now(UTC).timestamp()
+    forged = forger.dumps(
+        {"u": "ana", "r": "editor", "c": "x", "g": ana.session_generation, "i": now, "s": now}
+    )
+
+    with pytest.raises(WeakSecret, match="CLINICBOT_SESSION_SECRET"):
+        make_app(settings.model_copy(update={"session_secret": "CHANGE-ME"}))
+    generated = ensure_session_secret(settings.model_copy(update={"session_secret": ""}))
+    console = Console(mounted(make_app(generated)))
+    console.client.cookies.set("clinicbot_staff", forged, path="/staff/")
+    assert console.get("/conversations").status_code == 303  # to the login form

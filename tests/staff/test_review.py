@@ -184,3 +184,50 @@ def test_the_export_follows_the_same_filters_as_the_list(staff: Console, seeded:
     assert {r["conversation_id"] for r in rows} == {seeded.answer}
     assert len(rows) == 2  # one line per message
     assert "[1] Insurance and payment" in rows[0]["sources"] + rows[1]["sources"]
+
+
+def test_the_list_flags_emergencies_refusals_and_thumbs_down_in_words(
+    staff: Console, seeded: Seeded
+) -> None:
+    page = staff.get("/conversations").text
+    rows = {
+        conv_id: row
+        for row in page.split("<tbody>")[1].split("</tr>")
+        for conv_id in listed_ids(row)
+    }
+    flags = {
+        conv_id: re.findall(
+            r'<span class="flag flag-\w+">([^<]+)</span>',
+            row.split('class="flags">')[1].split("</td>")[0],
+        )
+        for conv_id, row in rows.items()
+    }
+    assert flags[seeded.emergency] == ["Emergency"]
+    assert flags[seeded.hostile] == ["Refusal"]
+    assert flags[seeded.fallback] == ["Thumbs down"]
+    assert flags[seeded.answer] == []
+
+
+def test_one_click_shows_only_the_flagged_conversations(staff: Console, seeded: Seeded) -> None:
+    page = staff.get("/conversations").text
+    links = dict(
+        re.findall(
+            r'<a class="flag-filter" href="/staff/conversations\?([^"]*)"[^>]*>'
+            r'<span class="flag flag-\w+">([^<]+)</span>',
+            page,
+        )
+    )
+    assert {name: query for query, name in links.items()} == {
+        "Emergency": "kind=emergency",
+        "Refusal": "kind=refusal",
+        "Thumbs down": "thumbs_down=1",
+    }
+    expected = {
+        "Emergency": {seeded.emergency},
+        "Refusal": {seeded.hostile},
+        "Thumbs down": {seeded.fallback},
+    }
+    for query, name in links.items():
+        shown = staff.get(f"/conversations?{query}").text
+        assert set(listed_ids(shown)) == expected[name], name
+        assert 'aria-current="page"><span class="flag' in shown

@@ -186,12 +186,14 @@ def test_disabling_ends_open_sessions_and_enabling_does_not_revive_them(
 
 
 def test_a_cookie_from_before_revocable_sessions_is_refused(
-    site: FastAPI, settings: Settings, seeded: Seeded, clock: FakeClock
+    site: FastAPI, settings: Settings, seeded: Seeded, clock: FakeClock, chatlog: ChatLog
 ) -> None:
     serializer = URLSafeSerializer(settings.session_secret, salt="clinicbot.staff.session")
     now = clock().timestamp()
     fields = {"u": "ana", "r": "staff", "c": "token", "i": now, "s": now}
-    current = Stolen(serializer.dumps({**fields, "g": 0}), "token")
+    ana = chatlog.get_staff("ana")
+    assert ana is not None
+    current = Stolen(serializer.dumps({**fields, "g": ana.session_generation}), "token")
     old = Stolen(serializer.dumps(fields), "token")  # signed right, but no generation
 
     assert not is_refused(site, current, seeded)

@@ -141,17 +141,19 @@ def test_logout_password_change_and_disable_each_end_the_accounts_sessions(
         return user.session_generation
 
     login = log.verify_login("ana", PASSWORD)
-    assert login is not None and login.session_generation == generation() == 0
+    assert login is not None and login.session_generation == generation()
+    seen = [generation()]
     log.sign_out_everywhere("ana")
-    assert generation() == 1
+    seen.append(generation())
     log.set_password("ana", "a brand new secret")
-    assert generation() == 2
+    seen.append(generation())
     log.disable_staff("ana")
-    assert generation() == 3
+    seen.append(generation())
+    assert len(set(seen)) == 4  # each event ended the sessions issued before it
     log.enable_staff("ana")  # the sessions ended by disabling stay ended
-    assert generation() == 3
+    assert generation() == seen[-1]
     again = log.verify_login("ana", "a brand new secret")
-    assert again is not None and again.session_generation == 3  # a new login carries it
+    assert again is not None and again.session_generation == seen[-1]  # a new login carries it
     with_detail = [(e.action, e.detail) for e in log.list_audit(target_type="staff") if e.detail]
     assert with_detail == [  # newest first
         ("staff.disable", "signed out everywhere"),
@@ -161,3 +163,14 @@ def test_logout_password_change_and_disable_each_end_the_accounts_sessions(
     ]
     with pytest.raises(UnknownStaff):
         log.sign_out_everywhere("nobody")
+
+
+def test_session_generations_are_random_not_a_counter(log: ChatLog) -> None:
+    # A guessable generation (0, 1, 2...) is half of a forged session: only the secret is left.
+    for name in ("bea", "cy", "dee"):
+        log.create_staff(name, "a long enough passphrase", "staff")
+    generations = [log.get_staff(name).session_generation for name in ("bea", "cy", "dee")]
+    log.sign_out_everywhere("bea")
+    after = log.get_staff("bea").session_generation
+    assert len({*generations, after}) == 4
+    assert all(g > 1000 for g in [*generations, after])  # 1 in 2 million chance to fail

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.store.appointments import REFERENCE_PATTERN, AppointmentForm
 from bot.store.db import make_engine
-from bot.store.errors import AppointmentInvalid, InvalidValue, ReferenceUnavailable
+from bot.store.errors import (
+    AlreadyRequested,
+    AppointmentInvalid,
+    InvalidValue,
+    ReferenceUnavailable,
+)
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
 from tests.support.accounts import CHEAP_HASHER
@@ -155,6 +160,33 @@ def test_appointment_without_a_conversation_is_stored_unlinked(log: ChatLog) -> 
     requests = {r.reference: r for r in log.list_requests()}
     assert set(requests) == {reference, second}
     assert all(r.conversation_id is None for r in requests.values())
+
+
+def test_the_same_form_key_twice_stores_one_request_and_names_the_first_reference(
+    log: ChatLog,
+) -> None:
+    first = log.request_appointment(None, FORM, key="form-key-0123456789")
+
+    with pytest.raises(AlreadyRequested) as again:
+        log.request_appointment(None, replace(FORM, name="Ana P."), key="form-key-0123456789")
+    other = log.request_appointment(None, FORM, key="another-key-0123456")
+
+    assert again.value.reference == first
+    assert sorted(r.reference for r in log.list_requests()) == sorted([first, other])
+
+
+def test_the_same_form_sent_from_two_threads_at_once_is_stored_once(log: ChatLog) -> None:
+    def send(_: int) -> str:
+        try:
+            return log.request_appointment(None, FORM, key="double-click-key-0001")
+        except AlreadyRequested as e:
+            return e.reference
+
+    with ThreadPoolExecutor(4) as pool:
+        references = set(pool.map(send, range(8)))
+
+    assert len(references) == 1
+    assert [r.reference for r in log.list_requests()] == list(references)
 
 
 def test_invalid_appointment_raises_with_field_messages_and_stores_nothing(

@@ -53,7 +53,7 @@ def real_responder(real_index_dir: Path) -> Any:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": tmp_path / "data", "clinic_contact": "555-0100"}
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "clinic_phone": "410-555-2368"}
         values.update(overrides)
         return Settings(**values)
 
@@ -138,7 +138,7 @@ def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One app on SQLite for a module's read-only checks (allowed origin: clinic.example)."""
     data_dir = tmp_path_factory.mktemp("shared")
     settings = Settings(
-        data_dir=data_dir, clinic_contact="555-0100", allowed_origins=["https://clinic.example"]
+        data_dir=data_dir, clinic_phone="410-555-2368", allowed_origins=["https://clinic.example"]
     )
     stack = build_stack(settings, FakeResponder())
     yield stack

@@ -92,3 +92,26 @@ def test_a_mistyped_time_zone_stops_the_start_in_one_line(tmp_path: Path) -> Non
         "or 'UTC'"
     ]
     assert not (tmp_path / "data").exists()  # nothing was started or written
+
+
+def test_a_missing_clinic_name_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CLINICBOT_DATA_DIR": str(tmp_path / "data"),
+        "CLINICBOT_CLINIC_FILE": str(tmp_path / "clinic.toml"),  # not there
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py", "--index", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "app: cannot start: invalid setting the clinic's name is required: set "
+        f"CLINICBOT_CLINIC_NAME (or `name` in {tmp_path / 'clinic.toml'})"
+    )
+    assert not (tmp_path / "data").exists()

@@ -55,6 +55,11 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
 
     chat = open_widget(page, clinic_site)
 
+    # a suggested question first: the row of suggestions goes once the conversation starts
+    suggestion = Settings().suggested_questions[0]
+    expect(chat.click_suggestion(suggestion)).not_to_be_empty()
+    expect(chat.root.locator("#suggestions")).to_be_hidden()
+
     # a question, answered with inline markers and a collapsible list of sources
     answer = chat.ask(ANSWERABLE_QUESTION)
     expect(answer).to_contain_text("[1]")
@@ -67,12 +72,8 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     assert "noopener" in (link.get_attribute("rel") or "")
     expect(sources.locator("blockquote").first).not_to_be_empty()
 
-    # a suggested question
-    suggestion = Settings().suggested_questions[0]
-    expect(chat.click_suggestion(suggestion)).not_to_be_empty()
-
-    # thumbs down on the first answer (the welcome has no thumbs)
-    chat.root.locator("button[aria-label='Dislike']:visible").first.click()
+    # thumbs down on the last answer (the welcome has no thumbs)
+    chat.root.locator("button[aria-label='Dislike']:visible").last.click()
 
     # the appointment form: an error first, then correct
     chat.root.locator("#appointment-button").click()
@@ -80,8 +81,9 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     chat.field("phone").fill("12ab")
     chat.field("time").fill("weekday mornings")
     chat.root.locator("#appt-submit").click()
-    expect(chat.root.get_by_text("That phone number doesn't look right")).to_be_visible()
-    expect(chat.root.get_by_text("Please tick the box")).to_be_visible()
+    phone_error = chat.root.locator("#appt-phone-error")
+    expect(phone_error).to_contain_text("That phone number doesn't look right")
+    expect(chat.root.locator("#appt-consent-error")).to_contain_text("Please tick the box")
     expect(chat.field("name")).to_have_value("Ann Example")  # nothing lost
     expect(chat.field("time")).to_have_value("weekday mornings")
     chat.field("phone").fill("(555) 123-4567")
@@ -90,22 +92,24 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     reference_el = chat.root.locator("#appt-done .reference")
     expect(reference_el).to_have_text(re.compile(r"^APT-[0-9A-Z]{6}$"))
     reference = reference_el.inner_text()
-    expect(chat.root.get_by_text("That phone number doesn't look right")).to_be_hidden()
+    expect(phone_error).to_be_hidden()
+    expect(chat.root.locator("#appt-error-summary")).to_be_hidden()
 
     # what staff will see in the database
     messages = stack.rows("SELECT id, question, kind, feedback FROM messages ORDER BY id")
-    assert [m.question for m in messages] == [ANSWERABLE_QUESTION, suggestion]
-    assert messages[0].kind == "answer"
-    assert [m.feedback for m in messages] == [-1, None]
-    citations = stack.rows("SELECT citations FROM messages WHERE id = :id", id=messages[0].id)
+    assert [m.question for m in messages] == [suggestion, ANSWERABLE_QUESTION]
+    assert messages[1].kind == "answer"
+    assert [m.feedback for m in messages] == [None, -1]
+    citations = stack.rows("SELECT citations FROM messages WHERE id = :id", id=messages[1].id)
     assert citations[0][0]  # stored with the page versions they came from
     (conversation,) = stack.rows("SELECT id, session_id FROM conversations")
     assert re.fullmatch(r"[0-9a-f]{32}", conversation.session_id)
     (request,) = stack.rows(
-        "SELECT reference, name, phone, preferred_time, consent, conversation_id "
+        "SELECT reference, name, phone, preferred_time, consent, conversation_id, request_key "
         "FROM appointment_requests"
     )
     assert request.reference == reference
+    assert request.request_key  # the page sent the form's one-time key with it
     assert (request.name, request.phone, request.preferred_time) == (
         "Ann Example",
         "(555) 123-4567",
@@ -137,6 +141,12 @@ def test_emergency_reply_leads_with_911_and_988(live: Any, page: Any) -> None:
     border = banner.evaluate("e => getComputedStyle(e).borderTopColor")
     assert border == "rgb(200, 30, 30)"
     expect(reply.locator("..").locator("..")).to_be_visible()
+    # every emergency number the real responder writes is tap-to-call (988 also by text)
+    text = reply.inner_text()
+    for number in ("911", "988"):
+        written = len(re.findall(rf"(?<![\w-]){number}(?![\w-])", text))
+        assert written and reply.locator(f'a[href="tel:{number}"]').count() == written, text
+    assert reply.locator('a[href="sms:988"]').count() == len(re.findall(r"\b988\b", text))
 
 
 XSS_PAYLOADS = [
@@ -196,7 +206,7 @@ def test_the_rate_limit_answers_kindly(live: Any, page: Any) -> None:
     reply = chat.ask("And on Saturdays?")
 
     expect(reply).to_contain_text("faster than I can answer")
-    expect(reply).to_contain_text("555-0100")
+    expect(reply).to_contain_text("410-555-2368")
     assert stack.rows("SELECT count(*) FROM messages") == [(2,)]
 
 
@@ -209,7 +219,7 @@ def test_a_failing_responder_shows_how_to_reach_the_clinic(live: Any, page: Any)
     reply = chat.ask("please explode")
 
     expect(reply).to_contain_text("something went wrong on our side")
-    expect(reply).to_contain_text("555-0100")
+    expect(reply).to_contain_text("410-555-2368")
     assert "Traceback" not in reply.inner_text()
     expect(page.get_by_text("Request an appointment").first).to_be_visible()
 
@@ -280,7 +290,7 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
         expect(busy).to_contain_text("answering a lot of questions right now")
         expect(busy).to_contain_text("911")
         expect(busy).to_contain_text("988")
-        expect(busy).to_contain_text("555-0100")  # the clinic's contact from the settings
+        expect(busy).to_contain_text("410-555-2368")  # the clinic's contact from the settings
     finally:
         release.set()
         for p in pages:
@@ -295,7 +305,9 @@ def test_a_question_the_pages_dont_cover_offers_the_appointment_form(live: Any, 
 
     reply = chat.ask("Is there parking for bicycles?")
     expect(reply.locator(".reply-fallback")).to_be_visible()
-    handoff = page.locator("#chat button", has_text="Request an appointment")
+    # one appointment control, under the composer, never a second one inside the bubble
+    assert page.locator("#chat button", has_text="Request an appointment").count() == 0
+    handoff = page.locator("#appointment-button")
     expect(handoff).to_be_visible()
     handoff.click()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from bot.clinic import ClinicContact
 from bot.types import Citation, Reply
 from bot.web import render
 
@@ -27,7 +30,10 @@ def test_answer_marks_cited_numbers_and_lists_sources_in_a_details_block() -> No
 def test_emergency_reply_is_an_alert_whose_first_paragraph_is_the_answer_start() -> None:
     html = render.reply_html(Reply("q", "emergency", "Call 911 now.\n\nOr text 988."))
 
-    assert html.startswith('<div class="reply reply-emergency" role="alert"><p>Call 911 now.</p>')
+    assert html.startswith(
+        '<div class="reply reply-emergency" role="alert">'
+        '<p>Call <a class="tel" href="tel:911">911</a> now.</p>'
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,3 +82,35 @@ def test_attribute_values_are_quoted_safely() -> None:
 
     assert '"onmouseover' not in html
     assert "&quot;onmouseover" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "hrefs"),
+    [
+        ("Call 911 now.", ["tel:911"]),
+        ("Call or text 988.", ["tel:988", "sms:988"]),
+        ("Poison Help: 1-800-222-1222.", ["tel:+18002221222"]),
+        ("Reach us at (410) 555-2368.", ["tel:+14105552368"]),
+        ("Call 911, then 988.", ["tel:911", "tel:988", "sms:988"]),
+    ],
+)
+def test_every_number_in_a_reply_is_a_tap_to_call_link(text: str, hrefs: list[str]) -> None:
+    html = render.reply_html(Reply("q", "fallback", text), clinic_phone="410-555-2368")
+
+    assert re.findall(r'href="((?:tel|sms):[^"]+)"', html) == hrefs
+
+
+def test_a_visitors_numbers_are_never_links() -> None:
+    assert "href" not in render.visitor_html("my number is 911 and 410-555-2368")
+
+
+def test_welcome_shows_only_the_published_contact_details() -> None:
+    bare = render.welcome_html(ClinicContact("The Mood Center"))
+    full = render.welcome_html(
+        ClinicContact("The Mood Center", "410-555-2368", "1 Dock St", "https://mood.test/h")
+    )
+
+    assert "reach us directly" not in bare and 'href="tel:911"' in bare
+    assert 'href="sms:988"' in bare
+    assert 'href="tel:+14105552368"' in full and "1 Dock St" in full
+    assert 'href="https://mood.test/h"' in full

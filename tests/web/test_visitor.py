@@ -105,7 +105,7 @@ def test_a_failing_responder_gives_the_friendly_message_and_logs_no_visitor_text
         turn = visitor.ask(session, "explode my secret 555-987-6543")
 
     assert turn.kind == "error"
-    assert "555-0100" in turn.notice  # settings.clinic_contact
+    assert "410-555-2368" in turn.notice  # settings.clinic_contact
     assert "Traceback" not in turn.notice
     logged = caplog.text
     assert session.session_id in logged and "RuntimeError" in logged
@@ -114,7 +114,7 @@ def test_a_failing_responder_gives_the_friendly_message_and_logs_no_visitor_text
 
 
 def test_the_reach_us_line_falls_back_to_the_form_without_a_contact(make_stack: Any) -> None:
-    stack = make_stack(FakeResponder(), clinic_contact="")
+    stack = make_stack(FakeResponder(), clinic_phone="")
     visitor = VisitorChat(stack.settings, FakeResponder(), stack.chatlog)
 
     assert "Request an appointment" in visitor.ask(VisitorSession(), "explode").notice
@@ -157,14 +157,69 @@ def test_a_store_failure_on_request_keeps_the_visitor_informed(chat: Any) -> Non
     visitor, _, _ = chat
 
     class BrokenLog:
-        def request_appointment(self, session_id: str | None, form: AppointmentForm) -> str:
+        def request_appointment(
+            self, session_id: str | None, form: AppointmentForm, *, key: str | None = None
+        ) -> str:
             raise OSError("disk full")
 
     visitor.chatlog = BrokenLog()
     outcome = visitor.request_appointment(VisitorSession(), form())
 
     assert outcome.reference is None and not outcome.errors
-    assert "nothing was sent" in outcome.failure and "555-0100" in outcome.failure
+    assert "try again" in outcome.failure and "410-555-2368" in outcome.failure
+    assert "Request an appointment" not in outcome.failure  # the visitor is in the form
+
+
+class LostReply:
+    """The store commits the request, then the reply is lost (a kill, a dropped connection)."""
+
+    def __init__(self, chatlog: Any) -> None:
+        self.chatlog = chatlog
+        self.lose_next = True
+
+    def request_appointment(
+        self, session_id: str | None, form: AppointmentForm, *, key: str | None = None
+    ) -> str:
+        reference = self.chatlog.request_appointment(session_id, form, key=key)
+        if self.lose_next:
+            self.lose_next = False
+            raise ConnectionResetError("reply lost after commit")
+        return reference
+
+
+def test_a_retry_after_a_lost_reply_gives_the_same_reference_and_one_request(
+    chat: Any,
+) -> None:
+    visitor, stack, _ = chat
+    visitor.chatlog = LostReply(stack.chatlog)
+    session = VisitorSession()
+
+    failed = visitor.request_appointment(session, form(), "one-time-key-000001")
+    retried = visitor.request_appointment(session, form(), "one-time-key-000001")
+
+    assert failed.reference is None and "410-555-2368" in failed.failure
+    assert retried.already and retried.reference
+    assert stack.rows("SELECT reference FROM appointment_requests") == [(retried.reference,)]
+
+
+def test_a_new_form_key_is_a_new_request(chat: Any) -> None:
+    visitor, stack, _ = chat
+    session = VisitorSession()
+
+    first = visitor.request_appointment(session, form(), "one-time-key-000001")
+    second = visitor.request_appointment(session, form(), "one-time-key-000002")
+
+    assert not first.already and not second.already and first.reference != second.reference
+    assert stack.rows("SELECT count(*) FROM appointment_requests") == [(2,)]
+
+
+def test_without_a_clinic_contact_the_form_failure_names_no_form(make_stack: Any) -> None:
+    stack = make_stack(FakeResponder(), clinic_phone="")
+    visitor = VisitorChat(stack.settings, FakeResponder(), LostReply(stack.chatlog))
+
+    failure = visitor.request_appointment(VisitorSession(), form(), "k" * 20).failure
+
+    assert "try again" in failure and "appointment" not in failure.lower()
 
 
 def test_settings_defaults_used_by_the_chat() -> None:

@@ -1,0 +1,186 @@
+"""The query encoder stored in each index version: the embedding model exported to ONNX.
+
+Ingest exports the sentence-transformers model once (torch.onnx.export, then onnxruntime's
+transformer optimizer fuses attention and layer norms) into an encoder cache keyed by the
+model's files, and hard-links the result into every version it publishes, so a publish stays
+O(change). The manifest records the files' hashes; serving refuses an encoder that does not
+match them, so the index and the encoder that embeds its questions can never disagree.
+
+Why not optimum: its exporter does not support the installed transformers 5. fp32, not int8:
+fp32 gives the torch model's figures exactly; onnxruntime's dynamic int8 quantisation kept hit@1
+and MRR within 0.005 but lost 0.03 of cited hit and top-1 hit on answer-dev
+(bench/bench_encoder.py, docs/BENCHMARKS.md), and fp32 already meets the memory bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+from bot.embed import ENCODER_CONFIG, ENCODER_FILES, ONNX_MODEL, TOKENIZER, EmbeddingModelError
+from bot.index import ENCODER, combined_hash, file_sha256
+
+ENCODERS = "encoders"  # the cache folder inside the index directory
+HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
+# Bump when the export below changes: cached exports made by other code are then redone.
+EXPORT_FORMAT = "1: torch.onnx.export opset 17 + ort bert optimizer, fp32, mean pooling"
+_SKIP = {"README.md", ".gitattributes"}
+
+
+class EncoderExportError(EmbeddingModelError):
+    """The model cannot be exported as a mean-pooled, normalised ONNX encoder."""
+
+
+def source_key(source: Path) -> str:
+    """A hash of the model folder's files and of the export code: the encoder cache's key."""
+    digest = hashlib.sha256(EXPORT_FORMAT.encode())
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and p.name not in _SKIP):
+        digest.update(path.relative_to(source).as_posix().encode())
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def _pooling(source: Path) -> dict[str, Any]:
+    """The model's sentence-transformers config, checked to be Transformer + mean Pooling
+    (+ Normalize): the pooling `bot.embed.mean_pool` reproduces."""
+    try:
+        modules = json.loads((source / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((source / pooling_dir / "config.json").read_text(encoding="utf-8"))
+        bert = json.loads((source / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        raise EncoderExportError(f"{source} is not a sentence-transformers model: {exc}") from exc
+    if kinds not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+        raise EncoderExportError(f"{source}: modules {kinds} are not Transformer + Pooling")
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode_") and v}
+    if modes != {"pooling_mode_mean_tokens"}:
+        raise EncoderExportError(f"{source}: only mean pooling is exported")
+    return {"max_seq_length": int(bert.get("max_seq_length") or 256)}
+
+
+def export(source: Path, target: Path, name: str) -> None:
+    """Export the model in `source` into the empty folder `target` (imports torch)."""
+    import torch
+    from transformers import AutoModel
+
+    pooling = _pooling(source)
+    # Eager attention exports as plain MatMul/Softmax, which the optimizer fuses into one
+    # Attention node; the default SDPA path exports a graph it cannot fuse.
+    base = AutoModel.from_pretrained(str(source), attn_implementation="eager")
+    base.eval()
+    config = base.config
+    with_types = getattr(config, "type_vocab_size", 0) > 0
+    names = ["input_ids", "attention_mask", *(["token_type_ids"] if with_types else [])]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.base = base
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.base(**dict(zip(names, inputs, strict=True))).last_hidden_state
+
+    sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    target.mkdir(parents=True)
+    raw = target / "raw.onnx"
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about Python branches on shapes
+        torch.onnx.export(
+            LastHiddenState(),
+            sample,
+            str(raw),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    if config.model_type == "bert":
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        optimized = optimize_model(
+            str(raw),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+        )
+        optimized.save_model_to_file(str(target / ONNX_MODEL))
+        raw.unlink()
+    else:
+        raw.rename(target / ONNX_MODEL)
+    shutil.copyfile(source / TOKENIZER, target / TOKENIZER)
+    from tokenizers import Tokenizer
+
+    pad_id = Tokenizer.from_file(str(source / TOKENIZER)).token_to_id("[PAD]") or 0
+    (target / ENCODER_CONFIG).write_text(
+        json.dumps(
+            {
+                "name": name,
+                "dimension": int(config.hidden_size),
+                "max_seq_length": pooling["max_seq_length"],
+                "pad_id": int(pad_id),
+                "pooling": "mean, L2-normalised",
+                "export": EXPORT_FORMAT,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+
+
+def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
+    """The encoder folder for the model in `source`, exported now if the cache lacks it."""
+    key = source_key(source)
+    folder = cache_root / key[:24]
+    if all((folder / f).is_file() for f in (*ENCODER_FILES, HASHES)):
+        return folder
+    cache_root.mkdir(parents=True, exist_ok=True)
+    tmp = cache_root / f".tmp-{os.getpid()}-{key[:8]}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        export(source, tmp, name)
+        files = {f: file_sha256(tmp / f) for f in ENCODER_FILES}
+        (tmp / HASHES).write_text(json.dumps(files, indent=1), encoding="utf-8")
+        for f in (*ENCODER_FILES, HASHES):  # linked into versions: never to be written again
+            (tmp / f).chmod(0o444)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.rename(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return folder
+
+
+def manifest_entry(encoder: Path) -> dict[str, Any]:
+    """The manifest's `encoder` entry for a cached encoder: its files' sha256 (as computed at
+    export; verification hashes the version's copies again), one hash over them, name, size."""
+    files = json.loads((encoder / HASHES).read_text(encoding="utf-8"))
+    config = json.loads((encoder / ENCODER_CONFIG).read_text(encoding="utf-8"))
+    return {
+        "files": {name: files[name] for name in ENCODER_FILES},
+        "sha256": combined_hash(files),
+        "name": config["name"],
+        "dimension": config["dimension"],
+    }
+
+
+def install(encoder: Path, version_dir: Path) -> dict[str, Any]:
+    """Hard-link (or copy, across file systems) the cached encoder into the version; returns
+    its manifest entry. Linking keeps a publish O(change): no 90 MB copy per version."""
+    target = version_dir / ENCODER
+    target.mkdir()
+    for name in ENCODER_FILES:
+        try:
+            os.link(encoder / name, target / name)
+        except OSError:
+            shutil.copy2(encoder / name, target / name)
+    return manifest_entry(encoder)

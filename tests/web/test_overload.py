@@ -1,0 +1,123 @@
+"""Past saturation: new messages are refused at once (503, Retry-After, the busy text) while
+the admitted ones are answered; idle visitor sessions expire so memory stays bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.types import Reply
+from bot.web.admission import AdmissionControl
+from tests.fault.gradio_queue import GradioQueue, QueueFull, new_session
+
+from .fakes import FakeResponder
+
+QUESTION = "What are your opening hours?"
+
+
+def test_the_middleware_refuses_a_join_without_reading_it_only_past_the_limit() -> None:
+    waiting = [3]
+    passed: list[str] = []
+
+    async def inner(scope: dict, receive: Any, send: Any) -> None:
+        passed.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = AdmissionControl(
+        inner, waiting=lambda: waiting[0], max_waiting=3, retry_after_s=7, busy_text="Busy now."
+    )
+
+    async def post(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await client.post(path, json={"data": ["x"]})
+
+    refused = asyncio.run(post("/chat/gradio_api/queue/join"))
+    other = asyncio.run(post("/gradio_api/upload"))  # not a chat event: never refused here
+    waiting[0] = 2
+    admitted = asyncio.run(post("/gradio_api/queue/join"))
+
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "7"
+    assert refused.json()["detail"] == "Busy now."
+    assert other.status_code == 200 and admitted.status_code == 200
+    assert passed == ["/gradio_api/upload", "/gradio_api/queue/join"]
+
+
+def test_a_full_queue_refuses_new_messages_at_once_with_retry_after(live: Any) -> None:
+    release = threading.Event()
+
+    class SlowResponder(FakeResponder):
+        def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+            release.wait(30)
+            return super().reply(message, history)
+
+    stack = live(
+        responder=SlowResponder(), queue_max_size=2, concurrency_limit=1, busy_retry_after_s=4
+    )
+    queue = GradioQueue(stack.url)
+    answered: list[Any] = []
+
+    def visitor() -> None:
+        answered.append(queue.run("ask", [QUESTION], new_session())[0])
+
+    admitted = [threading.Thread(target=visitor) for _ in range(3)]  # 1 answering + 2 waiting
+    try:
+        for t in admitted:
+            t.start()
+            time.sleep(0.5)
+        started = time.monotonic()
+        refused = httpx.post(
+            stack.url + "/gradio_api/queue/join",
+            json={"data": [QUESTION], "fn_index": 0, "session_hash": new_session()},
+            timeout=10,
+        )
+        refused_in = time.monotonic() - started
+    finally:
+        release.set()
+        for t in admitted:
+            t.join(30)
+        queue.close()
+
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "4"
+    assert "try again" in refused.json()["detail"]
+    assert refused_in < 2  # answered at once, not after the queue drained
+    assert len(answered) == 3 and all(a["kind"] == "answer" for a in answered)
+
+
+def test_idle_visitor_sessions_expire_from_the_app(live: Any) -> None:
+    stack = live(session_idle_minutes=60)
+    queue = GradioQueue(stack.url)
+    visitors = [new_session() for _ in range(5)]
+    for visitor in visitors:
+        queue.call("show_question", [QUESTION, None], visitor)  # a chat page's session state
+        queue.run("ask", [QUESTION], visitor)  # an API session
+    queue.close()
+    janitor = stack.app.state.session_janitor
+    holder = janitor.blocks.state_holder
+    assert set(visitors) <= set(holder.session_data)
+
+    kept = janitor.sweep()  # nobody idle for an hour yet
+    janitor.idle_s = 0.0
+    dropped = janitor.sweep()
+
+    assert kept == 0
+    assert dropped >= 10  # 5 page sessions and 5 API sessions
+    assert not set(visitors) & set(holder.session_data)
+    assert janitor.blocks.state_session_capacity == stack.settings.max_sessions
+
+
+def test_a_refused_client_is_told_when_to_come_back(live: Any) -> None:
+    stack = live(queue_max_size=0)  # every message refused: the queue holds nothing
+    with GradioQueue(stack.url) as queue:
+        try:
+            queue.run("ask", [QUESTION], new_session())
+            raised = None
+        except QueueFull as exc:
+            raised = exc
+    assert raised is not None and "try again" in str(raised)
