@@ -55,11 +55,11 @@ def main() -> int:
 
     from sklearn.model_selection import KFold
 
-    from bot.answer import safety
     from bot.answer.retrieve import LEXICAL_RRF_WEIGHT, RRF_K, Hit, Retriever, diversify, fuse
     from bot.embed import SentenceTransformerEmbedder
     from bot.eval import load_cases
     from bot.index import open_index
+    from bot.triage.normalise import normalise
 
     knowledge = args.workdir / "medquad-pages"
     if not knowledge.exists():
@@ -95,12 +95,12 @@ def main() -> int:
         t_dense = time.perf_counter() - started
 
         started = time.perf_counter()
-        query = retriever.spelling.fix(safety.normalise(question))
+        query = retriever.spelling.fix(normalise(question))
         vector = retriever.embed_query(query)
         dense, lexical = retriever.rankings(query, vector)
         fuse(dense, lexical)
         t_ours = time.perf_counter() - started
-        raw = safety.normalise(question)
+        raw = normalise(question)
         raw_lists = retriever.rankings(raw, retriever.embed_query(raw))
         rows.append(
             {

@@ -29,9 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import answerability, safety  # noqa: E402
+from bot.answer import answerability  # noqa: E402
 from bot.answer.pipeline import retrieval_query  # noqa: E402
 from bot.eval import load_cases, score_case, summarise  # noqa: E402
+from bot.triage.normalise import normalise  # noqa: E402
 
 PAIRS = ROOT / "bench/data/answerability-pairs.jsonl"
 DEV = ROOT.parent / "shared/eval/answer-dev.jsonl"
@@ -45,7 +46,7 @@ C = 1.0  # inverse regularisation: the features are few and standardised
 def features(responder, questions: list[str]) -> np.ndarray:
     rows = []
     for q in questions:
-        query = retrieval_query(safety.normalise(q), [])
+        query = retrieval_query(normalise(q), [])
         rows.append(responder.analyse(query).evidence.vector())
     return np.vstack(rows)
 

@@ -1,4 +1,4 @@
-"""From a visitor's message to the Reply the chat shows: safety, retrieval, composition."""
+"""From a visitor's message to the Reply the chat shows: triage, retrieval, composition."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import numpy as np
 
-from bot.answer import answerability, compose, parts, safety
+from bot import triage
+from bot.answer import answerability, compose, parts
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder
 from bot.sentences import SentenceTable
 from bot.settings import Settings
+from bot.triage import replies as triage_replies
+from bot.triage.normalise import normalise
 from bot.types import Chunk, Reply, Retrieved
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,13 @@ UNAVAILABLE_TEXT = (
     "“Request an appointment” to be contacted{contact}."
 )
 RETRIEVED_SHOWN = 5
+# The reply kind each triage kind is shown as (a question goes on to retrieval).
+TRIAGE_REPLY_KIND = {
+    "emergency": "emergency",
+    "advice": "refusal",
+    "appointment": "appointment",
+    "smalltalk": "fallback",
+}
 
 # Follow-ups lean on the previous question: pronouns and elliptical openings.
 _FOLLOW_UP = re.compile(
@@ -87,6 +97,7 @@ class Responder:
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.phraser: Callable[[str, Reply], Reply] | None = None  # optional LLM (bot.answer.llm)
         self.answer_model: answerability.Model | None = None  # None: the shipped model
+        triage.load()  # a bad rule, exemplar or model file stops start-up here
 
     # -- plumbing -------------------------------------------------------------------
     def retriever(self) -> Retriever:
@@ -126,19 +137,22 @@ class Responder:
         return _with_latency(reply, elapsed)
 
     def _reply(self, message: str, history: Sequence[str], remind: bool = True) -> Reply:
-        verdict = safety.assess(message, history)
-        if verdict.kind == "emergency":
-            return Reply(
-                message, "emergency", safety.emergency_text(verdict), notes=(verdict.rule,)
-            )
-        if verdict.kind == "appointment":
-            return Reply(message, "appointment", safety.appointment_text(), notes=(verdict.rule,))
-        if verdict.kind == "refusal":
-            return Reply(message, "refusal", safety.refusal_text(verdict), notes=(verdict.rule,))
+        verdict = triage.triage(message)  # first: emergencies never wait for retrieval
+        if verdict.kind != "question":
+            kind = TRIAGE_REPLY_KIND[verdict.kind]
+            text = triage_replies.reply_text(verdict)
+            return Reply(message, kind, text, notes=(verdict.reason,))  # type: ignore[arg-type]
 
-        question = safety.normalise(message)
-        query = retrieval_query(question, [safety.normalise(h) for h in history])
-        return self.answer_from_pages(message, query, lead=verdict.topic_notice, remind=remind)
+        question = normalise(message)
+        query = retrieval_query(question, [normalise(h) for h in history])
+        reply = self.answer_from_pages(
+            message, query, lead=triage_replies.topic_notice(verdict), remind=remind
+        )
+        if reply.kind == "fallback":
+            reply = replace(
+                reply, answer=triage_replies.with_safety_net(reply.answer, verdict.lang)
+            )
+        return reply
 
     def analyse(self, query: str) -> Analysis:
         """Retrieval, sentence scoring and the answerability evidence for one query."""
@@ -280,8 +294,6 @@ def _as_retrieved(hit: Hit) -> Retrieved:
 
 
 def _with_latency(reply: Reply, elapsed_ms: float) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, latency_ms=round(elapsed_ms, 2))
 
 
