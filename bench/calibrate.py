@@ -1,7 +1,7 @@
 """Calibrate the answer/fallback rule on a question set: `python bench/calibrate.py [FILE...]`.
 
-For every case whose expected kinds include `answer` or `fallback` (and that the safety rules
-let through), prints the best sentence score and the question words the pages never use, then
+For every case whose expected kinds include `answer` or `fallback` (and that triage
+lets through), prints the best sentence score and the question words the pages never use, then
 sweeps MIN_SENTENCE_SIMILARITY and reports answer/fallback accuracy for each value. The value in
 bot/answer/compose.py is chosen from this sweep on the dev set: the middle of the widest range
 that separates the two kinds, not a value that fixes any single case.
@@ -16,11 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import compose, safety  # noqa: E402
+from bot.answer import compose  # noqa: E402
 from bot.answer.pipeline import retrieval_query  # noqa: E402
 from bot.answer.retrieve import diversify  # noqa: E402
 from bot.eval import load_cases  # noqa: E402
 from bot.settings import Settings, offline_environment  # noqa: E402
+from bot.triage import triage  # noqa: E402
+from bot.triage.normalise import normalise  # noqa: E402
 
 
 def main() -> int:
@@ -42,9 +44,9 @@ def main() -> int:
             expect = set(case["expect"])
             if not expect & {"answer", "fallback"}:
                 continue
-            if safety.assess(case["question"]).kind is not None:
+            if triage(case["question"]).kind != "question":
                 continue
-            query = retrieval_query(safety.normalise(case["question"]), [])
+            query = retrieval_query(normalise(case["question"]), [])
             vector = retriever.embed_query(query)
             hits = diversify(retriever.search(query, k=8, query_vector=vector))
             scored = compose.score_sentences(

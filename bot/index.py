@@ -355,7 +355,14 @@ class ServingIndex:
                 self.version,
             )
             model = self.embedding_model
-            return shared_sentence_transformer("" if model == DEFAULT_MODEL_NAME else model)
+            try:
+                return shared_sentence_transformer("" if model == DEFAULT_MODEL_NAME else model)
+            except ImportError as exc:  # a serving-only install (`pip install .`)
+                raise IndexLoadError(
+                    f"version {self.version} has no ONNX query encoder and {exc.name} is not "
+                    "installed: run `python ingest.py` (pip install '.[ingest]') to publish a "
+                    "version that has one"
+                ) from exc
         problem = encoder_problem(self.path, entry)
         if problem:
             raise IndexCorrupt(f"{self.path} is damaged: {problem}")

@@ -1,4 +1,4 @@
-"""From a visitor's message to the Reply the chat shows: safety, retrieval, composition."""
+"""From a visitor's message to the Reply the chat shows: triage, retrieval, composition."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from urllib.parse import quote
 
 import numpy as np
 
-from bot.answer import compose, safety
+from bot import triage
+from bot.answer import compose
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder
 from bot.settings import Settings
+from bot.triage import replies as triage_replies
+from bot.triage.normalise import normalise
 from bot.types import Chunk, Reply, Retrieved
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,13 @@ UNAVAILABLE_TEXT = (
     "“Request an appointment” to be contacted{contact}."
 )
 RETRIEVED_SHOWN = 5
+# The reply kind each triage kind is shown as (a question goes on to retrieval).
+TRIAGE_REPLY_KIND = {
+    "emergency": "emergency",
+    "advice": "refusal",
+    "appointment": "appointment",
+    "smalltalk": "fallback",
+}
 
 # Follow-ups lean on the previous question: pronouns and elliptical openings.
 _FOLLOW_UP = re.compile(
@@ -84,6 +94,7 @@ class Responder:
         self._lock = threading.Lock()
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.phraser: Callable[[str, Reply], Reply] | None = None  # optional LLM (bot.answer.llm)
+        triage.load()  # a bad rule, exemplar or model file stops start-up here
 
     # -- plumbing -------------------------------------------------------------------
     def retriever(self) -> Retriever:
@@ -119,19 +130,15 @@ class Responder:
         return _with_latency(reply, elapsed)
 
     def _reply(self, message: str, history: Sequence[str]) -> Reply:
-        verdict = safety.assess(message, history)
-        if verdict.kind == "emergency":
-            return Reply(
-                message, "emergency", safety.emergency_text(verdict), notes=(verdict.rule,)
-            )
-        if verdict.kind == "appointment":
-            return Reply(message, "appointment", safety.appointment_text(), notes=(verdict.rule,))
-        if verdict.kind == "refusal":
-            return Reply(message, "refusal", safety.refusal_text(verdict), notes=(verdict.rule,))
+        verdict = triage.triage(message)  # first: emergencies never wait for retrieval
+        if verdict.kind != "question":
+            kind = TRIAGE_REPLY_KIND[verdict.kind]
+            text = triage_replies.reply_text(verdict)
+            return Reply(message, kind, text, notes=(verdict.reason,))  # type: ignore[arg-type]
 
         retriever = self.retriever()
-        question = safety.normalise(message)
-        query = retrieval_query(question, [safety.normalise(h) for h in history])
+        question = normalise(message)
+        query = retrieval_query(question, [normalise(h) for h in history])
         query_vector = retriever.embed_query(query)
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
         retrieved = tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN])
@@ -143,11 +150,12 @@ class Responder:
         )
         best = scored[0][0] if scored else 0.0
         decision = compose.decide(best, compose.unknown_terms(query, retriever.vocabulary))
-        lead = verdict.topic_notice
+        lead = triage_replies.topic_notice(verdict)
         if not decision.answerable:
             text = FALLBACK_TEXT.format(contact=self.contact_suffix())
             if lead:
                 text = f"{lead}\n\n{text}"
+            text = triage_replies.with_safety_net(text, verdict.lang)
             return Reply(
                 message,
                 "fallback",

@@ -7,7 +7,9 @@ O(change). The manifest records the files' hashes; serving refuses an encoder th
 match them, so the index and the encoder that embeds its questions can never disagree.
 
 Why not optimum: its exporter does not support the installed transformers 5. fp32, not int8:
-dynamic int8 quantisation lost more than 0.005 of hit@1/MRR on the dev sets (docs/BENCHMARKS.md).
+fp32 gives the torch model's figures exactly; onnxruntime's dynamic int8 quantisation kept hit@1
+and MRR within 0.005 but lost 0.03 of cited hit and top-1 hit on answer-dev
+(bench/bench_encoder.py, docs/BENCHMARKS.md), and fp32 already meets the memory bound.
 """
 
 from __future__ import annotations

@@ -335,6 +335,37 @@ def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, 
     return served_spans(index_dir / VERSIONS / served.version, served.manifest)
 
 
+class IngestExtraMissing(pub.IngestError):
+    """A serving-only install (`pip install .`) cannot publish."""
+
+
+def _require_ingest_extra() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("chromadb") is None:
+        raise _extra_missing("chromadb")
+
+
+def _extra_missing(module: str | None) -> IngestExtraMissing:
+    return IngestExtraMissing(
+        f"publishing an index needs {module}: install the ingest extra "
+        "(pip install '.[ingest]'); serving an index does not"
+    )
+
+
+def _import_in_background(module: str) -> None:
+    """Start importing `module` in a thread: importing chromadb takes longer than embedding a
+    one-page change, and the model runs outside the GIL (a later `import` waits for this one)."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+    threading.Thread(target=run, name=f"import-{module}", daemon=True).start()
+
+
 def _wants_encoder(embedder: Embedder | None) -> bool:
     """Whether versions store an ONNX encoder: for the configured model and any embedder that
     names its model folder; not for the tests' hashing embedder, which has no model."""
@@ -364,6 +395,8 @@ def _encoder_dir(settings: Settings, embedder: Embedder | None, model: str) -> P
         return None
     try:
         return encoder_module.cached_encoder(source, cache_root, model)
+    except ImportError as exc:  # torch, transformers or onnx, for the one-time export
+        raise _extra_missing(exc.name) from exc
     except encoder_module.EncoderExportError as exc:
         log.warning("no ONNX encoder, serving will embed with torch: %s", exc)
         return None
@@ -399,6 +432,8 @@ def _publish_version(
     """Embed what the cache lacks, build, verify and install a version; returns its id and
     how many chunk and sentence texts were embedded."""
     index_dir = settings.resolved_index_dir
+    _require_ingest_extra()
+    _import_in_background("chromadb")  # seconds of imports; overlaps the embedding below
     loaded: list[Embedder] = [embedder] if embedder is not None else []
     encoder = _encoder_dir(settings, embedder, model)
 

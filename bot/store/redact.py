@@ -1,8 +1,10 @@
-"""Redaction of personal data in visitor messages before they are logged: phones, emails, dates.
+"""Redaction of personal data in visitor text before it is stored or logged.
 
-`redact(text)` replaces e-mail addresses with `[email]`, dates (dates of birth above all) with
-`[date]` and phone numbers with `[phone]`. It is a pure function of its input, run on every
-question before it reaches the database.
+`redact(text)` replaces e-mail addresses (also written with spaces or "(at)" around the @)
+with `[email]`, dates and date-times (dates of birth above all) with `[date]`, US social
+security numbers with `[ssn]`, payment card numbers (Luhn-checked) with `[card]` and phone
+numbers with `[phone]`. It is a pure function of its input, run on every question before it
+reaches the database and on every log line (`bot.web.ops.RedactFilter`).
 
 What stays, on purpose:
 - Public helplines (911, 988, the Poison Help line 1-800-222-1222 and the others in
@@ -13,15 +15,21 @@ What stays, on purpose:
   year ranges ("2 infusions", "6 weeks", "2010-2015", "ages 18-65", "3:30 pm").
 - A year on its own or a month and year ("in 2019", "March 2020"): too coarse to identify.
 
-Why hand-written: no kept library fits. phonenumbers needs a region and still misses the
-dates; NER-based scrubbers (presidio, spaCy) pull in large models for three patterns.
-The rules below are a table of regexes so each is visible and tested row by row.
+Phone numbers are found twice and both are redacted: by Google's libphonenumber
+(`phonenumbers`, US region, "possible" leniency: national and +international formats,
+extensions) and by the regexes below, which also catch national formats of other countries
+("0161 496 0000") that a US-region matcher cannot place. Separators people type between
+digit groups (`_`, `/`, en and em dashes) are read as hyphens first.
+Dates, SSNs and cards have no kept library that fits without large NER models (presidio,
+spaCy), so they are a table of regexes, each visible and tested row by row.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+import phonenumbers
 
 # Digits of public helplines, without the NANP country code "1".
 PUBLIC_HELPLINES: dict[str, str] = {
@@ -44,6 +52,35 @@ EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?![\w-])"
 )
+
+# Written to dodge filters or by habit: "jane.doe @ example.com", "jane (at) example (dot) com".
+EMAIL_SPACED = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*\s*(?:@|\(at\)|\[at\])\s*"
+    r"(?:[A-Za-z0-9-]+\s*(?:\.|\(dot\)|\[dot\])\s*)+[A-Za-z]{2,}(?![\w-])",
+    re.I,
+)
+
+# ISO 8601 and similar date-times: 2024-11-05T14:30:00Z, 2024-11-05 14:30, 1985-03-14T08:00+01:00.
+DATE_TIME = re.compile(
+    r"(?<![\w/.-])(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?))?(?![\w:])",
+    re.I,
+)
+
+# US social security numbers: 123-45-6789, 123 45 6789; nine bare digits only after a label.
+SSN = re.compile(
+    r"(?<![\w+-])(?:\d{3}([- ])\d{2}\1\d{4}"
+    r"|(?<=ssn )\d{9}|(?<=ssn: )\d{9}|(?<=ssn# )\d{9}|(?<=security number )\d{9})(?![\w-])",
+    re.I,
+)
+
+# Payment cards: 13-19 digits, optionally in groups split by spaces or hyphens; kept only if
+# the Luhn checksum holds (most 16-digit strings are not card numbers).
+CARD = re.compile(r"(?<![\w+-])\d(?:[ -]?\d){12,18}(?![\w-])")
+
+# Separators typed between digit groups that the phone rules read as "-" (same length, so
+# positions found in the translated text hold in the original).
+_PHONE_SEPARATORS = str.maketrans(dict.fromkeys("_/\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
 
 # Numeric dates: 03/14/1985, 3/14/85, 14.03.1985, 3-14-1985, 1985-03-14, 1985/3/14.
 _NUMERIC_DATE = (
@@ -78,16 +115,62 @@ PHONE = re.compile(
 
 
 def redact(text: str, keep_numbers: Iterable[str] = ()) -> str:
-    """`text` with e-mails, dates and phone numbers replaced by [email], [date] and [phone].
+    """`text` with e-mails, dates, SSNs, card and phone numbers replaced by [email], [date],
+    [ssn], [card] and [phone].
 
     `keep_numbers` are extra phone numbers (any formatting) to leave as they are, e.g. the
     clinic's own number; public helplines are always kept.
     """
     keep = {_national_digits(n) for n in keep_numbers} | set(PUBLIC_HELPLINES)
     text = EMAIL.sub("[email]", text)
+    text = EMAIL_SPACED.sub("[email]", text)
+    text = DATE_TIME.sub("[date]", text)
     text = BIRTH_DATE.sub(lambda m: m.group("label") + "[date]", text)
     text = DATE.sub("[date]", text)
-    return PHONE.sub(lambda m: _phone_or_keep(m, keep), text)
+    text = SSN.sub("[ssn]", text)
+    text = CARD.sub(_card_or_keep, text)
+    return _redact_phones(text, keep)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_or_keep(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return "[card]" if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group(0)
+
+
+def _redact_phones(text: str, keep: set[str]) -> str:
+    """Replace every phone number that libphonenumber or the regexes find (spans merged)."""
+    view = text.translate(_PHONE_SEPARATORS)
+    spans: list[tuple[int, int]] = []
+    for m in PHONE.finditer(view):
+        if _is_phone(m, keep):
+            spans.append((m.start(), m.end()))
+    matcher = phonenumbers.PhoneNumberMatcher(view, "US", leniency=phonenumbers.Leniency.POSSIBLE)
+    for found in matcher:
+        inside_word = (found.start > 0 and view[found.start - 1].isalnum()) or (
+            found.end < len(view) and view[found.end].isalnum()
+        )  # digits inside a hex id or a code, not a phone number
+        if not inside_word and _national_digits(re.sub(r"\D", "", found.raw_string)) not in keep:
+            spans.append((found.start, found.end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    for start, end in reversed(merged):
+        text = text[:start] + "[phone]" + text[end:]
+    return text
 
 
 def _national_digits(number: str) -> str:
@@ -95,10 +178,9 @@ def _national_digits(number: str) -> str:
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
-def _phone_or_keep(match: re.Match[str], keep: set[str]) -> str:
+def _is_phone(match: re.Match[str], keep: set[str]) -> bool:
     digits = re.sub(r"\D", "", match.group(0))
     if not 7 <= len(digits) <= 15 or _national_digits(digits) in keep:
-        return match.group(0)
-    if match.group("grouped") and len(digits) < 10:
-        return match.group(0)  # "10 20 30 40", "2010 2015 20": lists of numbers, not phones
-    return "[phone]"
+        return False
+    # "10 20 30 40", "2010 2015 20": lists of numbers, not phones
+    return not (match.group("grouped") and len(digits) < 10)

@@ -24,6 +24,7 @@ from bot.web.visitor import Turn, VisitorChat, VisitorSession
 log = logging.getLogger(__name__)
 
 API_SESSIONS_KEPT = 10_000
+MIN_SESSION_HASH = 8  # Gradio's own are 10-11 random characters
 
 Message = MessageDict  # content is escaped HTML built by bot.web.render
 # The appointment form's one-time key (see `new_form_key`): anything else from the browser is
@@ -58,8 +59,15 @@ def client_address(request: gr.Request | None) -> str | None:
     return str(host) if host else None
 
 
-def _session(session: VisitorSession | None) -> VisitorSession:
-    return session if session is not None else VisitorSession()
+def _session(session: VisitorSession | None, request: gr.Request | None = None) -> VisitorSession:
+    """The tab's session, or a new one: also when the call comes from another address than
+    the one that opened it (a replayed session hash never returns someone's transcript)."""
+    client = client_address(request)
+    if session is None or (client and session.client and client != session.client):
+        session = VisitorSession()
+    if session.client is None:
+        session.client = client
+    return session
 
 
 class ChatPage:
@@ -80,14 +88,14 @@ class ChatPage:
         return [self.welcome, *session.transcript]
 
     def show_question(
-        self, message: str, session: VisitorSession | None
+        self, message: str, session: VisitorSession | None, request: gr.Request | None = None
     ) -> tuple[list[Message], str, VisitorSession, str, Any]:
         """Step 1 (instant): echo the visitor's message and clear the box.
 
         The suggested questions go once the conversation has started: one row at most, and
         never competing with an answer for the screen.
         """
-        session = _session(session)
+        session = _session(session, request)
         messages: list[Message] = session.transcript
         message = message or ""
         if message.strip():
@@ -103,7 +111,7 @@ class ChatPage:
         request: gr.Request | None = None,
     ) -> tuple[list[Message], VisitorSession, Any, Any, Any]:
         """Step 2 (queued; the chat shows a typing indicator meanwhile): the reply bubble."""
-        session = _session(session)
+        session = _session(session, request)
         messages: list[Message] = session.transcript
         turn = self.visitor.ask(session, pending or "", client_address(request))
         open_form = False
@@ -154,7 +162,7 @@ class ChatPage:
         same form again after an error (or a lost reply) finds the first request; then the
         form gets a new key for any later, different request.
         """
-        session = _session(session)
+        session = _session(session, request)
         form = handoff.form_from(name, phone, email, preferred_time, reason, consent)
         outcome = self.visitor.request_appointment(
             session, form, _form_key(form_key), client_address(request)
@@ -177,10 +185,15 @@ class ChatPage:
 
     # -- API endpoints (gradio_client) ----------------------------------------------------
     def _api_session(self, request: gr.Request | None) -> VisitorSession:
-        key = getattr(request, "session_hash", None) or "anonymous"
+        """The API caller's session by its Gradio session hash; a call without a proper hash
+        gets a session of its own (never one shared by every such caller), and a hash used
+        from another address starts afresh (see `_session`)."""
+        key = str(getattr(request, "session_hash", None) or "")
+        if len(key) < MIN_SESSION_HASH:
+            return _session(None, request)
         with self._api_lock:
             kept = self._api_sessions.pop(key, None)
-            session = kept[0] if kept is not None else VisitorSession()
+            session = _session(kept[0] if kept is not None else None, request)
             self._api_sessions[key] = (session, time.monotonic())
             while len(self._api_sessions) > API_SESSIONS_KEPT:
                 self._api_sessions.popitem(last=False)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from bot.types import REPLY_KINDS
 
@@ -34,6 +33,10 @@ class QuestionGroup:
 
 def _content_words(text: str) -> str:
     """Lower-cased words without English stop words: "Do you take X?" and "X accepted?" meet."""
+    # scikit-learn on first use: it costs ~50 MB and a second at every app start otherwise,
+    # for a staff page most processes never render.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     return " ".join(w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS)
 
 
@@ -62,6 +65,8 @@ def group_similar(
     docs = [_content_words(text) for text, _ in items]
     vectors = np.zeros((len(items), 1))
     if any(docs):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         vectors = vectorizer.fit_transform(docs).toarray()
 

@@ -57,6 +57,8 @@ ALLOWED: tuple[tuple[str, str], ...] = (
     ("GET", "/staff/editor"),
     ("GET", "/staff/editor/pages/{source}"),
     ("POST", "/staff/editor/plan"),
+    ("POST", "/staff/editor/draft"),
+    ("POST", "/staff/editor/draft/publish"),
     ("POST", "/staff/editor/publish"),
     ("POST", "/staff/editor/rollback"),
     ("GET", "/staff/audit"),

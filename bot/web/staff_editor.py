@@ -1,9 +1,12 @@
 """The console's editor pages: the served index and its pages, re-ingest, the audit trail.
 
 The same operations as `ingest.py` (`bot.ingest.pipeline.plan/publish/rollback`), run in a
-worker thread; their reports and errors are shown as they are. Only the editor role reaches
-these routes (the router they are added to carries that check). Dry-run, publish and roll
-back are audited here; viewing the audit trail is audited too.
+worker thread; their reports and errors are shown as they are, with the sentences each
+changed page gains and loses. An editor can also upload or edit one page in the browser:
+it is staged, previewed as a dry run with that diff, then published (`bot.web.page_drafts`).
+Only the editor role reaches these routes (the router they are added to carries that
+check). Dry-run, page previews, publish and roll back are audited here; viewing the audit
+trail is audited too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.ingest import pipeline
 from bot.ingest.publish import IngestError
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from bot.web import page_drafts
 from bot.web.auth import StaffSession
 
 log = logging.getLogger(__name__)
@@ -93,8 +97,16 @@ def add_routes(
         session: StaffSession = request.state.staff
         return session
 
+    drafts_dir = settings.data_dir / page_drafts.DRAFTS
+
+    def served_record(source: str) -> dict[str, Any] | None:
+        version = served_version(index_dir).version
+        return read_page_text(index_dir, version, source) if version else None
+
     def page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("report", None)
+        context.setdefault("diffs", [])
+        context.setdefault("draft", None)
         context.setdefault("error", "")
         context.setdefault("notice", "")
         context.setdefault("action", "")
@@ -130,13 +142,27 @@ def add_routes(
         record = read_page_text(index_dir, served.version, source) if served.version else None
         if record is None:
             raise StarletteHTTPException(404, "That page is not in the served index version.")
-        return render(request, "editor_page.html", section="editor", record=record, served=served)
+        file = settings.knowledge_dir / str(record.get("path", ""))
+        try:
+            original = file.read_text(encoding="utf-8") if file.is_file() else ""
+        except (OSError, UnicodeDecodeError):
+            original = ""
+        return render(
+            request,
+            "editor_page.html",
+            section="editor",
+            record=record,
+            served=served,
+            original=original,
+            filename=file.name,
+        )
 
     @router.post("/editor/plan", response_class=HTMLResponse, name="editor_plan")
     async def dry_run(request: Request) -> Response:
         report, error = await run_in_threadpool(
             run, "plan", request, lambda: pipeline.plan(ingest_settings, embedder)
         )
+        diffs: list[page_drafts.PageDiff] = []
         if report is not None:
             chatlog.audit(
                 me(request).username,
@@ -145,7 +171,74 @@ def add_routes(
                 report.previous_version or "",
                 "would publish" if report.new_version else "no change",
             )
-        return page(request, report=report, error=error, action="plan")
+            diffs = await run_in_threadpool(
+                page_drafts.page_diffs, settings.knowledge_dir, report, served_record
+            )
+        return page(request, report=report, diffs=diffs, error=error, action="plan")
+
+    @router.post("/editor/draft", response_class=HTMLResponse, name="editor_draft")
+    async def draft(request: Request) -> Response:
+        """Stage an uploaded (or edited) page and show the dry run of publishing it."""
+        form = await request.form()
+        upload, text = form.get("file"), form.get("text")
+        filename = str(form.get("filename") or "")
+        data = b""
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            filename = upload.filename
+            data = await upload.read(settings.max_page_bytes + 1)
+        elif isinstance(text, str):
+            data = text.replace("\r\n", "\n").encode("utf-8")
+        else:
+            return page(request, 400, error="Choose a page file to upload.", action="draft")
+        username = me(request).username
+        try:
+            path = await run_in_threadpool(
+                page_drafts.stage, drafts_dir, username, filename, data, settings.max_page_bytes
+            )
+        except page_drafts.DraftError as exc:
+            return page(request, 400, error=str(exc), action="draft")
+
+        def preview() -> tuple[Any, list[page_drafts.PageDiff]]:
+            with page_drafts.preview_tree(settings.knowledge_dir, path) as tree:
+                report = pipeline.plan(ingest_settings.model_copy(update={"knowledge_dir": tree}))
+                return report, page_drafts.page_diffs(tree, report, served_record)
+
+        result, error = await run_in_threadpool(run, "draft", request, preview)
+        report, diffs = result if result is not None else (None, [])
+        chatlog.audit(username, "index.draft", "page", path.name, "previewed")
+        return page(
+            request, report=report, diffs=diffs, draft=path.name, error=error, action="draft"
+        )
+
+    @router.post("/editor/draft/publish", response_class=HTMLResponse, name="editor_draft_publish")
+    async def publish_draft(request: Request) -> Response:
+        """Put the staged page into the knowledge directory and publish, as ingest.py does;
+        a publish stopped by a bad page leaves the knowledge directory as it was."""
+        username = me(request).username
+        path = page_drafts.current_draft(drafts_dir, username)
+        if path is None:
+            return page(request, 400, error="There is no staged page to publish.", action="draft")
+
+        def work() -> Any:
+            undo = page_drafts.install(settings.knowledge_dir, path)
+            try:
+                report = pipeline.publish(ingest_settings, embedder, progress=False)
+            except BaseException:
+                undo()
+                raise
+            if report.stopped:
+                undo()
+            return report
+
+        report, error = await run_in_threadpool(run, "publish", request, work)
+        if report is not None:
+            chatlog.audit(
+                username, "index.publish", "index", report.version or "", f"page {path.name}"
+            )
+            if not report.stopped:
+                page_drafts.discard(drafts_dir, username)
+            log.info("staff console: page %s published -> %s", path.name, report.version)
+        return page(request, report=report, error=error, action="publish")
 
     @router.post("/editor/publish", response_class=HTMLResponse, name="editor_publish")
     async def publish(request: Request) -> Response:

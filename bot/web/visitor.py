@@ -8,6 +8,7 @@ log line with the session id and the exception's type and place, never the visit
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import traceback
@@ -53,6 +54,14 @@ class VisitorSession:
     transcript: list[Any] = field(default_factory=list)  # Chatbot messages, escaped HTML
     # chat position of a bot bubble -> its message id in the log (for thumbs up/down)
     message_ids: dict[int, int] = field(default_factory=dict)
+    # the address that opened the session: a call from another one gets a new session, so a
+    # copied Gradio session hash cannot read this visitor's transcript
+    client: str | None = None
+
+    @property
+    def log_ref(self) -> str:
+        """What logs name the session by: a hash, since the id itself opens the session."""
+        return hashlib.sha256(self.session_id.encode("ascii")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,7 @@ class VisitorChat:
         if len(message) > self.settings.max_message_chars:
             return Turn("too_long", notice=self.too_long_text(len(message)))
         if not self._allow(session) or not self.limiter.allow_message(client):
-            log.info("rate limit reached (session=%s)", session.session_id)
+            log.info("rate limit reached (session=%s)", session.log_ref)
             return Turn("rate_limited", notice=self.rate_limited_text())
         history = session.questions[-HISTORY_KEPT:]
         try:
@@ -175,7 +184,7 @@ class VisitorChat:
         except Exception as exc:  # any failure of answering becomes the friendly message
             log.error(
                 "responder failed (session=%s): %s at %s",
-                session.session_id,
+                session.log_ref,
                 type(exc).__name__,
                 where(exc),
             )
@@ -187,7 +196,7 @@ class VisitorChat:
         except Exception as exc:  # the visitor still gets the answer; staff lose one row
             log.error(
                 "logging the reply failed (session=%s): %s at %s",
-                session.session_id,
+                session.log_ref,
                 type(exc).__name__,
                 where(exc),
             )
@@ -200,7 +209,7 @@ class VisitorChat:
         except Exception as exc:
             log.error(
                 "storing feedback failed (session=%s): %s at %s",
-                session.session_id,
+                session.log_ref,
                 type(exc).__name__,
                 where(exc),
             )
@@ -232,22 +241,22 @@ class VisitorChat:
         if errors:
             return AppointmentOutcome(errors=errors)
         if not self.limiter.allow_appointment(session.session_id, client):
-            log.info("appointment rate limit reached (session=%s)", session.session_id)
+            log.info("appointment rate limit reached (session=%s)", session.log_ref)
             return AppointmentOutcome(failure=self.appointments_limited_text())
         try:
             reference = self.chatlog.request_appointment(session.session_id, form, key=key)
         except AppointmentInvalid as exc:
             return AppointmentOutcome(errors=dict(exc.errors))
         except AlreadyRequested as exc:
-            log.info("appointment form sent again (session=%s)", session.session_id)
+            log.info("appointment form sent again (session=%s)", session.log_ref)
             return AppointmentOutcome(reference=exc.reference, already=True)
         except Exception as exc:
             log.error(
                 "storing an appointment request failed (session=%s): %s at %s",
-                session.session_id,
+                session.log_ref,
                 type(exc).__name__,
                 where(exc),
             )
             return AppointmentOutcome(failure=self.appointment_failure_text())
-        log.info("appointment requested (session=%s)", session.session_id)
+        log.info("appointment requested (session=%s)", session.log_ref)
         return AppointmentOutcome(reference=reference)

@@ -14,7 +14,7 @@ from tests.support.axe import blocking, run_axe
 from tests.support.browser import chromium
 from tests.support.servers import serve
 
-from .support import Seeded
+from .support import Console, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -32,8 +32,9 @@ def browser() -> Iterator[Any]:
     ids=["phone", "desktop"],
 )
 def test_axe_finds_no_serious_violation_on_the_staff_pages(
-    browser: Any, site: FastAPI, seeded: Seeded, viewport: dict[str, int]
+    browser: Any, site: FastAPI, seeded: Seeded, viewport: dict[str, int], editor: Console
 ) -> None:
+    editor.post("/editor/publish")  # pages to list, view and edit
     problems: list[str] = []
     with serve(site) as base:
         page = browser.new_context(viewport=viewport).new_page()
@@ -48,11 +49,18 @@ def test_axe_finds_no_serious_violation_on_the_staff_pages(
             "/staff/requests",
             "/staff/insights",
             "/staff/editor",
+            "/staff/editor/pages/hours",
             "/staff/audit",
             "/staff/about",
         ]
         for path in paths:
             page.goto(base + path)
             problems += [f"{path}: {p}" for p in blocking(run_axe(page))]
+        # the preview of an edited page: its sentence diff
+        page.goto(base + "/staff/editor/pages/hours")
+        page.locator("#page-source").fill("---\ntitle: Opening hours\n---\n\nOpen daily.\n")
+        page.get_by_role("button", name="Preview the change").click()
+        page.wait_for_selector(".sentence-diff")
+        problems += [f"page preview: {p}" for p in blocking(run_axe(page))]
         page.context.close()
     assert problems == [], "\n".join(problems)

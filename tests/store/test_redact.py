@@ -89,3 +89,100 @@ def test_keep_numbers_leaves_the_clinics_own_number() -> None:
 def test_redact_is_idempotent() -> None:
     once = redact("DOB 03/14/1985, call +44 20 7946 0958 or a@b.co")
     assert redact(once) == once
+
+
+# Written forms an outside probe found missed (issue 18), and their relatives: each row is
+# how a visitor might type it, and what must be stored or logged instead.
+WRITTEN_FORMS = [
+    # phones with the separators people actually type
+    ("555_123_4567", "[phone]"),
+    ("call 555/123/4567 after 5", "call [phone] after 5"),
+    ("555–123–4567", "[phone]"),  # en dash
+    ("555—123—4567", "[phone]"),  # em dash
+    ("(555)_123_4567", "[phone]"),
+    ("+1–555–123–4567", "[phone]"),
+    ("1_800_555_0199 is my work line", "[phone] is my work line"),
+    ("my cell: 212 555 0148", "my cell: [phone]"),
+    ("2125550148", "[phone]"),
+    ("212.555.0148 ext. 22", "[phone]"),
+    ("555-123-4567 x305", "[phone]"),
+    ("+44 7700 900123", "[phone]"),
+    ("+61 2 9876 5432", "[phone]"),
+    ("+52 55 1234 5678", "[phone]"),
+    ("tel:+15551234567", "tel:[phone]"),
+    ("555 – 123 – 4567", "[phone]"),
+    # e-mail addresses with spaces and spelled-out symbols
+    ("jane.doe @ example.com", "[email]"),
+    ("jane.doe@ example.com", "[email]"),
+    ("jane.doe @example.com", "[email]"),
+    ("write to jane (at) example (dot) com", "write to [email]"),
+    ("jane[at]example[dot]org please", "[email] please"),
+    ("JANE.DOE@EXAMPLE.COM", "[email]"),
+    ("mail: j.doe+migraine@clinic-mail.example.co.uk.", "mail: [email]."),
+    ("bob_smith @ mail . example . com", "[email]"),
+    # dates and date-times
+    ("2024-11-05T14:30:00Z", "[date]"),
+    ("seen 2024-11-05T14:30:00.123+01:00 by", "seen [date] by"),
+    ("2024-11-05 14:30", "[date]"),
+    ("1985-03-14T08:00", "[date]"),
+    ("at 2025-01-02 09:15:00 UTC", "at [date]"),
+    ("DOB: 14/03/1985", "DOB: [date]"),
+    ("born 03.14.1985", "born [date]"),
+    ("dob 3/14", "dob [date]"),
+    ("my date of birth is 1985/03/14", "my date of birth is [date]"),
+    ("birthday: Jan 5th", "birthday: [date]"),
+    ("December 25, 1990", "[date]"),
+    ("25th December 1990", "[date]"),
+    ("on 5 Feb. 2001", "on [date]"),
+    # social security numbers
+    ("SSN 123-45-6789", "SSN [ssn]"),
+    ("my social is 123 45 6789", "my social is [ssn]"),
+    ("ssn: 123456789", "ssn: [ssn]"),
+    ("social security number 078051120", "social security number [ssn]"),
+    ("078-05-1120.", "[ssn]."),
+    # payment cards (Luhn-valid test numbers)
+    ("card 4111 1111 1111 1111 exp 12/29", "card [card] exp 12/29"),
+    ("4111-1111-1111-1111", "[card]"),
+    ("4111111111111111", "[card]"),
+    ("amex 3782 822463 10005", "amex [card]"),
+    ("5555555555554444", "[card]"),
+    ("6011 0009 9013 9424", "[card]"),
+    ("visa 4012888888881881!", "visa [card]!"),
+    ("3530111333300000", "[card]"),
+    # several at once
+    (
+        "I'm Ann, 555_123_4567, ann @ example.com, DOB 1985-03-14",
+        "I'm Ann, [phone], [email], DOB [date]",
+    ),
+    ("SSN 123-45-6789 and card 4111 1111 1111 1111", "SSN [ssn] and card [card]"),
+]
+
+# Look-alikes that must stay: not personal data, or needed to read the conversation.
+WRITTEN_NEAR_MISSES = [
+    "4111 1111 1111 1112",  # fails the Luhn check: not a card
+    "order 1234 5678 9012 3456",  # not Luhn-valid either
+    "Take 1/2 a tablet 24/7",
+    "I rate the pain 7/10",
+    "doses of 0.5 mg/kg over 40 minutes",
+    "between 2–3 sessions",
+    "in 2019–2020",
+    "call 911_now",
+    "email me at the clinic",
+    "the @ sign",
+    "ages 18–65",
+    "Poison Help line: 1–800–222–1222",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WRITTEN_FORMS)
+def test_written_forms_of_personal_data_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", WRITTEN_NEAR_MISSES)
+def test_written_look_alikes_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_the_table_has_at_least_50_written_forms() -> None:
+    assert len(WRITTEN_FORMS) >= 50

@@ -97,7 +97,8 @@ def test_a_failing_responder_gives_the_friendly_message_and_logs_no_visitor_text
     assert "410-555-2368" in turn.notice  # settings.clinic_contact
     assert "Traceback" not in turn.notice
     logged = caplog.text
-    assert session.session_id in logged and "RuntimeError" in logged
+    assert session.log_ref in logged and "RuntimeError" in logged
+    assert session.session_id not in logged  # the id opens the session: only its hash
     assert "secret" not in logged and "555-987-6543" not in logged
     assert stack.rows("SELECT count(*) FROM messages") == [(0,)]
 

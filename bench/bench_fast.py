@@ -1,0 +1,190 @@
+"""Ours vs the textbook LangChain pipeline (bench/textbook.py), side by side in one run.
+
+    python bench/bench_fast.py [--medquad] [--runs 5] [--questions 100]
+
+1. ingest from scratch (fresh index and caches: the encoder export is included), wall time of
+   `python ingest.py` vs `python bench/textbook.py build`; then ours re-ingesting after a
+   one-page edit (CLI wall time and the report's in-process seconds);
+2. a cold question from the command line: wall time and peak RSS (median of --runs):
+   `python -m bot.ask --index DIR --json Q` vs `python bench/textbook.py ask DIR Q`;
+3. the app: spawn to the first answer over HTTP (gradio_client `/ask`), then --questions more
+   answers (warm p50/p95 as the client sees them) and the server's RSS after them.
+Prints the machine's load average before and after each part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PY = sys.executable
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "CLINICBOT_RATE_LIMIT_PER_MINUTE": "100000"}
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def timed(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (bytes) and stdout of one command run to its end."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{cmd} exited with {proc.returncode}")
+    return elapsed, usage.ru_maxrss * 1024, out
+
+
+def questions(medquad: bool) -> list[str]:
+    path = SHARED / ("corpora/medquad" if medquad else "eval") / "dev-questions.jsonl"
+    return [json.loads(line)["question"] for line in path.open() if line.strip()]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_run(cmd: list[str], port: int, asked: list[str], workdir: Path) -> dict:
+    """Spawn an app, time it to its first answer, ask the rest, read its RSS, stop it."""
+    from gradio_client import Client
+
+    started = time.perf_counter()
+    log = (workdir / f"app-{port}.log").open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**ENV, "CLINICBOT_DATA_DIR": str(workdir)},
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if proc.poll() is not None or time.perf_counter() - started > 300:
+                raise SystemExit(f"{cmd} did not start; see {log.name}")
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        client = Client(url, verbose=False)
+        client.predict(asked[0], api_name="/ask")
+        first = time.perf_counter() - started
+        warm = []
+        for q in asked[1:]:
+            t = time.perf_counter()
+            client.predict(q, api_name="/ask")
+            warm.append((time.perf_counter() - t) * 1000)
+        rss = psutil.Process(proc.pid).memory_info().rss
+        client.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    warm.sort()
+    return {
+        "first_answer_s": first,
+        "rss_mb": rss / 1e6,
+        "p50_ms": statistics.median(warm),
+        "p95_ms": warm[int(0.95 * (len(warm) - 1))],
+        "answers": len(asked),
+    }
+
+
+def row(name: str, ours: float, textbook: float, unit: str, digits: int = 2) -> None:
+    ratio = ours / textbook if textbook else float("nan")
+    print(f"| {name} | {ours:,.{digits}f} {unit} | {textbook:,.{digits}f} {unit} | {ratio:.2f} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--medquad", action="store_true", help="MedQuAD (1,009 pages) too")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--skip-ingest", type=Path, help="reuse this workdir's indexes")
+    args = parser.parse_args()
+    work = args.skip_ingest or Path(tempfile.mkdtemp(prefix="bench-fast-"))
+    print(f"workdir {work}; machine: {os.cpu_count()} CPUs, "
+          f"{psutil.virtual_memory().total / 2**30:.0f} GiB")  # fmt: skip
+    print("| figure | ours | textbook | ours / textbook |")
+    print("|---|---|---|---|")
+    corpora = {"knowledge/": ROOT / "knowledge"}
+    if args.medquad:
+        pages = work / "medquad-pages"
+        if not pages.exists():
+            make = SHARED / "corpora" / "medquad" / "make_pages.py"
+            subprocess.run([PY, str(make), str(pages)], check=True, capture_output=True)
+        corpora["MedQuAD"] = pages
+    for name, knowledge in corpora.items():
+        ours, textbook = work / f"ours-{knowledge.name}", work / f"textbook-{knowledge.name}"
+        if args.skip_ingest:
+            continue
+        print(f"<!-- ingest {name}: load before {load()} -->")
+        ours_s, _, _ = timed([PY, "ingest.py", "--knowledge", str(knowledge), "--index", str(ours)])
+        tb_s, _, _ = timed([PY, "bench/textbook.py", "build", str(knowledge), str(textbook)])
+        row(f"ingest {name} from scratch", ours_s, tb_s, "s", 1)
+        edited = work / f"edited-{knowledge.name}"
+        shutil.copytree(knowledge, edited, dirs_exist_ok=True)
+        page = sorted(edited.glob("*.md"))[0]
+        page.write_text(page.read_text() + "\n\nThis line was added by the benchmark.\n")
+        cmd = [PY, "ingest.py", "--knowledge", str(edited), "--index", str(ours), "--json"]
+        edit_s, _, out = timed(cmd)
+        report = json.loads(out)
+        print(f"| ingest {name}, one page edited: `ingest.py` wall (in process) | {edit_s:.2f} s "
+              f"({report['seconds']:.2f} s; {report['chunks_embedded']} chunks, "
+              f"{report['sentences_embedded']} sentences embedded) | | |")  # fmt: skip
+        print(f"<!-- load after {load()} -->")
+
+    asked = questions(False)
+    asked = (asked * (args.questions // len(asked) + 1))[: args.questions]
+    ours, textbook = work / "ours-knowledge", work / "textbook-knowledge"
+    print(f"<!-- cold CLI: load before {load()} -->")
+    cold = {"ours": [], "textbook": []}
+    for _ in range(args.runs):
+        cold["ours"].append(timed([PY, "-m", "bot.ask", "--index", str(ours), "--json", asked[0]]))
+        cold["textbook"].append(timed([PY, "bench/textbook.py", "ask", str(textbook), asked[0]]))
+    for i, (label, unit, scale) in enumerate((("wall", "s", 1), ("peak RSS", "MiB", 2**20))):
+        o = statistics.median(r[i] for r in cold["ours"]) / scale
+        t = statistics.median(r[i] for r in cold["textbook"]) / scale
+        row(f"cold question from the CLI, {label} (median of {args.runs})", o, t, unit)
+    print(f"<!-- load after {load()} -->")
+
+    print(f"<!-- app: load before {load()} -->")
+    p1, p2 = free_port(), free_port()
+    app_cmd = [PY, "app.py", "--index", str(ours), "--port", str(p1),
+               "--database-url", f"sqlite:///{work / 'clinic.sqlite3'}"]  # fmt: skip
+    a = app_run(app_cmd, p1, asked, work)
+    b = app_run([PY, "bench/textbook.py", "serve", str(textbook), str(p2)], p2, asked, work)
+    row("app: spawn to first answer over HTTP", a["first_answer_s"], b["first_answer_s"], "s")
+    row(f"app: RSS after {len(asked)} answers", a["rss_mb"], b["rss_mb"], "MB", 0)
+    row("app: warm answer p50 over HTTP", a["p50_ms"], b["p50_ms"], "ms", 1)
+    row("app: warm answer p95 over HTTP", a["p95_ms"], b["p95_ms"], "ms", 1)
+    print(f"<!-- load after {load()} -->")
+    if not args.skip_ingest:
+        print(f"(indexes kept in {work}; rerun parts 2-3 with --skip-ingest {work})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
