@@ -110,7 +110,11 @@ class Settings(BaseSettings):
     rate_limit_client_appointments: str = Field(
         "10/hour;30/day", description="Appointment requests per client address."
     )
-    queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
+    queue_max_size: int = Field(
+        16,
+        description="Waiting requests beyond this get a 'busy' reply at once (HTTP 503); "
+        "a short queue keeps the wait short and the app's overhead per waiting visitor low.",
+    )
     concurrency_limit: int = 4
     busy_retry_after_s: int = Field(
         5, ge=1, description="Retry-After of the 503 sent when the queue is full."
