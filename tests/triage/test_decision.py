@@ -101,6 +101,7 @@ EMERGENCIES = [
     ("i wanna kms", "self_harm"),
     ("my son swallowed a whole bottle of my sleeping pills", "overdose_poisoning"),
     ("worst headache of my life, came on in seconds", "medical"),
+    ("i think i just overdosed on my sleeping pills", "overdose_poisoning"),
     ("my husband can't breathe and his lips are blue", "medical"),
     ("no quiero vivir más, ya tengo todo planeado", "self_harm"),
     ("mi hija se tomó todas las pastillas de mi mamá", "overdose_poisoning"),
@@ -126,6 +127,7 @@ def test_emergencies_are_recognised(message: str, sub: str) -> None:
         "is ketamine a killer for pain?",
         "no soy suicida, solo quiero saber cuánto cuesta el tratamiento",
         "me muero de ganas de saber si aceptan mi seguro",
+        "i overdosed two years ago and i'm in recovery now, do you treat addiction?",
     ],
 )
 def test_negations_and_idioms_are_not_emergencies(message: str) -> None:
