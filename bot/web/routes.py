@@ -59,6 +59,8 @@ ALLOWED: tuple[tuple[str, str], ...] = (
     ("POST", "/staff/editor/plan"),
     ("POST", "/staff/editor/draft"),
     ("POST", "/staff/editor/draft/publish"),
+    ("POST", "/staff/editor/draft"),
+    ("POST", "/staff/editor/draft/publish"),
     ("POST", "/staff/editor/publish"),
     ("POST", "/staff/editor/rollback"),
     ("GET", "/staff/audit"),
