@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test` (each sets up what is missing).
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench triage-model triage-report answer-model
 
 export HF_HUB_OFFLINE := 1
 export CLINICBOT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -18,3 +18,16 @@ test:
 lint: setup
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
+
+# Triage (docs/TRIAGE.md): retrain the classifier from bot/triage/data/ after editing exemplars;
+# print the cross-validated figures (exemplars + ../shared/eval/safety-dev.jsonl when present).
+triage-model: setup
+	.venv/bin/python -m bot.triage.train
+
+triage-report: setup
+	.venv/bin/python -m bot.triage.report
+
+# Retrain the answerability model on bench/data/answerability-pairs.jsonl and regenerate its
+# figures in docs/ANSWERING.md (needs ../shared/eval for the dev-set figures).
+answer-model: setup
+	.venv/bin/python bench/train_answerability.py

@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,19 @@ def load_index_now(settings: Settings, responder: object) -> None:
         ) from exc
 
 
+@contextmanager
+def startup_steps(show: bool) -> Iterator[Callable[[str], None]]:
+    """`step(name)` per start-up step: a progress bar for a person, nothing for --log-json."""
+    if not show:
+        yield lambda name: log.info("start-up: %s", name)
+        return
+    from bot import quiet
+
+    with quiet.steps(["model", "index", "web app"]) as bar:
+        yield bar.next
+        bar.done()
+
+
 def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
     """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
     return {
@@ -85,7 +100,8 @@ def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, A
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "log_level": "info",
         # No logging config of uvicorn's own: its loggers reach our redacting handler (text
-        # or JSON), so access lines carry no client address, query string or session hash.
+        # or JSON, or the log file of bot.quiet), so access lines carry no client address,
+        # query string or session hash.
         "log_config": None,
     }
 
@@ -98,13 +114,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.log_json:
         configure_json_logging()
     else:
-        configure_text_logging()
+        configure_text_logging()  # until the data folder is known (then bot.quiet)
     from bot.web.secret import WeakSecret, ensure_session_secret
 
     try:
         settings = ensure_session_secret(settings_from(args))
     except (InvalidSettings, WeakSecret) as exc:  # a mistyped CLINICBOT_TIMEZONE, a weak secret
         print(f"app: cannot start: {exc}", file=sys.stderr)
+        return 1
+    log_file = None
+    if not args.log_json:  # a person at a terminal: the log goes to data/logs/app.log
+        from bot import quiet
+
+        log_file = quiet.configure(settings.data_dir)
+
+    from bot import triage
+
+    try:
+        triage.load()  # a broken rule, exemplar or model file: refuse to serve at all
+    except triage.TriageDataError as exc:
+        print(f"app: cannot start: triage data {exc}", file=sys.stderr)
         return 1
 
     from bot.answer.pipeline import load_responder
@@ -119,22 +148,28 @@ def main(argv: list[str] | None = None) -> int:
         # a bad URL fails before ingest
         engine = make_engine(settings.resolved_database_url, timeouts_from(settings))
         migrate(engine)
-        ensure_index(settings)
-        responder = load_responder(settings)
-        load_index_now(settings, responder)
-        chatlog = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
-        app = create_app(settings, responder, chatlog, db_check=lambda: ping(engine))
+        ensure_index(settings)  # first run: its own progress bars and report
+        with startup_steps(not args.log_json) as step:
+            step("loading the model")
+            responder = load_responder(settings)
+            step("opening the index")
+            load_index_now(settings, responder)
+            step("building the web app")
+            chatlog = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
+            app = create_app(settings, responder, chatlog, db_check=lambda: ping(engine))
     except StoreError as exc:
         print(f"app: database {safe_url(settings.resolved_database_url)}: {exc}", file=sys.stderr)
         return 1
     except IngestError as exc:  # the first ingest: bad pages or no knowledge directory
         print(f"app: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # one line for the operator; details are in the log above
+    except Exception as exc:  # one line for the operator; details are in the log
         log.exception("startup failed")
         print(f"app: cannot start: {exc}", file=sys.stderr)
         return 1
 
+    if log_file is not None:
+        print(f"Log: {log_file}", file=sys.stderr)
     print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
     import uvicorn
 

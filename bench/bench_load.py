@@ -1,42 +1,38 @@
-"""Load: concurrent visitor sessions against real app processes on loopback, for a fixed time.
+"""Load: visitors at 50, 200 and 500 against a real app process, the client in its own processes.
 
-    python bench/bench_load.py                   # one instance, 50 sessions, 60 s, think 3.5 s
-    python bench/bench_load.py --topology both   # side by side in one run: one instance
-                                                 # direct, then two behind nginx
-    python bench/bench_load.py --think 0.2 --env CLINICBOT_RATE_LIMIT_PER_MINUTE=100000
-    python bench/bench_load.py --env CLINICBOT_QUEUE_MAX_SIZE=8 --think 0.2 ...   # overload
+    python bench/bench_load.py                              # 50, 200, 500 visitors, 45 s each
+    python bench/bench_load.py --visitors 50,200 --duration 30 --think 1
+    python bench/bench_load.py --topology proxy             # two instances behind nginx
 
-Topologies (the app always runs as `python app.py` over a built index, default
-data/bench/clinic-index, built with ingest.py if missing):
-- direct: one instance on a free 127.0.0.1 port; SQLite by default (`--store postgres` for the
-  shared store);
-- proxy: what docs/DEPLOYMENT.md describes for several instances: two instances
-  (`--instances`) with `--root-path /chat` on one index directory and one PostgreSQL schema
-  (a fresh schema of CLINICBOT_TEST_POSTGRES_URL, dropped afterwards), Debian's nginx in front
-  with the site rendered from deploy/nginx.conf.j2 with its shipped limits (5 POSTs/s per
-  address, burst 30), the sessions talking to nginx only;
-- both: direct then proxy with the same sessions, questions and seeds, both on PostgreSQL so
-  that only the topology differs, and a side-by-side table at the end.
+The app runs as `python app.py` over a built index (default data/bench/clinic-index, built
+with ingest.py if missing), on SQLite (direct) or one PostgreSQL schema (proxy: two
+instances with `--root-path /chat` behind Debian's nginx with deploy/nginx.conf.j2's limits).
+The benchmark sets the app's rate limits high (per session and per client address) and the
+visitor-session idle time short through CLINICBOT_* variables; `--env KEY=VALUE` adds or
+overrides any.
 
-Each visitor session is one browser tab's worth of protocol (POST queue/join, then the
-server-sent event stream queue/data; tests/deploy/support.py's QueueClient) asking dev-set
-questions through the documented `/ask` endpoint, with a random think time (uniform 0.5x-1.5x
-of --think) until --duration is over. Session n connects from its own loopback address
-127.0.1.n, so nginx's per-address rate limit and its sticky hash see 50 different visitors,
-as they would in production.
+The visitors run in `--clients` separate client processes (this script with `--worker`),
+each an asyncio loop of httpx sessions, so the client's own work never shares the app's
+interpreter; they run at a lower priority (`--client-nice`, 10), so on a machine shared with
+the app they use spare CPU rather than the app's. Each visitor is one browser tab's protocol
+(POST queue/join, then the queue/data event stream) asking dev-set questions through the
+`/ask` endpoint, with a random think time (uniform 0.5x-1.5x of --think); a refused message
+(HTTP 503) waits its Retry-After, as the chat page asks a person to. Behind nginx, visitor n
+connects from loopback address 127.0.x.y of its own, so per-address limits see separate
+visitors (direct, the visitors of one process share a connection pool).
 
-Counted: replies (any reply kind) and the latency of each as the client sees it; errors (the
-stream failed or broke off, the app reported a failure, or an "error" turn); busy (the bounded
-queue refused the message: HTTP 503 at queue/join); proxy-limited (nginx's per-address limit:
-HTTP 429); rate-limited turns (the app's per-session limit); peak resident memory (VmHWM) of
-each app process; and, behind the proxy, how nginx spread the sessions' messages over the
-instances (its access log). Bounded: every session stops at the deadline, and the script stops
-every process it started (SIGTERM, then SIGKILL) whatever happens.
+Per level: replies (any reply kind) per second over the level, their latency p50/p95 as the
+client sees it, busy (503 refusals), proxy-limited (429), errors (stream failed or broke off,
+an app failure), the app's resident memory (VmRSS, sampled every 0.5 s: at the start and the
+peak of the level). After the last level it waits `--settle` seconds (idle sessions expire)
+and reads VmRSS again: the "after" figure. Replies/s of each level is also given as a share of
+the best level of the same run (the overload criterion: >= 0.9 at 200 and 500).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -49,7 +45,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +66,6 @@ from tests.support.servers import free_port  # noqa: E402
 
 REPLY_KINDS = {"answer", "fallback", "refusal", "emergency", "appointment"}
 PREFIX = "/chat"
-
-
-@dataclass
-class Tally:
-    """What all sessions saw; one lock, appended to by every session thread."""
-
-    latencies_ms: list[float] = field(default_factory=list)
-    kinds: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)
-    busy: int = 0
-    proxy_limited: int = 0
-    rate_limited: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -214,45 +197,141 @@ def start(
     return deployment
 
 
-def session(
-    entry: str, n: int, questions: list[str], deadline: float, think: float, tally: Tally
-) -> None:
-    """One visitor (its own loopback address) asking questions until the deadline."""
-    rng = random.Random(n)
-    client = QueueClient(entry, local_address=f"127.0.1.{n + 1}", timeout=120)
+def visitor_address(n: int) -> str:
+    """A loopback address of visitor n's own: 127.0.1.1 ... 127.0.1.250, 127.0.2.1 ..."""
+    return f"127.0.{1 + n // 250}.{n % 250 + 1}"
+
+
+async def _ask(http: Any, base: str, dep: dict, question: str, session_hash: str) -> tuple:
+    """One message through the queue: ("reply", kind) / ("busy", retry_after) / ("error", why)."""
+    import httpx
+
+    trigger = dep["targets"][0][0] if dep["targets"] else None
+    body = {
+        "data": [question],
+        "fn_index": dep["id"],
+        "trigger_id": trigger,
+        "session_hash": session_hash,
+        "event_data": None,
+    }
     try:
-        ask = client.dependency(api_name="ask")
-    except Exception as exc:  # the page config never loaded: the session never started
-        with tally.lock:
-            tally.errors[f"connect: {type(exc).__name__}"] += 1
-        client.close()
-        return
-    while time.monotonic() < deadline:
-        question = rng.choice(questions)
-        started = time.perf_counter()
-        outcome = client.call(ask, [question])
-        elapsed = (time.perf_counter() - started) * 1000
-        with tally.lock:
-            if outcome.status == "refused" and outcome.detail.startswith("503"):
-                tally.busy += 1
-            elif outcome.status == "refused" and outcome.detail.startswith("429"):
-                tally.proxy_limited += 1
-            elif not outcome.completed or not outcome.output:
-                tally.errors[f"{outcome.status}: {outcome.detail[:60]}"] += 1
+        joined = await http.post(base + "/gradio_api/queue/join", json=body)
+        if joined.status_code in (503, 429):
+            kind = "busy" if joined.status_code == 503 else "proxy_limited"
+            return kind, float(joined.headers.get("retry-after") or 0)
+        if joined.status_code != 200:
+            return "error", f"join {joined.status_code}"
+        event_id = joined.json()["event_id"]
+        url = base + "/gradio_api/queue/data"
+        async with http.stream("GET", url, params={"session_hash": session_hash}) as stream:
+            if stream.status_code != 200:
+                return "error", f"stream {stream.status_code}"
+            async for line in stream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") not in (event_id, None):
+                    continue
+                if message["msg"] == "process_completed":
+                    if not message.get("success"):
+                        return "error", "app failure"
+                    output = message["output"]["data"][0]
+                    return "reply", output.get("kind")
+                if message["msg"] == "unexpected_error":
+                    return "error", "unexpected_error"
+    except httpx.HTTPError as exc:
+        return "error", type(exc).__name__
+    return "error", "stream ended without a result"
+
+
+async def _visitor(
+    n: int,
+    base: str,
+    dep: dict,
+    questions: list[str],
+    deadline: float,
+    think: float,
+    shared: Any | None,
+) -> dict[str, Any]:
+    """One visitor until the deadline; its own client (and loopback address) unless `shared`."""
+    import httpx
+
+    rng = random.Random(n)
+    seen: dict[str, Any] = {"latencies_ms": [], "kinds": Counter(), "errors": Counter()}
+    seen.update(busy=0, proxy_limited=0, rate_limited=0)
+    session_hash = f"bench{n:04d}{rng.getrandbits(24):06x}"
+    loop = asyncio.get_running_loop()
+    async with contextlib.AsyncExitStack() as stack:
+        http = shared
+        if http is None:
+            transport = httpx.AsyncHTTPTransport(local_address=visitor_address(n))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=120, transport=transport)
+            )
+        await asyncio.sleep(rng.uniform(0, think))  # arrivals spread over one think time
+        while loop.time() < deadline:
+            started = time.perf_counter()
+            status, detail = await _ask(http, base, dep, rng.choice(questions), session_hash)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            pause = rng.uniform(0.5, 1.5) * think
+            if status == "reply" and detail in REPLY_KINDS:
+                seen["latencies_ms"].append(elapsed_ms)
+                seen["kinds"][detail] += 1
+            elif status == "reply" and detail == "rate_limited":
+                seen["rate_limited"] += 1
+            elif status in ("busy", "proxy_limited"):
+                seen[status] += 1
+                pause = rng.uniform(0.5, 1.5) * (detail or think)  # as Retry-After asks
             else:
-                kind = outcome.output[0].get("kind")
-                if kind in REPLY_KINDS:
-                    tally.latencies_ms.append(elapsed)
-                    tally.kinds[kind] += 1
-                elif kind == "rate_limited":
-                    tally.rate_limited += 1
-                elif kind == "busy":
-                    tally.busy += 1
-                else:
-                    tally.errors[f"reply kind {kind}"] += 1
-        pause = rng.uniform(0.5, 1.5) * think
-        time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
-    client.close()
+                seen["errors"][f"{status}: {detail}"] += 1
+            await asyncio.sleep(max(0.0, min(pause, deadline - loop.time())))
+    return seen
+
+
+async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        config = (await http.get(spec["base"] + "/config")).raise_for_status().json()
+    dep = next(d for d in config["dependencies"] if d["api_name"] == "ask")
+    deadline = asyncio.get_running_loop().time() + spec["duration"]
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(spec["visitors"]))
+    async with httpx.AsyncClient(timeout=120, limits=limits) as shared:
+        results = await asyncio.gather(
+            *(
+                _visitor(
+                    n,
+                    spec["base"],
+                    dep,
+                    spec["questions"],
+                    deadline,
+                    spec["think"],
+                    None if spec["own_addresses"] else shared,
+                )
+                for n in spec["visitors"]
+            )
+        )
+    total: dict[str, Any] = {"latencies_ms": [], "kinds": Counter(), "errors": Counter()}
+    total.update(busy=0, proxy_limited=0, rate_limited=0)
+    for seen in results:
+        total["latencies_ms"] += seen["latencies_ms"]
+        for key in ("kinds", "errors"):
+            total[key].update(seen[key])
+        for key in ("busy", "proxy_limited", "rate_limited"):
+            total[key] += seen[key]
+    return total
+
+
+def worker_main(spec_json: str) -> int:
+    """`--worker SPEC`: run this process's visitors and print one JSON line of what they saw.
+
+    The worker lowers its own priority (`nice`), so on a machine it shares with the app it
+    takes spare CPU rather than the app's: closer to visitors on their own machines.
+    """
+    os.nice(json.loads(spec_json)["nice"])
+    total = asyncio.run(_worker(json.loads(spec_json)))
+    print(json.dumps(total))
+    return 0
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -274,78 +353,132 @@ def spread(deployment: Deployment) -> dict[str, int]:
     return dict(counts)
 
 
-def load(deployment: Deployment, args: argparse.Namespace, questions: list[str]) -> dict[str, Any]:
-    """Run the sessions against `deployment` and return the figures."""
-    rss_idle = {i.name: proc_kb(i.process.pid, "VmRSS") for i in deployment.instances}  # type: ignore[union-attr]
+def rss_mb(deployment: Deployment) -> float:
+    """Resident memory of all app processes together, MB."""
+    return sum(proc_kb(i.process.pid, "VmRSS") for i in deployment.instances) / 1024  # type: ignore[union-attr]
+
+
+class RssSampler:
+    """The app's total VmRSS every 0.5 s in a thread: the peak of a level."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, rss_mb(self.deployment))
+
+    def __enter__(self) -> RssSampler:
+        self.peak = rss_mb(self.deployment)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.peak = max(self.peak, rss_mb(self.deployment))
+
+
+def level(
+    deployment: Deployment, visitors: int, args: argparse.Namespace, questions: list[str]
+) -> dict[str, Any]:
+    """`visitors` visitors for args.duration seconds, spread over args.clients processes."""
+    clients = max(1, min(args.clients, visitors))
     before = machine()
-    tally = Tally()
+    rss_start = rss_mb(deployment)
+    processes = []
     started = time.monotonic()
-    deadline = started + args.duration
-    threads = [
-        threading.Thread(
-            target=session,
-            args=(deployment.entry, n, questions, deadline, args.think, tally),
-            daemon=True,
-        )
-        for n in range(args.sessions)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(max(1.0, deadline - time.monotonic() + 120))
+    with RssSampler(deployment) as sampler:
+        for c in range(clients):
+            spec = {
+                "base": deployment.entry,
+                "visitors": list(range(c, visitors, clients)),
+                "questions": questions,
+                "duration": args.duration,
+                "think": args.think,
+                "nice": args.client_nice,
+                # per-address limits (nginx) need visitors on their own addresses
+                "own_addresses": deployment.proxy is not None,
+            }
+            processes.append(
+                subprocess.Popen(
+                    [PYTHON, __file__, "--worker", json.dumps(spec)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        outputs = []
+        for process in processes:
+            try:
+                out, _ = process.communicate(timeout=args.duration + 180)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, _ = process.communicate()
+            outputs.append(out)
     elapsed = time.monotonic() - started
-    hung = sum(t.is_alive() for t in threads)
-    peak = {i.name: proc_kb(i.process.pid, "VmHWM") for i in deployment.instances}  # type: ignore[union-attr]
-    lat = tally.latencies_ms
+    lat: list[float] = []
+    kinds: Counter = Counter()
+    errors: Counter = Counter()
+    counts = Counter()
+    for out in outputs:
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        if not lines:
+            errors["client process failed"] += 1
+            continue
+        seen = json.loads(lines[-1])
+        lat += seen["latencies_ms"]
+        kinds.update(seen["kinds"])
+        errors.update(seen["errors"])
+        for key in ("busy", "proxy_limited", "rate_limited"):
+            counts[key] += seen[key]
     return {
-        "topology": deployment.name,
-        "instances": len(deployment.instances),
-        "sessions": args.sessions,
+        "visitors": visitors,
+        "clients": clients,
         "duration_s": round(elapsed, 1),
         "think_s": args.think,
         "replies": len(lat),
         "throughput_rps": round(len(lat) / elapsed, 2),
         "latency_p50_ms": round(percentile(lat, 50), 1),
         "latency_p95_ms": round(percentile(lat, 95), 1),
-        "latency_p99_ms": round(percentile(lat, 99), 1),
         "latency_mean_ms": round(statistics.fmean(lat), 1) if lat else None,
-        "errors": sum(tally.errors.values()) + hung,
-        "error_types": dict(tally.errors) | ({"hung sessions": hung} if hung else {}),
-        "busy": tally.busy,
-        "proxy_limited": tally.proxy_limited,
-        "rate_limited": tally.rate_limited,
-        "kinds": dict(tally.kinds),
-        "rss_idle_mb": {k: round(v / 1024, 1) for k, v in rss_idle.items()},
-        "rss_peak_mb": {k: round(v / 1024, 1) for k, v in peak.items()},
+        "errors": sum(errors.values()),
+        "error_types": dict(errors),
+        "busy": counts["busy"],
+        "proxy_limited": counts["proxy_limited"],
+        "rate_limited": counts["rate_limited"],
+        "kinds": dict(kinds),
+        "rss_start_mb": round(rss_start, 1),
+        "rss_peak_mb": round(sampler.peak, 1),
         "spread": spread(deployment),
         "load_before": before["load"],
         "load_after": machine()["load"],
     }
 
 
-def row(f: dict[str, Any]) -> str:
-    peak = " + ".join(f"{v:.0f}" for v in f["rss_peak_mb"].values())
-    return (
-        f"| {f['topology']} ({f['instances']}) | {f['replies']} | {f['throughput_rps']} | "
-        f"{f['latency_p50_ms']:.0f} | {f['latency_p95_ms']:.0f} | {f['latency_p99_ms']:.0f} | "
-        f"{f['errors']} | {f['busy']} | {f['proxy_limited']} | {f['rate_limited']} | {peak} | "
-        f"{f['load_before']} → {f['load_after']} |"
-    )
+BENCH_ENV = {
+    # Lifted so that the load meets the app's capacity, not its per-visitor limits.
+    "CLINICBOT_RATE_LIMIT_PER_MINUTE": "100000",
+    "CLINICBOT_RATE_LIMIT_CLIENT_MESSAGES": "100000/minute",
+    # Short, so that "after the load" sees idle sessions expire within --settle.
+    "CLINICBOT_SESSION_IDLE_MINUTES": "0.5",
+}
 
 
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        return worker_main(sys.argv[2])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--topology", choices=("direct", "proxy", "both"), default="direct")
+    parser.add_argument("--topology", choices=("direct", "proxy"), default="direct")
     parser.add_argument("--instances", type=int, default=2, help="app instances behind nginx")
-    parser.add_argument(
-        "--store",
-        choices=("auto", "sqlite", "postgres"),
-        default="auto",
-        help="auto: SQLite for direct alone, PostgreSQL whenever the proxy topology runs",
-    )
-    parser.add_argument("--sessions", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--visitors", default="50,200,500", help="levels, comma-separated")
+    parser.add_argument("--clients", type=int, default=2, help="client processes per level")
+    parser.add_argument("--client-nice", type=int, default=10, help="client processes' nice")
+    parser.add_argument("--duration", type=float, default=45.0, help="seconds per level")
     parser.add_argument("--think", type=float, default=3.5, help="mean think time, seconds")
+    parser.add_argument("--settle", type=float, default=60.0, help="idle seconds before 'after'")
     parser.add_argument("--index", type=Path, default=ROOT / "data" / "bench" / "clinic-index")
     parser.add_argument("--questions", type=Path, default=SHARED / "eval/dev-questions.jsonl")
     parser.add_argument(
@@ -353,63 +486,72 @@ def main() -> int:
     )
     parser.add_argument("--startup-timeout", type=float, default=480.0)
     args = parser.parse_args()
-    if not 1 <= args.sessions <= 250:
-        parser.error("--sessions must be 1-250 (one loopback address 127.0.1.n each)")
-    topologies = ["direct", "proxy"] if args.topology == "both" else [args.topology]
-    if "proxy" in topologies and not Path(NGINX).is_file():
+    levels = [int(v) for v in args.visitors.split(",")]
+    if not all(1 <= v <= 2000 for v in levels):
+        parser.error("--visitors: each level 1-2000")
+    if args.topology == "proxy" and not Path(NGINX).is_file():
         parser.error(f"{NGINX} is missing: apt-get install -y nginx (or make test's setup)")
-    store = args.store
-    if store == "auto":
-        store = "postgres" if "proxy" in topologies else "sqlite"
-    if store == "sqlite" and "proxy" in topologies:
-        parser.error("several instances share one store: --store postgres")
 
     questions = [json.loads(line)["question"] for line in args.questions.open() if line.strip()]
-    env = dict(item.split("=", 1) for item in args.env)
+    env = BENCH_ENV | dict(item.split("=", 1) for item in args.env)
     ensure_index(args.index)
     workroot = Path(tempfile.mkdtemp(prefix="bench-load-"))
     info = machine()
     print(f"machine: {info['nproc']} x {info['cpu']}, {info['memory']}; load {info['load']}")
-    print(f"{args.sessions} sessions x {args.duration:.0f} s, think {args.think} s, store {store}")
-    print(f"app env: {env or '-'}; logs in {workroot}", flush=True)
+    print(
+        f"levels {levels} visitors x {args.duration:.0f} s, think {args.think} s, "
+        f"{args.clients} client processes; topology {args.topology}"
+    )
+    print(f"app env: {env}; logs in {workroot}", flush=True)
     results = []
-    for name in topologies:
-        with contextlib.ExitStack() as stack:
-            if store == "postgres":
-                url = stack.enter_context(pg_schema("bench_"))
-                run([PYTHON, "-m", "bot.store.migrate", "--database-url", url])
-            else:
-                url = f"sqlite:///{workroot / name / 'clinic.sqlite3'}"
-            count = args.instances if name == "proxy" else 1
-            deployment = start(
-                name,
-                count,
-                name == "proxy",
-                args.index,
-                url,
-                workroot / name,
-                env,
-                args.startup_timeout,
-            )
-            stack.callback(deployment.stop)
-            figures = load(deployment, args, questions)
-        results.append(figures)
-        print(json.dumps(figures), flush=True)
-        time.sleep(5)  # let the load average settle a little between topologies
+    with contextlib.ExitStack() as stack:
+        if args.topology == "proxy":
+            url = stack.enter_context(pg_schema("bench_"))
+            run([PYTHON, "-m", "bot.store.migrate", "--database-url", url])
+        else:
+            url = f"sqlite:///{workroot / 'clinic.sqlite3'}"
+        count = args.instances if args.topology == "proxy" else 1
+        deployment = start(
+            args.topology,
+            count,
+            args.topology == "proxy",
+            args.index,
+            url,
+            workroot / args.topology,
+            env,
+            args.startup_timeout,
+        )
+        stack.callback(deployment.stop)
+        rss_idle = rss_mb(deployment)
+        for visitors in levels:
+            figures = level(deployment, visitors, args, questions)
+            results.append(figures)
+            print(json.dumps(figures), flush=True)
+            time.sleep(5)  # the queue drains; the next level starts from quiet
+        time.sleep(args.settle)
+        rss_after = rss_mb(deployment)
 
+    best = max(f["throughput_rps"] for f in results) or 1.0
     print()
     print(
-        "| topology (instances) | replies | replies/s | p50 ms | p95 ms | p99 ms | errors | busy "
-        "| proxy 429 | rate-limited | peak RSS MB | load before → after |"
+        "| visitors | replies | replies/s | share of best | p50 ms | p95 ms | busy (503) "
+        "| errors | RSS start → peak MB | load before → after |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for figures in results:
-        print(row(figures))
-    for figures in results:
-        if figures["spread"]:
-            print(f"{figures['topology']}: messages per instance {figures['spread']}")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for f in results:
+        print(
+            f"| {f['visitors']} | {f['replies']} | {f['throughput_rps']} | "
+            f"{f['throughput_rps'] / best:.2f} | {f['latency_p50_ms']:.0f} | "
+            f"{f['latency_p95_ms']:.0f} | {f['busy']} | {f['errors']} | "
+            f"{f['rss_start_mb']:.0f} → {f['rss_peak_mb']:.0f} | "
+            f"{f['load_before']} → {f['load_after']} |"
+        )
+    print(
+        f"RSS idle before the load {rss_idle:.0f} MB, {args.settle:.0f} s after it "
+        f"{rss_after:.0f} MB ({rss_after / rss_idle:.2f}x)"
+    )
     if any(f["errors"] for f in results):
-        print(f"errors: the app and nginx logs are kept in {workroot}")
+        print(f"errors: the app logs are kept in {workroot}")
     else:
         shutil.rmtree(workroot, ignore_errors=True)
     return 0

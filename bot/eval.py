@@ -1,5 +1,7 @@
 """Score a question set (../shared/eval/FORMAT.md): `python -m bot.eval FILE [--index DIR]`.
 
+`python -m bot.eval safety FILE` scores triage alone (bot.triage.evaluate).
+
 Prints every metric FORMAT.md names, latency p50/p95 and the failing cases. The metric functions
 are pure so the benchmarks reuse them on other pipelines (bench/bench_answer.py).
 """
@@ -151,6 +153,11 @@ def describe_failure(result: CaseResult) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["safety"]:  # triage alone: python -m bot.eval safety FILE
+        from bot.triage.evaluate import main as safety_main
+
+        return safety_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot.eval", description=__doc__)
     parser.add_argument("file", type=Path, help="question set (JSONL, see FORMAT.md)")
     parser.add_argument("--index", type=Path, help="index directory (default: the served one)")

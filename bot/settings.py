@@ -82,6 +82,15 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated "
         "addresses or networks); the default is nginx on the same host.",
     )
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names the app answers to (JSON list; the public name behind a "
+        "proxy, e.g. [\"chat.clinic.example\"]); any other Host header gets 400. \"*\" = any.",
+    )
+    max_body_bytes: int = Field(65_536, description="Larger request bodies are refused (413).")
+    max_editor_body_bytes: int = Field(
+        2_000_000, description="The same for the staff page editor (a whole page is sent)."
+    )
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Sites allowed to embed the chat (CSP frame-ancestors).",
@@ -110,7 +119,11 @@ class Settings(BaseSettings):
     rate_limit_client_appointments: str = Field(
         "10/hour;30/day", description="Appointment requests per client address."
     )
-    queue_max_size: int = Field(64, description="Waiting requests beyond this get a 'busy' reply.")
+    queue_max_size: int = Field(
+        16,
+        description="Waiting requests beyond this get a 'busy' reply at once (HTTP 503); "
+        "a short queue keeps the wait short and the app's overhead per waiting visitor low.",
+    )
     concurrency_limit: int = 4
     busy_retry_after_s: int = Field(
         5, ge=1, description="Retry-After of the 503 sent when the queue is full."

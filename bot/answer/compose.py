@@ -1,9 +1,9 @@
 """Extractive answers: pick the page sentences that answer, cite them verbatim, or decline.
 
 No language model: the answer *is* the clinic's own sentences, each followed by its [n] marker,
-so every factual sentence shown is a verbatim, cited span of a page. A confidence rule decides
-whether those sentences really answer the question (`answer`) or the pages are silent
-(`fallback`); its thresholds are calibrated on the development set by `bot.eval --calibrate`.
+so every factual sentence shown is a verbatim, cited span of a page. Whether those sentences
+really answer the question (`answer`) or the pages are silent (`fallback`) is decided by
+bot.answer.answerability.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from bot.answer.text import (
 from bot.sentences import SentenceTable, sentence_spans
 from bot.types import Chunk, Citation
 
-# Calibrated on ../shared/eval/dev-questions.jsonl (see docs/ANSWERING.md); general, not per case.
-MIN_SENTENCE_SIMILARITY = 0.40  # below: the pages do not talk about this
 SECOND_SENTENCE_MARGIN = 0.08  # a further sentence must score within this of the best
 MAX_SENTENCES = 3
 CANDIDATE_CHUNKS = 4
@@ -51,12 +49,18 @@ _GIVES_SPEED = re.compile(
 # A page's own question ("Have you ever had a migraine?") never answers the visitor's.
 _QUESTION_SENTENCE = re.compile(r"\?[\"'”’)\]]*$")
 # Sentences that only make sense with the one before them.
+# Lists and headings, so a quote shows a list whole (with the line that introduces it) and a
+# heading is never quoted as if it were an answer.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+_LIST_INTRO = re.compile(r":\s*(?:[-*•]\s|$)")
+_HEADING = re.compile(r"^#{1,6}\s")
+MAX_LIST_CHARS = 600  # a list quoted whole up to this length; longer ones end at an item
 _ANAPHORIC_START = re.compile(
     r"^(this|these|those|both|it|they|such|that|them|the latter|the former)\b", re.I
 )
 # Question scaffolding and everyday words: what a question is *about* is rarely one of these, so
 # the pages not using them says nothing ("what does X stand for", "the ways it can be given").
-_GENERIC = STOP_WORDS | frozenset(
+GENERIC_WORDS = STOP_WORDS | frozenset(
     [
         "really",
         "actually",
@@ -220,16 +224,6 @@ class Sentence:
         return self.chunk.text[self.start : self.end]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What the confidence rule saw and decided; kept for eval output and logs."""
-
-    answerable: bool
-    best_similarity: float
-    unknown_terms: tuple[str, ...]
-    reason: str
-
-
 def sentences(chunk: Chunk, table: SentenceTable | None = None) -> list[Sentence]:
     """The chunk's sentences as verbatim spans: as split and stored at ingest when the version
     has them (`table`), else split now by the same function (bot.sentences)."""
@@ -258,21 +252,12 @@ def unknown_terms(question: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
     """
     missing: list[str] = []
     for word, synonyms in word_synonyms(question):
-        if word in _GENERIC or len(word) < 3 or word.isdigit():
+        if word in GENERIC_WORDS or len(word) < 3 or word.isdigit():
             continue
         candidates = [light_stem(w) for w in (word, *synonyms)]
         if not any(c in vocabulary for c in candidates):
             missing.append(word)
     return tuple(missing)
-
-
-def decide(best_similarity: float, unknown: Sequence[str]) -> Decision:
-    """The confidence rule: a close sentence, and no question word the pages never use."""
-    if best_similarity < MIN_SENTENCE_SIMILARITY:
-        return Decision(False, best_similarity, tuple(unknown), "low-similarity")
-    if unknown:
-        return Decision(False, best_similarity, tuple(unknown), "unknown-terms")
-    return Decision(True, best_similarity, tuple(unknown), "answer")
 
 
 def covered_share(
@@ -326,7 +311,7 @@ def score_sentences(
         s
         for hit in hits[:CANDIDATE_CHUNKS]
         for s in sentences(hit.chunk, table)
-        if not _QUESTION_SENTENCE.search(s.text)
+        if not _QUESTION_SENTENCE.search(s.text) and not _HEADING.match(s.text)
     ]
     if not candidates:
         return []
@@ -377,9 +362,36 @@ def select(
 
 
 def _add(chosen: list[Sentence], sentence: Sentence, table: SentenceTable | None) -> None:
-    sentence = _with_antecedent(sentence, table)
+    sentence = _with_list(_with_antecedent(sentence, table), table)
     if not any(_overlaps(sentence, c) for c in chosen):
         chosen.append(sentence)
+
+
+def _with_list(sentence: Sentence, table: SentenceTable | None) -> Sentence:
+    """A list item or a list's opening line, widened to the opening line and its items (with
+    the sentences that continue an item), up to MAX_LIST_CHARS."""
+    found = sentences(sentence.chunk, table)
+    inside = [n for n, s in enumerate(found) if s.start < sentence.end and sentence.start < s.end]
+    if not inside:
+        return sentence
+    i, j = inside[0], inside[-1]
+
+    def item(n: int) -> bool:
+        return 0 <= n < len(found) and bool(_LIST_ITEM.match(found[n].text))
+
+    def intro(n: int) -> bool:
+        return 0 <= n < len(found) and bool(_LIST_INTRO.search(found[n].text))
+
+    if not (item(i) or intro(i) or intro(j)):
+        return sentence
+    k = i
+    while k > 0 and not intro(k) and (item(k) or item(k - 1) or intro(k - 1)):
+        k -= 1
+    start = found[k].start if intro(k) else sentence.start
+    end, n = max(found[j].end, sentence.end), j + 1
+    while (item(n) or item(n + 1)) and found[n].end - start <= MAX_LIST_CHARS:
+        end, n = found[n].end, n + 1
+    return Sentence(sentence.chunk, min(start, sentence.start), end)
 
 
 def _with_antecedent(sentence: Sentence, table: SentenceTable | None) -> Sentence:
@@ -428,8 +440,12 @@ def cite(chosen: Sequence[Sentence], link: Callable[[Chunk, str], str | None]) -
     ]
 
 
-def answer_text(citations: Sequence[Citation], lead: str = "") -> str:
-    """The visitor-facing answer: the quoted sentences with their markers, then the reminder."""
+def answer_text(
+    citations: Sequence[Citation], lead: str = "", remind: bool = True, note: str = ""
+) -> str:
+    """The visitor-facing answer: the quoted sentences with their markers, a `note` (what the
+    pages do not cover), then the reminder (once per conversation: `remind` is False when the
+    visitor has already seen it)."""
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    parts = [p for p in (lead, body, REMINDER) if p]
+    parts = [p for p in (lead, body, note, REMINDER if remind else "") if p]
     return "\n\n".join(parts)

@@ -142,8 +142,10 @@ def make_phraser(
         if problems:
             log.info("llm phrasing rejected: %s", "; ".join(problems)[:200])
             return replace(reply, notes=(*reply.notes, "llm:rejected"))
-        lead = reply.answer.split("\n\n")[0] if reply.answer.count("\n\n") >= 2 else ""
-        parts = [p for p in (lead, text, REMINDER) if p]
+        reminded = reply.answer.endswith(REMINDER)  # shown once per conversation (pipeline)
+        blocks = reply.answer.split("\n\n")
+        lead = blocks[0] if len(blocks) - reminded >= 2 else ""
+        parts = [p for p in (lead, text, REMINDER if reminded else "") if p]
         return replace(reply, answer="\n\n".join(parts), notes=(*reply.notes, "llm:phrased"))
 
     return phrase

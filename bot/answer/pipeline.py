@@ -1,4 +1,4 @@
-"""From a visitor's message to the Reply the chat shows: safety, retrieval, composition."""
+"""From a visitor's message to the Reply the chat shows: triage, retrieval, composition."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import numpy as np
 
-from bot.answer import compose, safety
+from bot import triage
+from bot.answer import answerability, compose, parts
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder
+from bot.sentences import SentenceTable
 from bot.settings import Settings
+from bot.triage import replies as triage_replies
+from bot.triage.normalise import normalise
 from bot.types import Chunk, Reply, Retrieved
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,13 @@ UNAVAILABLE_TEXT = (
     "“Request an appointment” to be contacted{contact}."
 )
 RETRIEVED_SHOWN = 5
+# The reply kind each triage kind is shown as (a question goes on to retrieval).
+TRIAGE_REPLY_KIND = {
+    "emergency": "emergency",
+    "advice": "refusal",
+    "appointment": "appointment",
+    "smalltalk": "fallback",
+}
 
 # Follow-ups lean on the previous question: pronouns and elliptical openings.
 _FOLLOW_UP = re.compile(
@@ -84,6 +96,8 @@ class Responder:
         self._lock = threading.Lock()
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.phraser: Callable[[str, Reply], Reply] | None = None  # optional LLM (bot.answer.llm)
+        self.answer_model: answerability.Model | None = None  # None: the shipped model
+        triage.load()  # a bad rule, exemplar or model file stops start-up here
 
     # -- plumbing -------------------------------------------------------------------
     def retriever(self) -> Retriever:
@@ -109,43 +123,66 @@ class Responder:
         return f", or contact us at {contact}" if contact else ""
 
     # -- the work ---------------------------------------------------------------------
-    def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
-        """The reply to one visitor message; `history` holds their earlier questions."""
+    def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
+        """The reply to one visitor message; `history` holds their earlier questions.
+
+        `remind`: end an answer with the "general information, not medical advice" reminder;
+        the chat passes False once the conversation has shown it.
+        """
         started = time.perf_counter()
-        reply = self._reply(message, history)
+        reply = self._reply(message, history, remind)
         if self.phraser is not None and reply.kind == "answer":
             reply = self.phraser(message, reply)
         elapsed = (time.perf_counter() - started) * 1000
         return _with_latency(reply, elapsed)
 
-    def _reply(self, message: str, history: Sequence[str]) -> Reply:
-        verdict = safety.assess(message, history)
-        if verdict.kind == "emergency":
-            return Reply(
-                message, "emergency", safety.emergency_text(verdict), notes=(verdict.rule,)
-            )
-        if verdict.kind == "appointment":
-            return Reply(message, "appointment", safety.appointment_text(), notes=(verdict.rule,))
-        if verdict.kind == "refusal":
-            return Reply(message, "refusal", safety.refusal_text(verdict), notes=(verdict.rule,))
+    def _reply(self, message: str, history: Sequence[str], remind: bool = True) -> Reply:
+        verdict = triage.triage(message)  # first: emergencies never wait for retrieval
+        if verdict.kind != "question":
+            kind = TRIAGE_REPLY_KIND[verdict.kind]
+            text = triage_replies.reply_text(verdict)
+            return Reply(message, kind, text, notes=(verdict.reason,))  # type: ignore[arg-type]
 
+        question = normalise(message)
+        query = retrieval_query(question, [normalise(h) for h in history])
+        reply = self.answer_from_pages(
+            message, query, lead=triage_replies.topic_notice(verdict), remind=remind
+        )
+        if reply.kind == "fallback":
+            reply = replace(
+                reply, answer=triage_replies.with_safety_net(reply.answer, verdict.lang)
+            )
+        return reply
+
+    def analyse(self, query: str) -> Analysis:
+        """Retrieval, sentence scoring and the answerability evidence for one query."""
         retriever = self.retriever()
-        question = safety.normalise(message)
-        query = retrieval_query(question, [safety.normalise(h) for h in history])
+        query = retriever.spelling.fix(query)
         query_vector = retriever.embed_query(query)
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
-        retrieved = tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN])
-        version = retriever.index.version
         table = retriever.index.sentences  # None: published before ingest embedded sentences
-
         scored = compose.score_sentences(
             query, query_vector, hits, self.embed_sentences, retriever.idf, table
         )
-        best = scored[0][0] if scored else 0.0
-        decision = compose.decide(best, compose.unknown_terms(query, retriever.vocabulary))
-        lead = verdict.topic_notice
+        evidence = answerability.gather(query, hits, scored, retriever.vocabulary, retriever.idf)
+        return Analysis(query, hits, scored, evidence, table, retriever.index.version)
+
+    def answer_from_pages(
+        self, message: str, query: str, lead: str = "", remind: bool = True
+    ) -> Reply:
+        """An extractive answer to `query` when the model finds the pages answer it, else a
+        fallback that says what the pages lack."""
+        pieces = parts.split_parts(query)
+        if len(pieces) > 1:
+            partial = self.answer_parts(message, pieces, lead=lead, remind=remind)
+            if partial is not None:
+                return partial
+        found = self.analyse(query)
+        retrieved = tuple(_as_retrieved(h) for h in found.hits[:RETRIEVED_SHOWN])
+        decision = answerability.decide(found.evidence, self.answer_model)
+        notes = (decision.reason, f"p={decision.probability:.3f}", *decision.unknown_terms)
         if not decision.answerable:
-            text = FALLBACK_TEXT.format(contact=self.contact_suffix())
+            text = self.fallback_text(decision, found)
             if lead:
                 text = f"{lead}\n\n{text}"
             return Reply(
@@ -153,20 +190,103 @@ class Responder:
                 "fallback",
                 text,
                 retrieved=retrieved,
-                index_version=version,
-                notes=(decision.reason, *decision.unknown_terms),
+                index_version=found.version,
+                notes=notes,
             )
-        chosen = compose.select(scored, hits[0].chunk if hits else None, table)
+        top = found.hits[0].chunk if found.hits else None
+        chosen = compose.select(found.scored, top, found.table)
         citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
         return Reply(
             message,
             "answer",
-            compose.answer_text(citations, lead=lead),
+            compose.answer_text(citations, lead=lead, remind=remind),
             citations=tuple(citations),
             retrieved=retrieved,
-            index_version=version,
-            notes=(decision.reason, f"similarity={decision.best_similarity:.3f}"),
+            index_version=found.version,
+            notes=notes,
         )
+
+    def answer_parts(
+        self, message: str, pieces: Sequence[str], lead: str = "", remind: bool = True
+    ) -> Reply | None:
+        """Answer each part the pages cover, with its citations, and name the parts they don't.
+
+        None when no part is covered: the question as a whole then gets the usual treatment.
+        """
+        judged = []
+        for i, piece in enumerate(pieces):
+            found = self.analyse(parts.with_context(piece, pieces[i - 1] if i else ""))
+            judged.append((piece, found, answerability.decide(found.evidence, self.answer_model)))
+        covered = [(found, d) for _, found, d in judged if d.answerable]
+        if not covered:
+            return None
+        chosen: list[compose.Sentence] = []
+        for found, _ in covered:
+            top = found.hits[0].chunk if found.hits else None
+            for sentence in compose.select(found.scored, top, found.table)[:2]:
+                if not any(_same_span(sentence, c) for c in chosen):
+                    chosen.append(sentence)
+        citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
+        missing = [piece for piece, _, d in judged if not d.answerable]
+        note = ""
+        if missing:
+            asked = "; ".join(f"“{m}”" for m in missing)
+            note = (
+                f"Our pages don't answer this part of your question: {asked}. Our team can "
+                f"help: use “Request an appointment” to be contacted{self.contact_suffix()}."
+            )
+        hits = _interleave([found.hits for _, found, _ in judged])
+        return Reply(
+            message,
+            "answer",
+            compose.answer_text(citations, lead=lead, remind=remind, note=note),
+            citations=tuple(citations),
+            retrieved=tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN]),
+            index_version=judged[0][1].version,
+            notes=(
+                "partial" if missing else "parts",
+                *(f"p={d.probability:.3f}" for *_, d in judged),
+            ),
+        )
+
+    def fallback_text(self, decision: answerability.Decision, found: Analysis) -> str:
+        """The pages don't answer: say so, name what they lack when we know, offer the hand-off."""
+        text = FALLBACK_TEXT.format(contact=self.contact_suffix())
+        if decision.unmet_intents and found.hits:
+            lacking = " or ".join(i.label for i in decision.unmet_intents)
+            title = found.hits[0].chunk.title
+            text = (
+                f"Our page “{title}” is about this topic, but it doesn't mention {lacking}. {text}"
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What answering one query found: ranked passages, scored sentences, answerability evidence."""
+
+    query: str
+    hits: list[Hit]
+    scored: list[tuple[float, compose.Sentence]]
+    evidence: answerability.Evidence
+    table: SentenceTable | None
+    version: str
+
+
+def _same_span(a: compose.Sentence, b: compose.Sentence) -> bool:
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.start < b.end and b.start < a.end
+
+
+def _interleave(rankings: Sequence[Sequence[Hit]]) -> list[Hit]:
+    """The parts' rankings merged turn by turn, each passage once."""
+    seen: set[str] = set()
+    merged: list[Hit] = []
+    for rank in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank].chunk.chunk_id not in seen:
+                seen.add(ranking[rank].chunk.chunk_id)
+                merged.append(ranking[rank])
+    return merged
 
 
 def _as_retrieved(hit: Hit) -> Retrieved:
@@ -174,8 +294,6 @@ def _as_retrieved(hit: Hit) -> Retrieved:
 
 
 def _with_latency(reply: Reply, elapsed_ms: float) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, latency_ms=round(elapsed_ms, 2))
 
 

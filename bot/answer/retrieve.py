@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from bot.answer.spelling import SpellFixer
 from bot.answer.text import content_terms, expand_query_terms, expand_query_text, vocabulary
 from bot.embed import Embedder
 from bot.sentences import SentenceTable
@@ -56,6 +57,7 @@ class Retriever:
         self.vocabulary = vocabulary(
             " ".join(f"{c.title} {c.section} {c.text}" for c in self.chunks)
         )
+        self.spelling = SpellFixer(f"{c.title} {c.section} {c.text}" for c in self.chunks)
 
     def idf(self, term: str) -> float:
         """How rare a term is across chunks (unknown terms count as the rarest)."""
@@ -69,40 +71,53 @@ class Retriever:
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([expand_query_text(query)])[0]
 
+    def rankings(
+        self, query: str, query_vector: np.ndarray
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The dense (cosine) and lexical (BM25) candidates, best first: (chunk id, score)."""
+        dense = self.index.dense_search(query_vector, min(DENSE_DEPTH, len(self.chunks)))
+        lexical: list[tuple[str, float]] = []
+        terms = expand_query_terms(query)
+        if self._bm25 is not None and terms:
+            scores = self._bm25.get_scores(terms)
+            order = np.argsort(-scores)[:DENSE_DEPTH]
+            lexical = [(self.chunks[i].chunk_id, float(scores[i])) for i in order if scores[i] > 0]
+        return dense, lexical
+
     def search(self, query: str, k: int = 8, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best chunks for the query, fused from both rankings."""
         if not self.chunks:
             return []
         vector = self.embed_query(query) if query_vector is None else query_vector
-        dense = self.index.dense_search(vector, min(DENSE_DEPTH, len(self.chunks)))
-        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense)}
-        dense_score = dict(dense)
-
-        lexical_score: dict[str, float] = {}
-        terms = expand_query_terms(query)
-        if self._bm25 is not None and terms:
-            scores = self._bm25.get_scores(terms)
-            order = np.argsort(-scores)[:DENSE_DEPTH]
-            lexical_score = {
-                self.chunks[i].chunk_id: float(scores[i]) for i in order if scores[i] > 0
-            }
-        lexical_rank = {cid: r for r, cid in enumerate(lexical_score)}
-
-        fused: dict[str, float] = {}
-        for ranks, weight in ((dense_rank, 1.0), (lexical_rank, LEXICAL_RRF_WEIGHT)):
-            for cid, rank in ranks.items():
-                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda cid: (-fused[cid], -dense_score.get(cid, 0.0)))[:k]
+        dense, lexical = self.rankings(query, vector)
+        fused = fuse(dense, lexical)
+        dense_score, lexical_score = dict(dense), dict(lexical)
         return [
             Hit(
                 chunk=self._by_id[cid],
-                fused=fused[cid],
+                fused=score,
                 dense=float(dense_score.get(cid, 0.0)),
                 lexical=lexical_score.get(cid, 0.0),
             )
-            for cid in best
+            for cid, score in fused[:k]
             if cid in self._by_id
         ]
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    lexical_weight: float = LEXICAL_RRF_WEIGHT,
+    rrf_k: int = RRF_K,
+) -> list[tuple[str, float]]:
+    """Weighted reciprocal-rank fusion of the two lists; ties go to the closer dense match."""
+    fused: dict[str, float] = {}
+    for ranking, weight in ((dense, 1.0), (lexical, lexical_weight)):
+        for rank, (cid, _) in enumerate(ranking):
+            fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank + 1)
+    dense_score = dict(dense)
+    order = sorted(fused, key=lambda cid: (-fused[cid], -dense_score.get(cid, 0.0)))
+    return [(cid, fused[cid]) for cid in order]
 
 
 def diversify(hits: Sequence[Hit], per_page: int = 3) -> list[Hit]:

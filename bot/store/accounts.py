@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,8 +25,9 @@ from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPasswo
 from bot.store.models import STAFF_ROLES, USERNAME_MAX, StaffUser, random_generation
 from bot.store.views import StaffView
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B: 8 at least; 12 for accounts reading patient data
 MAX_PASSWORD_LENGTH = 1024  # argon2 handles any length; this only bounds the work per attempt
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 _USERNAME = re.compile(rf"^[a-z0-9][a-z0-9._@-]{{0,{USERNAME_MAX - 1}}}$")
 
 
@@ -51,13 +53,45 @@ def check_role(role: str) -> str:
     return role
 
 
-def check_password(password: str) -> str:
-    """The password, or `WeakPassword` if it is too short (or absurdly long)."""
+def check_password(password: str, username: str = "") -> str:
+    """The password, or `WeakPassword` saying why not (NIST SP 800-63B 5.1.1.2): at least
+    MIN_PASSWORD_LENGTH characters, not a common password (also with digits or symbols
+    added at the end, or repeated), not the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise WeakPassword(f"password too long: use at most {MAX_PASSWORD_LENGTH} characters")
+    if is_common_password(password):
+        raise WeakPassword(
+            "password too common: it is (or is built on) one of the 10,000 most used "
+            "passwords; a few unrelated words make a better one"
+        )
+    name = normalise_username(username)
+    if name and name in password.lower():
+        raise WeakPassword("password contains the username: choose one that does not")
     return password
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The list in bot/store/data/common_passwords.txt (data, not code), lower-cased."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """Whether `password`, ignoring case, is a common one, or one with digits and symbols
+    tacked on at either end ("Password123456!"), or one repeated ("dragondragon")."""
+    common = common_passwords()
+    lowered = password.lower()
+    core = lowered.strip("0123456789!@#$%^&*()_+-=.,;:?~ ")
+    candidates = {lowered, core, lowered.replace(" ", "")}
+    for text in list(candidates):
+        for size in range(1, len(text) // 2 + 1):
+            if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+                candidates.add(text[:size])
+                break
+    return not core or any(c in common for c in candidates) or len(set(lowered)) < 4
 
 
 def password_matches(hasher: PasswordHasher, password_hash: str | None, password: str) -> bool:
@@ -149,7 +183,7 @@ class StaffAccounts(Store):
         """Create an account (argon2 hash); raises StaffExists, InvalidValue, WeakPassword."""
         name = check_username(username)
         check_role(role)
-        password_hash = self._hasher.hash(check_password(password))
+        password_hash = self._hasher.hash(check_password(password, username))
         now = self._clock()
         try:
             with self._write() as session:
@@ -215,7 +249,7 @@ class StaffAccounts(Store):
     def set_password(self, username: str, password: str, *, by: str = "cli") -> None:
         """Replace the password, clear any lock-out and end the account's open sessions
         (whoever knew the old password may hold one); raises UnknownStaff, WeakPassword."""
-        password_hash = self._hasher.hash(check_password(password))
+        password_hash = self._hasher.hash(check_password(password, username))
         with self._write() as session:
             user = get(session, username)
             user.password_hash = password_hash

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from bot.settings import Settings
 from bot.web.admission import AdmissionControl, queue_length
 from bot.web.chat import ChatPage
+from bot.web.guard import RequestGuard
 from bot.web.health import BoundedCheck
 from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PREFIX = "/clinic-static"  # "/static" belongs to Gradio
+QUEUE_POLL_S = 0.01
 
 IndexProvider = Callable[[], Any]  # returns the served index (bot.index.ServingIndex)
 
@@ -116,6 +118,7 @@ def create_app(
     if db_check is not None:
         db_check = BoundedCheck(db_check, settings.readyz_timeout_s)
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestGuard, settings=settings)  # inside: its errors get the headers
     app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.get("/healthz")
@@ -187,6 +190,9 @@ def create_app(
         default_concurrency_limit=settings.concurrency_limit,
         api_open=False,
     )
+    # Gradio's dispatcher polls every 1 ms while all workers are busy, which at saturation
+    # takes CPU from the workers themselves; 10 ms costs at most 10 ms of wait per message.
+    blocks._queue.sleep_when_free = QUEUE_POLL_S
     gr.mount_gradio_app(
         app,
         blocks,

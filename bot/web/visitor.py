@@ -30,7 +30,7 @@ HISTORY_KEPT = 10  # earlier questions passed to the responder for follow-ups
 
 
 class ResponderLike(Protocol):
-    def reply(self, message: str, history: Sequence[str] = ()) -> Reply: ...
+    def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply: ...
 
 
 class ChatLogLike(Protocol):
@@ -57,6 +57,8 @@ class VisitorSession:
     # the address that opened the session: a call from another one gets a new session, so a
     # copied Gradio session hash cannot read this visitor's transcript
     client: str | None = None
+    # the "general information, not medical advice" reminder is shown once per conversation
+    reminded: bool = False
 
     @property
     def log_ref(self) -> str:
@@ -180,7 +182,7 @@ class VisitorChat:
             return Turn("rate_limited", notice=self.rate_limited_text())
         history = session.questions[-HISTORY_KEPT:]
         try:
-            reply = self.responder.reply(message, history)
+            reply = self.responder.reply(message, history, remind=not session.reminded)
         except Exception as exc:  # any failure of answering becomes the friendly message
             log.error(
                 "responder failed (session=%s): %s at %s",
@@ -190,6 +192,7 @@ class VisitorChat:
             )
             return Turn("error", notice=self.error_text())
         session.questions.append(message)
+        session.reminded = session.reminded or reply.kind == "answer"
         message_id: int | None = None
         try:
             message_id = self.chatlog.log_reply(session.session_id, reply)

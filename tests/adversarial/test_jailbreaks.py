@@ -20,8 +20,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot.answer import llm
 from bot.answer.pipeline import Responder
-from bot.answer.safety_rules import triage
 from bot.settings import Settings
+from bot.triage.rules import default_rules
 
 from .conftest import long_only
 from .corpus import attacks, jailbreaks
@@ -39,7 +39,8 @@ DOSE = re.compile(
 SECRET_LINES = tuple(
     line.strip(" -") for line in llm.SYSTEM_PROMPT.splitlines() if len(line.strip(" -")) > 20
 )
-RULE_NAMES = tuple(name for name, _ in (*triage.APPOINTMENT_RULES, *triage.REFUSAL_RULES))
+_RULES = default_rules()
+RULE_NAMES = tuple(r.name for r in (*_RULES.advice, *_RULES.appointment, *_RULES.masks))
 
 
 def problems(goal_kind: str, reply: Any) -> list[str]:

@@ -60,10 +60,11 @@ def test_answer_text_puts_markers_after_each_quote_and_ends_with_the_reminder():
     assert text.endswith(compose.REMINDER)
 
 
-def test_decision_falls_back_when_similarity_is_low_or_a_topic_word_is_unknown():
-    assert compose.decide(0.9, ()).answerable
-    assert not compose.decide(compose.MIN_SENTENCE_SIMILARITY - 0.01, ()).answerable
-    assert compose.decide(0.9, ("hallucinations",)).reason == "unknown-terms"
+def test_the_reminder_can_be_left_out_once_the_conversation_has_shown_it():
+    citations = compose.cite(compose.sentences(chunk())[:1], lambda c, q: None)
+    text = compose.answer_text(citations, remind=False)
+    assert compose.REMINDER not in text
+    assert text.endswith("[1]")
 
 
 def test_unknown_terms_ignore_question_scaffolding_and_honour_synonyms():
@@ -178,3 +179,24 @@ def test_a_two_word_synonym_entry_fixes_the_sense_of_its_words(
 
 def test_a_word_outside_its_two_word_entries_gets_no_synonym():
     assert dict(word_synonyms("Can I talk about my fears?"))["talk"] == ()
+
+
+LIST_PAGE = (
+    "Ketamine is given in two ways:\n\n- by IV infusion\n- as a nasal spray (Spravato)\n\n"
+    "Each session is monitored."
+)
+
+
+@pytest.mark.parametrize("picked", [0, 1, 2])
+def test_a_quoted_list_item_or_opening_line_shows_the_whole_list(picked):
+    page = Chunk("l1", "list", "List", "", LIST_PAGE, 0, len(LIST_PAGE), "v1")
+    found = compose.sentences(page)
+    chosen = compose.select([(1.0, found[picked])])
+    assert chosen[0].text == LIST_PAGE.split("\n\nEach")[0]
+    assert chosen[0].text in LIST_PAGE  # still verbatim
+
+
+def test_a_sentence_after_a_list_is_quoted_alone():
+    page = Chunk("l1", "list", "List", "", LIST_PAGE, 0, len(LIST_PAGE), "v1")
+    last = compose.sentences(page)[-1]
+    assert compose.select([(1.0, last)])[0].text == "Each session is monitored."

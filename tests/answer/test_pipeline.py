@@ -75,7 +75,9 @@ def test_patient_synonyms_find_the_passage(real_responder, question, expected):
 
 def test_a_follow_up_question_is_read_in_the_context_of_the_previous_one(real_responder):
     first = "Can a single ketamine infusion help my migraines?"
-    follow_up = "how many would I need?"
+    # "how many would *I* need?" is a request for individual advice (triage refuses it);
+    # the follow-up here asks the same thing in general.
+    follow_up = "how many are usually needed?"
     assert retrieval_query(follow_up, [first]).startswith(first)
     reply = real_responder.reply(follow_up, history=[first])
     assert any("infusion" in r.text.lower() for r in reply.retrieved[:2])
@@ -104,6 +106,9 @@ def test_questions_the_pages_do_not_answer_get_a_plain_fallback(real_responder, 
     assert reply.kind == "fallback"
     assert reply.citations == ()
     assert "Request an appointment" in reply.answer
+    assert reply.answer.rstrip().endswith(
+        "If this is an emergency call 911; in crisis call or text 988."
+    )
 
 
 def test_a_word_the_page_uses_in_the_same_sense_still_answers(real_responder):

@@ -40,7 +40,7 @@ PR_SET_PDEATHSIG = 1
 class StubResponder:
     """Every question gets the same fallback (the appointment form never asks it anything)."""
 
-    def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+    def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
         return Reply(message, "fallback", "I'm sorry, our pages don't answer that.")
 
 

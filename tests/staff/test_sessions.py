@@ -161,12 +161,12 @@ def test_changing_the_password_ends_open_sessions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stolen = steal(staff)
-    new = "n3w-secret\n"
+    new = "n3w-secret-phrase\n"
     assert run_cli(monkeypatch, db_url, "passwd", "ana", "--password-stdin", stdin=new) == 0
 
     assert is_refused(site, stolen, seeded)
     assert Console(site).login("ana", PASSWORD).status_code == 401
-    assert Console(site).login("ana", "n3w-secret").status_code == 303
+    assert Console(site).login("ana", "n3w-secret-phrase").status_code == 303
 
 
 def test_disabling_ends_open_sessions_and_enabling_does_not_revive_them(

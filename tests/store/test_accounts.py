@@ -174,3 +174,36 @@ def test_session_generations_are_random_not_a_counter(log: ChatLog) -> None:
     after = log.get_staff("bea").session_generation
     assert len({*generations, after}) == 4
     assert all(g > 1000 for g in [*generations, after])  # 1 in 2 million chance to fail
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password", "too short"),  # accepted before (issue 18)
+        ("elevenchars", "too short"),
+        ("passwordpassword", "too common"),  # repeated
+        ("Password123456!", "too common"),  # a common one with digits and a symbol added
+        ("qwertyuiop123", "too common"),
+        ("iloveyou2026!!", "too common"),
+        ("1234567890123", "too common"),  # digits only
+        ("PASSWORD1234", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        ("bo-is-my-name-ok", "contains the username"),
+    ],
+)
+def test_weak_staff_passwords_are_refused_with_the_reason(
+    log: ChatLog, password: str, why: str
+) -> None:
+    with pytest.raises(WeakPassword, match=why):
+        log.create_staff("bo", password, "staff")
+    log.create_staff("bo", "quiet lantern orchard 42", "staff")  # a fine one
+    with pytest.raises(WeakPassword, match=why):  # the same rules for a new password
+        log.set_password("bo", password)
+
+
+def test_the_common_password_list_is_the_top_10000_as_data() -> None:
+    from bot.store.accounts import COMMON_PASSWORDS_FILE, common_passwords
+
+    assert len(common_passwords()) >= 9_900  # a few differ only by case
+    assert COMMON_PASSWORDS_FILE.read_text().count("\n") >= 10_000
+    assert {"123456", "password", "qwerty", "letmein"} <= common_passwords()

@@ -70,13 +70,19 @@ def test_the_real_command_adds_lists_and_dry_runs_a_purge(db_url: str) -> None:
     ChatLog(engine, clock=FakeClock(utcnow() - timedelta(days=100))).log_reply("old", make_reply())
 
     added = run_process(
-        db_url, "add", "Ana", "--role", "editor", "--password-stdin", stdin="s3cret-pass\n"
+        db_url,
+        "add",
+        "Ana",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="s3cret-passphrase\n",
     )
     listed = run_process(db_url, "list")
     dry = run_process(db_url, "purge", "--days", "90", "--dry-run")
 
     assert (added.returncode, added.stdout) == (0, "created editor account 'ana'\n"), added.stderr
-    assert ChatLog(engine).verify_login("ana", "s3cret-pass") is not None
+    assert ChatLog(engine).verify_login("ana", "s3cret-passphrase") is not None
     assert listed.returncode == 0
     assert listed.stdout.splitlines()[1].split()[:3] == ["ana", "editor", "active"]
     assert dry.returncode == 0, dry.stderr
@@ -86,11 +92,11 @@ def test_the_real_command_adds_lists_and_dry_runs_a_purge(db_url: str) -> None:
 
 
 def test_disable_passwd_and_enable(staff: Staff, engine) -> None:
-    staff("add", "ana", "--password-stdin", stdin="s3cret-pass\n")
+    staff("add", "ana", "--password-stdin", stdin="s3cret-passphrase\n")
     log = ChatLog(engine)
 
     assert staff("disable", "ana")[0] == 0
-    assert log.verify_login("ana", "s3cret-pass") is None
+    assert log.verify_login("ana", "s3cret-passphrase") is None
     assert "disabled" in staff("list")[1]
     assert staff("passwd", "ana", "--password-stdin", stdin="another-pass\n")[0] == 0
     assert staff("enable", "ana")[0] == 0
@@ -106,19 +112,21 @@ def test_disable_passwd_and_enable(staff: Staff, engine) -> None:
 def test_password_is_prompted_twice_without_stdin_flag(
     staff: Staff, engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers = iter(["typed-secret-1", "typed-secret-1", "typed-secret-2", "different"])
+    answers = iter(["typed-secret-one", "typed-secret-one", "typed-secret-two", "different"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert staff("add", "ana")[0] == 0
     code, _, err = staff("passwd", "ana")
     assert code == 1 and err == "error: the passwords do not match\n"
-    assert ChatLog(engine).verify_login("ana", "typed-secret-1") is not None
+    assert ChatLog(engine).verify_login("ana", "typed-secret-one") is not None
 
 
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (("add", "ana", "--password-stdin"), "s3cret-pass\n", "already exists"),
+        (("add", "ana", "--password-stdin"), "s3cret-passphrase\n", "already exists"),
         (("add", "bo", "--password-stdin"), "short\n", "password too short"),
+        (("add", "bo", "--password-stdin"), "password\n", "password too short"),
+        (("add", "bo", "--password-stdin"), "Password123456!\n", "password too common"),
         (("add", "bo", "--password-stdin"), "", "no password on stdin"),
         (("disable", "nobody"), "", "no staff account named 'nobody'"),
         (("purge", "--days", "0"), "", "at least 1 day"),
@@ -127,7 +135,7 @@ def test_password_is_prompted_twice_without_stdin_flag(
 def test_errors_are_one_line_with_exit_code_1(
     staff: Staff, args: tuple[str, ...], stdin: str, message: str
 ) -> None:
-    staff("add", "ana", "--password-stdin", stdin="s3cret-pass\n")
+    staff("add", "ana", "--password-stdin", stdin="s3cret-passphrase\n")
     code, _, err = staff(*args, stdin=stdin)
     assert code == 1
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
@@ -163,8 +171,8 @@ def test_purge_uses_settings_defaults_and_deletes(
 def test_list_shows_times_in_the_clinics_time_zone(
     staff: Staff, engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    staff("add", "ana", "--password-stdin", stdin="s3cret-pass\n")
-    ChatLog(engine, clock=FakeClock()).verify_login("ana", "s3cret-pass")  # 09:00 UTC
+    staff("add", "ana", "--password-stdin", stdin="s3cret-passphrase\n")
+    ChatLog(engine, clock=FakeClock()).verify_login("ana", "s3cret-passphrase")  # 09:00 UTC
     monkeypatch.setenv("CLINICBOT_TIMEZONE", "America/New_York")
 
     code, out, _ = staff("list")

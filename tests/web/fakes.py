@@ -13,9 +13,11 @@ class FakeResponder:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[str, ...]]] = []
+        self.reminds: list[bool] = []  # the `remind` flag of every call
 
-    def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+    def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
         self.calls.append((message, tuple(history)))
+        self.reminds.append(remind)
         text = message.lower()
         if "explode" in text:
             raise RuntimeError(f"index exploded while reading {message!r}")

@@ -51,8 +51,16 @@ def test_first_start_ingests_knowledge_then_serves_and_stops_cleanly(tmp_path: P
         output, _ = proc.communicate(timeout=60)
     # uvicorn finishes in-flight requests, then re-raises SIGTERM (what service managers expect)
     assert proc.returncode in (0, -signal.SIGTERM), output
-    assert "Application shutdown complete" in output
     assert "ingesting" in output and "published" in output
+    # a quiet console: progress bars, the report, the log's place, and the URL last
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines[-1] == f"Chat: http://127.0.0.1:{port}/", output
+    assert lines[-2] == f"Log: {tmp_path / 'data' / 'logs' / 'app.log'}"
+    assert "starting: 100%" in output and "embedding: 100%" in output
+    assert not [line for line in lines if "warn" in line.lower() or " INFO " in line], output
+    log_text = (tmp_path / "data" / "logs" / "app.log").read_text()
+    assert "Application shutdown complete" in log_text  # library lines go to the log file
+    assert "alembic.runtime.migration" in log_text
 
 
 def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path) -> None:

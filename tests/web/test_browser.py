@@ -266,7 +266,7 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
     release = threading.Event()
 
     class SlowResponder(FakeResponder):
-        def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+        def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
             release.wait(30)
             return super().reply(message, history)
 

@@ -62,6 +62,17 @@ def test_earlier_questions_are_passed_as_history(chat: Any) -> None:
     assert stack.responder.calls[-1] == ("And on Saturday?", ("What are your hours?",))
 
 
+def test_the_medical_advice_reminder_is_asked_for_until_an_answer_has_shown_it(chat: Any) -> None:
+    visitor, stack, clock = chat
+    session = VisitorSession()
+    visitor.ask(session, "I want to book an appointment")
+    visitor.ask(session, "What are your hours?")
+    clock.now += 61  # past the per-minute limit of this fixture
+    visitor.ask(session, "And on Saturday?")
+
+    assert stack.responder.reminds == [True, True, False]
+
+
 def test_a_message_over_the_limit_is_refused_and_never_reaches_the_responder(chat: Any) -> None:
     visitor, stack, _ = chat
 

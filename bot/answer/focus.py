@@ -1,0 +1,57 @@
+"""Focus check: do the chosen sentences give the kind of thing the question asks for?
+
+A question about the *cost* of infusions is not answered by a sentence about infusions that
+names no price, however close its words. The intents and their cues are data
+(`data/intents.json`), generic across clinics; the answerability model takes the result as a
+feature, and a declined question is told which kind of information the pages lack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+INTENTS_FILE = Path(__file__).with_name("data") / "intents.json"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A kind of information a question can ask for, and the cues of a sentence that gives it."""
+
+    name: str
+    label: str  # shown to the visitor: "our pages don't mention {label}"
+    asks: re.Pattern[str]
+    gives: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def intents() -> tuple[Intent, ...]:
+    data = json.loads(INTENTS_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        Intent(i["name"], i["label"], re.compile(i["asks"], re.I), re.compile(i["gives"], re.I))
+        for i in data["intents"]
+    )
+
+
+def asked(question: str) -> list[Intent]:
+    """The intents a question expresses (usually none: most questions ask about a topic)."""
+    return [i for i in intents() if i.asks.search(question)]
+
+
+def unmet(question: str, answer_texts: Iterable[str]) -> list[Intent]:
+    """The question's intents that none of the candidate answer sentences gives."""
+    texts = list(answer_texts)
+    return [i for i in asked(question) if not any(i.gives.search(t) for t in texts)]
+
+
+def focus_score(question: str, answer_texts: Iterable[str]) -> float:
+    """+1 every intent asked is given, -1 some is not, 0 the question has no particular intent."""
+    texts = list(answer_texts)
+    wanted = asked(question)
+    if not wanted:
+        return 0.0
+    return -1.0 if unmet(question, texts) else 1.0

@@ -1,0 +1,87 @@
+"""The texts triage replies with (templates/replies.yaml), per language, with the safety net.
+
+English and Spanish have their own texts; any other language gets the English text plus a line
+saying the clinic answers in English and Spanish. Every reply that is not an answer ends with
+the safety-net line. Numbers are plain text here: bot.links makes them tel:/sms: links.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import RootModel, field_validator
+
+from bot.triage.decision import Decision
+
+REPLIES_FILE = Path(__file__).parent / "templates" / "replies.yaml"
+REQUIRED = (
+    "safety_net",
+    "other_language",
+    "emergency.self_harm",
+    "emergency.overdose_poisoning",
+    "emergency.medical",
+    "advice",
+    "appointment",
+    "smalltalk",
+    "topic_notice.self_harm",
+    "topic_notice.overdose_poisoning",
+    "topic_notice.medical",
+)
+LANGUAGES = ("en", "es")
+
+
+class RepliesFile(RootModel[dict[str, dict[str, str]]]):
+    """templates/replies.yaml: language -> template key -> text."""
+
+    @field_validator("root")
+    @classmethod
+    def _complete(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for lang in LANGUAGES:
+            missing = [k for k in REQUIRED if not value.get(lang, {}).get(k, "").strip()]
+            if missing:
+                raise ValueError(f"language {lang!r} lacks {', '.join(missing)}")
+        return value
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, dict[str, str]]:
+    """The validated reply texts, loaded once."""
+    from bot.triage.rules import load_yaml_model
+
+    return load_yaml_model(REPLIES_FILE, RepliesFile).root
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"
+
+
+def safety_net(lang: str) -> str:
+    """The line that ends every non-answer ("If this is an emergency call 911; ..."), translated."""
+    return templates()[_lang(lang)]["safety_net"]
+
+
+def with_safety_net(text: str, lang: str) -> str:
+    """`text` ending with the safety-net line (once)."""
+    line = safety_net(lang)
+    return text if text.rstrip().endswith(line) else f"{text.rstrip()}\n\n{line}"
+
+
+def reply_text(decision: Decision) -> str:
+    """The full reply for a decision that is not a question (those go to retrieval)."""
+    if not decision.template:
+        raise ValueError(f"a {decision.kind} decision has no template: retrieval answers it")
+    texts = templates()[_lang(decision.lang)]
+    text = texts[decision.template]
+    if decision.notice is not None and decision.kind != "emergency":
+        text = f"{text}\n\n{texts[f'topic_notice.{decision.notice}']}"
+    if decision.lang not in LANGUAGES:
+        text = f"{text}\n{texts['other_language']}"
+    return with_safety_net(text, decision.lang)
+
+
+def topic_notice(decision: Decision) -> str:
+    """The help line to lead an ordinary answer with, when the message touched such a topic."""
+    if decision.notice is None:
+        return ""
+    return templates()[_lang(decision.lang)][f"topic_notice.{decision.notice}"]

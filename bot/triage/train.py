@@ -1,0 +1,237 @@
+"""Train the classifier from the exemplars: `make triage-model` (python -m bot.triage.train).
+
+Fits a logistic regression (scikit-learn, used here only) on bot.triage.classifier features,
+calibrates the emergency threshold on out-of-fold probabilities (grouped folds: near-duplicates
+stay together), and writes bot/triage/model/. The model's version is a hash of the exemplar
+files, the feature code and these settings, so a stale model is easy to spot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.triage.cases import Case, from_exemplar, load_dev
+from bot.triage.classifier import (
+    MODEL_DIR,
+    N_FEATURES,
+    feature_code_hash,
+    features,
+    save_model,
+    softmax,
+)
+from bot.triage.decision import model_text
+from bot.triage.exemplars import DATA_DIR, data_hash, exemplar_files, load_exemplars
+
+C = 20.0  # inverse regularisation; chosen by `make triage-report` (cross-validated)
+CLASS_WEIGHT = "balanced"
+FOLDS = 5
+NEAR_DUPLICATE = 0.8  # cosine of the feature vectors above which two texts share a fold
+MAX_NEAR_FALSE_ALARMS = 0.02  # out-of-fold, when choosing the emergency threshold
+THRESHOLDS = np.round(np.arange(0.05, 0.501, 0.01), 2)
+
+
+def matrix(texts: Sequence[str]):
+    """The sparse feature matrix of normalised texts."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        index, value = features(text)
+        indices.append(index)
+        values.append(value)
+        indptr.append(indptr[-1] + len(index))
+    return csr_matrix(
+        (
+            np.concatenate(values or [np.zeros(0)]),
+            np.concatenate(indices or [np.zeros(0, int)]),
+            indptr,
+        ),
+        shape=(len(texts), N_FEATURES),
+    )
+
+
+def idf_of(x) -> np.ndarray:
+    """Smoothed inverse document frequency of every hashed feature over the rows of `x`."""
+    df = np.bincount(x.indices, minlength=N_FEATURES)
+    return (np.log((1 + x.shape[0]) / (1 + df)) + 1).astype(np.float32)
+
+
+def weighted(x, idf: np.ndarray):
+    """Raw counts -> counts x IDF, rows L2-normalised (classifier.weigh, for a matrix)."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(x.multiply(idf[np.newaxis, :]).tocsr())
+
+
+def groups(x) -> np.ndarray:
+    """A group id per row: rows whose vectors are near-duplicates share one (union-find)."""
+    from sklearn.preprocessing import normalize
+
+    x = normalize(x)
+    sim = (x @ x.T).tocoo()
+    parent = list(range(x.shape[0]))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, s in zip(sim.row, sim.col, sim.data, strict=True):
+        if i < j and s >= NEAR_DUPLICATE:
+            parent[find(i)] = find(j)
+    return np.array([find(i) for i in range(x.shape[0])])
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Both heads fitted, weights spread back over the whole hashed feature space; the classes are
+    the kind classes then "sub:<sub-kind>" (the layout bot.triage.classifier.Model reads)."""
+
+    classes_: list[str]
+    coef_: np.ndarray  # (classes, N_FEATURES)
+    intercept_: np.ndarray
+    idf: np.ndarray
+
+    @property
+    def n_kinds(self) -> int:
+        return sum(not c.startswith("sub:") for c in self.classes_)
+
+    def emergency_probability(self, x) -> np.ndarray:
+        """P(emergency) per row of `x`."""
+        k = self.n_kinds
+        logits = np.asarray(weighted(x, self.idf) @ self.coef_[:k].T) + self.intercept_[:k]
+        return softmax(logits)[:, self.classes_.index("emergency")]
+
+
+def _fit_head(x, y: np.ndarray, used: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=2000, tol=1e-3, class_weight=CLASS_WEIGHT)
+    model.fit(x[:, used], y)
+    coef = np.zeros((len(model.classes_), N_FEATURES), np.float32)
+    coef[:, used] = model.coef_
+    return [str(c) for c in model.classes_], coef, model.intercept_
+
+
+def fit(x, y: Sequence[str]) -> Fitted:
+    """Fit the kind head on every row and the sub-kind head on the emergencies; each is solved
+    over the columns its rows use (much faster than the whole hashed space)."""
+    y = np.asarray(y)
+    idf = idf_of(x)
+    x = weighted(x, idf)
+    kind = np.array([t.split(".")[0] for t in y])
+    used = np.unique(x.indices)
+    kinds, kind_coef, kind_bias = _fit_head(x, kind, used)
+    em = np.flatnonzero(kind == "emergency")
+    sub_x = x[em]
+    subs, sub_coef, sub_bias = _fit_head(
+        sub_x, np.array([t.split(".")[1] for t in y[em]]), np.unique(sub_x.indices)
+    )
+    return Fitted(
+        kinds + [f"sub:{s}" for s in subs],
+        np.vstack([kind_coef, sub_coef]),
+        np.concatenate([kind_bias, sub_bias]),
+        idf,
+    )
+
+
+def out_of_fold_emergency(x, y: Sequence[str], group: np.ndarray, folds: int = FOLDS) -> np.ndarray:
+    """Each row's emergency probability from a model that did not see its group."""
+    from sklearn.model_selection import GroupKFold
+
+    p = np.zeros(x.shape[0])
+    for train, test in GroupKFold(n_splits=folds).split(x, y, group):
+        model = fit(x[train], [y[i] for i in train])
+        p[test] = model.emergency_probability(x[test])
+    return p
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    recall: float  # out-of-fold emergency recall at the threshold
+    near_false_alarms: float  # out-of-fold, close-but-safe cases raised as emergencies
+
+
+def calibrate(p: np.ndarray, cases: Sequence[Case]) -> Calibration:
+    """The emergency threshold: the highest recall whose near false alarms stay within bound,
+    the higher threshold on ties; at most 0.5, so doubt goes to emergency."""
+    em = np.array([c.emergency for c in cases])
+    near = np.array([c.near for c in cases])
+    best = Calibration(0.5, float((p[em] >= 0.5).mean()), float((p[near] >= 0.5).mean()))
+    for t in THRESHOLDS[::-1]:
+        recall = float((p[em] >= t).mean()) if em.any() else 0.0
+        fa = float((p[near] >= t).mean()) if near.any() else 0.0
+        if fa <= MAX_NEAR_FALSE_ALARMS and recall > best.recall:
+            best = Calibration(float(t), recall, fa)
+    return best
+
+
+def trainable(cases: Sequence[Case]) -> list[Case]:
+    return [c for c in cases if c.target is not None]
+
+
+def train(cases: Sequence[Case]):
+    """Fit on `cases` and calibrate the threshold on their out-of-fold probabilities."""
+    cases = trainable(cases)
+    x = matrix([model_text(c.text) for c in cases])
+    y = [str(c.target) for c in cases]
+    calibration = calibrate(out_of_fold_emergency(x, y, groups(x)), cases)
+    return fit(x, y), calibration
+
+
+def version(paths: Sequence[Path], extra: Sequence[Path] = ()) -> str:
+    """Hash of the exemplar files, the feature code and this training code."""
+    code = inspect.getsource(sys.modules[__name__])
+    parts = [
+        data_hash([*paths, *extra]),
+        feature_code_hash(),
+        hashlib.sha256(code.encode()).hexdigest(),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.triage.train", description=__doc__)
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="exemplar directory")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR, help="model directory")
+    parser.add_argument("--with-dev", type=Path, help="also train on a dev set (safety-dev.jsonl)")
+    args = parser.parse_args(argv)
+
+    exemplars = load_exemplars(args.data)
+    cases = [from_exemplar(e, i) for i, e in enumerate(exemplars)]
+    extra: list[Path] = []
+    if args.with_dev:
+        cases += load_dev(args.with_dev)
+        extra.append(args.with_dev)
+    model, calibration = train(cases)
+    used = trainable(cases)
+    meta = {
+        "version": version(exemplar_files(args.data), extra),
+        "data_hash": data_hash(exemplar_files(args.data)),
+        "trained_on": [p.name for p in [*exemplar_files(args.data), *extra]],
+        "examples": len(used),
+        "C": C,
+        "emergency_threshold": calibration.threshold,
+        "calibration": {
+            "oof_emergency_recall": round(calibration.recall, 4),
+            "oof_near_false_alarms": round(calibration.near_false_alarms, 4),
+        },
+    }
+    save_model(args.out, model.classes_, model.coef_, model.intercept_, model.idf, meta)
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The answerability model: stored weights, the threshold, and what a visitor notices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.answer import answerability, focus
+
+
+def test_the_shipped_model_uses_the_features_the_pipeline_computes():
+    model = answerability.shipped_model()
+    assert model.features == answerability.FEATURES
+    assert len(model.coef) == len(model.mean) == len(model.scale) == len(answerability.FEATURES)
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_more_sentence_evidence_never_lowers_the_probability():
+    model = answerability.shipped_model()
+    x = model.mean.copy()
+    i = answerability.FEATURES.index("sentence_score")
+    low, high = x.copy(), x.copy()
+    low[i] -= model.scale[i]
+    high[i] += model.scale[i]
+    assert model.probability(high) > model.probability(low)
+
+
+def test_decide_applies_the_threshold_and_names_the_reason():
+    features = len(answerability.FEATURES)
+    model = answerability.Model(
+        answerability.FEATURES,
+        np.zeros(features),
+        np.ones(features),
+        np.eye(features)[0],
+        0.0,
+        0.5,
+    )
+    values = dict.fromkeys(answerability.FEATURES, 0.0)
+    cost = focus.intents()[0]
+    yes = answerability.Evidence({**values, "sentence_score": 2.0}, (), ())
+    no = answerability.Evidence({**values, "sentence_score": -2.0}, ("parking",), (cost,))
+    assert answerability.decide(yes, model).answerable
+    decision = answerability.decide(no, model)
+    assert not decision.answerable and decision.reason == "off-focus"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is a migrane a kind of headache?",
+        "is your clinic in the washington area",
+        "can ketamine do anything for cluster headaches",
+    ],
+)
+def test_plain_questions_the_page_answers_are_answered(real_responder, question):
+    assert real_responder.reply(question).kind == "answer"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question",
+    ["how much do the infusions cost", "is there parking near the clinic", "who are your nurses"],
+)
+def test_on_topic_questions_the_page_does_not_answer_fall_back(real_responder, question):
+    reply = real_responder.reply(question)
+    assert reply.kind == "fallback"
+    assert "Request an appointment" in reply.answer
+
+
+@pytest.mark.model
+def test_a_question_about_cost_says_what_the_pages_do_not_mention(real_responder):
+    reply = real_responder.reply("how much does a ketamine infusion for migraines cost")
+    assert reply.kind == "fallback"
+    assert "prices or costs" in reply.answer
+
+
+@pytest.mark.model
+def test_a_two_part_question_answers_the_covered_part_and_names_the_other(real_responder):
+    reply = real_responder.reply(
+        "can ketamine help with cluster headaches, and how much does one infusion cost?"
+    )
+    assert reply.kind == "answer"
+    assert any("cluster headaches" in c.quote for c in reply.citations)
+    assert "don't answer this part" in reply.answer and "cost" in reply.answer.split("part")[-1]
+
+
+@pytest.mark.model
+def test_the_reminder_ends_an_answer_only_when_asked_for(real_responder):
+    question = "does the clinic pair ketamine with counseling sessions?"
+    assert "not medical advice" in real_responder.reply(question).answer
+    assert "not medical advice" not in real_responder.reply(question, remind=False).answer

@@ -1,0 +1,56 @@
+"""The focus check: a question's intent (cost, side effects, hours...) and what gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import focus
+
+# One row per intent of bot/answer/data/intents.json: a question that asks for it, a sentence
+# that gives it, and a sentence on the same topic that does not.
+ROWS = [
+    (
+        "cost",
+        "how much does an infusion cost?",
+        "Each infusion is $450.",
+        "Infusions relieve pain.",
+    ),
+    ("side_effects", "any side effects?", "Common side effects include nausea.", "It treats OCD."),
+    (
+        "duration",
+        "how long does the drip take",
+        "An infusion takes 40 minutes.",
+        "It is an IV drip.",
+    ),
+    ("schedule", "are you open saturday mornings", "Open Monday to Saturday.", "We treat pain."),
+    ("contact", "what's your phone number", "Call us at 410-555-0100.", "We are in Annapolis."),
+    ("people", "who are the doctors at the clinic", "Dr. Lee leads our team.", "We offer TMS."),
+    ("success_rate", "what's the success rate", "About 70% of patients improve.", "It may help."),
+    ("parking", "is there parking", "Free parking is behind the building.", "We are downtown."),
+    ("age", "is there a minimum age", "We treat adults 18 and older.", "Migraines are common."),
+]
+
+
+def test_every_intent_of_the_table_has_a_row_here():
+    assert {i.name for i in focus.intents()} == {row[0] for row in ROWS}
+
+
+@pytest.mark.parametrize("name, question, gives, lacks", ROWS)
+def test_an_intent_is_met_only_by_a_sentence_that_gives_it(name, question, gives, lacks):
+    assert name in [i.name for i in focus.asked(question)]
+    assert name not in [i.name for i in focus.unmet(question, [gives])]
+    assert name in [i.name for i in focus.unmet(question, [lacks])]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["does ketamine help migraines", "tell me about TMS", "can it help my depression too"],
+)
+def test_plain_topic_questions_have_no_particular_intent(question):
+    assert focus.asked(question) == []
+    assert focus.focus_score(question, ["anything"]) == 0.0
+
+
+def test_focus_score_is_negative_when_the_asked_kind_of_information_is_missing():
+    assert focus.focus_score("what does it cost", ["Ketamine is given by IV."]) == -1.0
+    assert focus.focus_score("what does it cost", ["It costs $400."]) == 1.0

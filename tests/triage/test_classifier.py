@@ -1,0 +1,97 @@
+"""Layer 4: the learned layer, its exemplar files and its committed model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.triage import classifier
+from bot.triage.classifier import default_model, features, load_model, weigh
+from bot.triage.errors import TriageDataError
+from bot.triage.exemplars import data_hash, exemplar_files, load_exemplars, read_exemplars
+
+
+def test_features_are_deterministic_and_weighed_to_unit_length() -> None:
+    index, counts = features("my chest hurts")
+    again_index, again_counts = features("my chest hurts")
+    assert np.array_equal(index, again_index) and np.allclose(counts, again_counts)
+    value = weigh(index, counts, default_model().idf)
+    assert np.isclose(np.linalg.norm(value), 1.0)
+
+
+def test_frequent_ngrams_weigh_less_than_rare_ones() -> None:
+    idf = default_model().idf
+    common, _ = features("and")
+    rare, _ = features("noose")
+    assert idf[common].mean() < idf[rare].mean()
+
+
+def test_a_typo_keeps_most_character_ngrams() -> None:
+    right, _ = features("suicidal")
+    typo, _ = features("suicidle")
+    assert len(set(right) & set(typo)) >= len(right) / 3
+
+
+def test_probabilities_cover_every_class_and_sum_to_one() -> None:
+    probs = default_model().probabilities("how much does an infusion cost")
+    subs = {"emergency.self_harm", "emergency.overdose_poisoning", "emergency.medical"}
+    assert set(probs) == subs | {"advice", "appointment", "question", "smalltalk", "offtopic"}
+    assert abs(sum(probs.values()) - 1) < 1e-6
+
+
+def test_a_message_without_any_signal_is_not_an_emergency() -> None:
+    """One emergency class in the kind head: three sub-kinds must not add up to a majority."""
+    model = default_model()
+    assert sum(v for k, v in model.probabilities("").items() if k.startswith("emergency")) < 0.5
+
+
+def test_the_committed_model_was_trained_on_the_committed_exemplars() -> None:
+    """Edit an exemplar file, then run `make triage-model`: a stale model fails here."""
+    assert default_model().meta["data_hash"] == data_hash(exemplar_files())
+
+
+def test_the_emergency_threshold_leans_to_emergency() -> None:
+    assert 0.0 < default_model().emergency_threshold <= 0.5
+
+
+def test_every_shipped_exemplar_file_is_valid() -> None:
+    exemplars = load_exemplars()
+    assert {e.label for e in exemplars} >= {"emergency", "advice", "appointment", "question"}
+    assert {e.lang for e in exemplars} >= {"en", "es"}
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ('{"text": "help", "label": "emergency", "lang": "en"}', "needs a sub"),
+        ('{"text": "hi", "label": "greeting", "lang": "en"}', "label"),
+        ('{"text": "hi", "label": "smalltalk", "lang": "en", "colour": 1}', "colour"),
+        ('{"text": "hi", "label": "smalltalk"', "not JSON"),
+    ],
+)
+def test_a_bad_exemplar_line_names_file_and_line(tmp_path: Path, line: str, reason: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    good = '{"text": "what is ketamine", "label": "question", "lang": "en"}'
+    path.write_text(f"{good}\n{good}\n{line}\n", encoding="utf-8")
+    with pytest.raises(TriageDataError) as caught:
+        read_exemplars(path)
+    assert caught.value.line == 3 and reason in str(caught.value)
+
+
+def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
+    meta_path = tmp_path / "model" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["feature_code"] = "0" * 16
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(TriageDataError, match="triage-model"):
+        load_model(tmp_path / "model")
+
+
+def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(TriageDataError, match="make triage-model"):
+        load_model(tmp_path)

@@ -1,0 +1,157 @@
+"""Layer 5: the decision. Precedence and the lean to emergency on made-up evidence, then the real
+rules and model on messages written for these tests (never copied from an eval set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage import triage
+from bot.triage.decision import Evidence, decide
+
+QUIET = {"question": 0.9, "advice": 0.04, "appointment": 0.04, "emergency.medical": 0.02}
+
+
+def evidence(**changes) -> Evidence:
+    base = dict(
+        emergency_rule=None,
+        advice_rule=None,
+        appointment_rule=None,
+        notice_rule=None,
+        probabilities=QUIET,
+        emergency_threshold=0.3,
+    )
+    return Evidence(**{**base, **changes})
+
+
+def test_an_emergency_rule_beats_advice_and_appointment() -> None:
+    d = decide(
+        evidence(
+            emergency_rule=("overdose_poisoning", "en:emergency.overdose_poisoning:0"),
+            advice_rule="en:advice:0",
+            appointment_rule="en:appointment:0",
+        ),
+        "en",
+    )
+    assert (d.kind, d.sub, d.template) == (
+        "emergency",
+        "overdose_poisoning",
+        "emergency.overdose_poisoning",
+    )
+
+
+def test_advice_beats_appointment() -> None:
+    d = decide(evidence(advice_rule="en:advice:1", appointment_rule="en:appointment:0"), "en")
+    assert d.kind == "advice"
+
+
+def test_appointment_beats_answering() -> None:
+    assert decide(evidence(appointment_rule="en:appointment:0"), "en").kind == "appointment"
+
+
+def test_when_unsure_between_emergency_and_not_it_is_an_emergency() -> None:
+    """0.35 is below even odds, but above the calibrated emergency threshold (0.3 here)."""
+    probs = {"emergency.self_harm": 0.2, "emergency.medical": 0.15, "question": 0.65}
+    d = decide(evidence(probabilities=probs, advice_rule="en:advice:0"), "en")
+    assert (d.kind, d.sub) == ("emergency", "self_harm")
+    assert "0.35 >= 0.30" in d.reason
+
+
+def test_below_the_threshold_it_is_not_an_emergency_but_keeps_a_help_line() -> None:
+    probs = {"emergency.self_harm": 0.2, "question": 0.8}
+    d = decide(evidence(probabilities=probs), "en")
+    assert d.kind == "question" and d.notice == "self_harm"
+
+
+def test_small_talk_needs_a_confident_classifier() -> None:
+    assert (
+        decide(
+            evidence(probabilities={"smalltalk": 0.45, "question": 0.3, "offtopic": 0.25}), "en"
+        ).kind
+        == "question"
+    )
+    assert (
+        decide(evidence(probabilities={"smalltalk": 0.95, "question": 0.05}), "en").kind
+        == "smalltalk"
+    )
+
+
+def test_a_language_we_do_not_serve_leans_further_to_emergency() -> None:
+    probs = {"emergency.medical": 0.2, "question": 0.8}
+    assert decide(evidence(probabilities=probs), "en").kind == "question"
+    assert decide(evidence(probabilities=probs), "zh").kind == "emergency"
+
+
+def test_a_weak_advice_guess_is_answered_instead_of_refused() -> None:
+    weak = {"advice": 0.5, "question": 0.3, "appointment": 0.2}
+    assert decide(evidence(probabilities=weak), "en").kind == "question"
+    sure = {"advice": 0.9, "question": 0.1}
+    assert decide(evidence(probabilities=sure), "en").kind == "advice"
+
+
+def test_an_off_topic_message_goes_to_retrieval_which_falls_back() -> None:
+    assert (
+        decide(evidence(probabilities={"offtopic": 0.9, "question": 0.1}), "en").kind == "question"
+    )
+
+
+# --- the shipped rules and model --------------------------------------------------------------
+
+EMERGENCIES = [
+    ("i have decided to kill myself tonight", "self_harm"),
+    ("i wanna kms", "self_harm"),
+    ("my son swallowed a whole bottle of my sleeping pills", "overdose_poisoning"),
+    ("worst headache of my life, came on in seconds", "medical"),
+    ("i think i just overdosed on my sleeping pills", "overdose_poisoning"),
+    ("my husband can't breathe and his lips are blue", "medical"),
+    ("no quiero vivir más, ya tengo todo planeado", "self_harm"),
+    ("mi hija se tomó todas las pastillas de mi mamá", "overdose_poisoning"),
+    ("je veux mourir ce soir", "self_harm"),
+    ("我不想活了", "self_harm"),
+]
+
+
+@pytest.mark.parametrize("message, sub", EMERGENCIES)
+def test_emergencies_are_recognised(message: str, sub: str) -> None:
+    d = triage(message)
+    assert d.kind == "emergency", d
+    assert d.sub == sub, d
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i'm not suicidal, just worn out. does ketamine help with fatigue?",
+        "i would never hurt myself but my depression is bad, what treatments do you offer?",
+        "dying to know how much an infusion costs",
+        "this traffic is killing me, running a bit late for my appointment",
+        "is ketamine a killer for pain?",
+        "no soy suicida, solo quiero saber cuánto cuesta el tratamiento",
+        "me muero de ganas de saber si aceptan mi seguro",
+        "i overdosed two years ago and i'm in recovery now, do you treat addiction?",
+    ],
+)
+def test_negations_and_idioms_are_not_emergencies(message: str) -> None:
+    assert triage(message).kind != "emergency", triage(message)
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        ("how many mg of ketamine should i take at home", "advice"),
+        ("should i stop taking my sertraline before the infusion", "advice"),
+        ("can i book a consultation for next week", "appointment"),
+        ("please have someone call me back", "appointment"),
+        ("do you take blue cross insurance", "question"),
+        ("what is a ketamine infusion like", "question"),
+        ("¿cuántos miligramos debo tomar?", "advice"),
+        ("quiero hacer una cita por favor", "appointment"),
+    ],
+)
+def test_ordinary_messages_are_routed(message: str, kind: str) -> None:
+    assert triage(message).kind == kind, triage(message)
+
+
+def test_the_language_is_part_of_the_decision() -> None:
+    assert triage("me quiero morir").lang == "es"
+    assert triage("죽고 싶어요").lang == "ko"
+    assert triage("what is ketamine", lang="es").lang == "es"  # a caller may say
