@@ -33,7 +33,7 @@ _WORD = re.compile(r"[\w']+|[^\w\s]")
 
 
 def features(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed feature indices and their L2-normalised weights for one normalised text."""
+    """Hashed feature indices and their sublinear counts (1 + log n) for one normalised text."""
     words = [w for w in _WORD.findall(text) if w.strip("'")]
     counts: Counter[int] = Counter()
     lo, hi = CHAR_NGRAMS
@@ -52,12 +52,22 @@ def features(text: str) -> tuple[np.ndarray, np.ndarray]:
     # Collisions after the modulo: add their weights up.
     index, inverse = np.unique(index, return_inverse=True)
     value = np.bincount(inverse, weights=value).astype(np.float32)
-    return index, value / np.linalg.norm(value)
+    return index, value
+
+
+def weigh(index: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Counts times inverse document frequency, L2-normalised. The IDF keeps frequent n-grams
+    ("and", "my") from carrying a message's class: without it they stood for long narratives,
+    which are mostly emergencies, and short ordinary questions were read as emergencies."""
+    value = counts * idf[index]
+    norm = np.linalg.norm(value)
+    return value / norm if norm else value
 
 
 def feature_code_hash() -> str:
     """A hash of the feature code: a model trained on other features must not be loaded."""
-    source = inspect.getsource(features) + repr((N_FEATURES, CHAR_NGRAMS, _WORD.pattern))
+    source = inspect.getsource(features) + inspect.getsource(weigh)
+    source += repr((N_FEATURES, CHAR_NGRAMS, _WORD.pattern))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -76,6 +86,7 @@ class Model:
     classes: tuple[str, ...]  # kind classes, then "sub:<sub-kind>" classes
     weights: np.ndarray  # dense (N_FEATURES, n_classes) float32, built from the stored rows
     bias: np.ndarray
+    idf: np.ndarray  # (N_FEATURES,) float32
     emergency_threshold: float
     meta: dict
 
@@ -86,7 +97,8 @@ class Model:
     def probabilities(self, text: str) -> dict[str, float]:
         """Class probabilities for one normalised text: "emergency.<sub>" for the emergency
         share split by sub-kind, and the other kinds."""
-        index, value = features(text)
+        index, counts = features(text)
+        value = weigh(index, counts, self.idf)
         logits = self.bias + value @ self.weights[index] if len(index) else self.bias.copy()
         return combine(self.classes, self.n_kinds, logits)
 
@@ -105,7 +117,12 @@ def combine(classes: tuple[str, ...], n_kinds: int, logits: np.ndarray) -> dict[
 
 
 def save_model(
-    directory: Path, classes: list[str], coef: np.ndarray, bias: np.ndarray, meta: dict
+    directory: Path,
+    classes: list[str],
+    coef: np.ndarray,
+    bias: np.ndarray,
+    idf: np.ndarray,
+    meta: dict,
 ) -> None:
     """Write the weights (only the rows a feature ever set) and the metadata."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -115,6 +132,7 @@ def save_model(
         rows=rows.astype(np.int32),
         weights=coef[:, rows].T.astype(np.float16),
         bias=bias.astype(np.float32),
+        idf=idf.astype(np.float16),
     )
     meta = {**meta, "classes": classes, "feature_code": feature_code_hash()}
     (directory / META_FILE.name).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -128,6 +146,7 @@ def load_model(directory: Path | None = None) -> Model:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         stored = np.load(weights_path)
         rows, rows_weights, bias = stored["rows"], stored["weights"], stored["bias"]
+        idf = stored["idf"].astype(np.float32)
     except FileNotFoundError as exc:
         raise TriageDataError(exc.filename, None, "missing: run `make triage-model`") from exc
     except (OSError, ValueError, KeyError) as exc:
@@ -140,11 +159,12 @@ def load_model(directory: Path | None = None) -> Model:
             "run `make triage-model`",
         )
     classes = tuple(meta["classes"])
-    if rows_weights.shape != (len(rows), len(classes)) or bias.shape != (len(classes),):
+    shapes_ok = rows_weights.shape == (len(rows), len(classes)) and bias.shape == (len(classes),)
+    if not shapes_ok or idf.shape != (N_FEATURES,):
         raise TriageDataError(weights_path, None, "weights do not match the classes in model.json")
     weights = np.zeros((N_FEATURES, len(classes)), np.float32)
     weights[rows] = rows_weights.astype(np.float32)
-    return Model(classes, weights, bias, float(meta["emergency_threshold"]), meta)
+    return Model(classes, weights, bias, idf, float(meta["emergency_threshold"]), meta)
 
 
 @lru_cache(maxsize=1)

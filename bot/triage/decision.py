@@ -19,10 +19,13 @@ from bot.triage.normalise import normalise_plain, plain
 from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
 
 Kind = Literal["emergency", "advice", "appointment", "question", "smalltalk"]
-SMALLTALK_MIN = 0.5  # small talk only when the classifier is sure: otherwise try to answer
+SMALLTALK_MIN = 0.9  # small talk only when the classifier is sure: otherwise try to answer
 # Advice from the classifier alone only when it is fairly sure: declining an ordinary question is
 # what visitors notice most, while the clear advice wordings are rules (rules/*.yaml).
 ADVICE_MIN = 0.65
+APPOINTMENT_MIN = 0.0  # off: a wrong hand-off still shows the form, so it costs little
+SERVED_LANGUAGES = ("en", "es")
+OTHER_LANGUAGE_FACTOR = 0.5  # the emergency threshold for other languages is this much lower
 
 
 @dataclass(frozen=True)
@@ -59,14 +62,19 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     """Apply the precedence to the evidence (pure: the tests drive it with made-up evidence)."""
     probs = evidence.probabilities
     p_emergency = emergency_probability(probs)
+    threshold = evidence.emergency_threshold
+    if lang not in SERVED_LANGUAGES:
+        # Few exemplars and no answers in this language: doubt weighs more, and help numbers
+        # shown to someone we cannot serve anyway cost little.
+        threshold *= OTHER_LANGUAGE_FACTOR
     if evidence.emergency_rule is not None:
         sub, name = evidence.emergency_rule
         return Decision(
             "emergency", f"rule {name}", f"emergency.{sub}", lang, sub, None, p_emergency
         )
-    if p_emergency >= evidence.emergency_threshold:
+    if p_emergency >= threshold:
         sub = max(SUBS, key=lambda s: probs.get(f"emergency.{s}", 0.0))
-        reason = f"model emergency p={p_emergency:.2f} >= {evidence.emergency_threshold:.2f}"
+        reason = f"model emergency p={p_emergency:.2f} >= {threshold:.2f}"
         return Decision("emergency", reason, f"emergency.{sub}", lang, sub, None, p_emergency)
 
     notice = evidence.notice_rule
@@ -83,11 +91,11 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     best = max(others, key=lambda c: others[c]) if others else "question"
     p_best = others.get(best, 0.0)
     reason = f"model {best} p={p_best:.2f}"
-    if best == "advice" and p_best < ADVICE_MIN:
-        best = max(
-            (c for c in others if c != "advice"), key=lambda c: others[c], default="question"
-        )
-        reason = f"{reason} < {ADVICE_MIN}: model {best}"
+    for kind, least in (("advice", ADVICE_MIN), ("appointment", APPOINTMENT_MIN)):
+        if best == kind and p_best < least:
+            rest = [c for c in others if c not in ("advice", "appointment")]
+            best = max(rest, key=lambda c: others[c], default="question")
+            reason = f"{reason} < {least}: model {best}"
     if best == "advice":
         return Decision("advice", reason, "advice", lang, None, notice, p_emergency)
     if best == "appointment":

@@ -30,7 +30,8 @@ def as_model(fitted, threshold: float) -> Model:
     """A fold's fitted model in the serving form."""
     weights = np.ascontiguousarray(fitted.coef_.T, dtype=np.float32)
     classes = tuple(str(c) for c in fitted.classes_)
-    return Model(classes, weights, fitted.intercept_.astype(np.float32), threshold, {})
+    bias = fitted.intercept_.astype(np.float32)
+    return Model(classes, weights, bias, fitted.idf, threshold, {})
 
 
 def cross_validate(cases: Sequence[Case], folds: int = FOLDS) -> list[str]:

@@ -59,8 +59,24 @@ def matrix(texts: Sequence[str]):
     )
 
 
+def idf_of(x) -> np.ndarray:
+    """Smoothed inverse document frequency of every hashed feature over the rows of `x`."""
+    df = np.bincount(x.indices, minlength=N_FEATURES)
+    return (np.log((1 + x.shape[0]) / (1 + df)) + 1).astype(np.float32)
+
+
+def weighted(x, idf: np.ndarray):
+    """Raw counts -> counts x IDF, rows L2-normalised (classifier.weigh, for a matrix)."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(x.multiply(idf[np.newaxis, :]).tocsr())
+
+
 def groups(x) -> np.ndarray:
     """A group id per row: rows whose vectors are near-duplicates share one (union-find)."""
+    from sklearn.preprocessing import normalize
+
+    x = normalize(x)
     sim = (x @ x.T).tocoo()
     parent = list(range(x.shape[0]))
 
@@ -84,6 +100,7 @@ class Fitted:
     classes_: list[str]
     coef_: np.ndarray  # (classes, N_FEATURES)
     intercept_: np.ndarray
+    idf: np.ndarray
 
     @property
     def n_kinds(self) -> int:
@@ -92,7 +109,7 @@ class Fitted:
     def emergency_probability(self, x) -> np.ndarray:
         """P(emergency) per row of `x`."""
         k = self.n_kinds
-        logits = np.asarray(x @ self.coef_[:k].T) + self.intercept_[:k]
+        logits = np.asarray(weighted(x, self.idf) @ self.coef_[:k].T) + self.intercept_[:k]
         return softmax(logits)[:, self.classes_.index("emergency")]
 
 
@@ -110,6 +127,8 @@ def fit(x, y: Sequence[str]) -> Fitted:
     """Fit the kind head on every row and the sub-kind head on the emergencies; each is solved
     over the columns its rows use (much faster than the whole hashed space)."""
     y = np.asarray(y)
+    idf = idf_of(x)
+    x = weighted(x, idf)
     kind = np.array([t.split(".")[0] for t in y])
     used = np.unique(x.indices)
     kinds, kind_coef, kind_bias = _fit_head(x, kind, used)
@@ -122,6 +141,7 @@ def fit(x, y: Sequence[str]) -> Fitted:
         kinds + [f"sub:{s}" for s in subs],
         np.vstack([kind_coef, sub_coef]),
         np.concatenate([kind_bias, sub_bias]),
+        idf,
     )
 
 
@@ -208,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "oof_near_false_alarms": round(calibration.near_false_alarms, 4),
         },
     }
-    save_model(args.out, model.classes_, model.coef_, model.intercept_, meta)
+    save_model(args.out, model.classes_, model.coef_, model.intercept_, model.idf, meta)
     print(json.dumps(meta, indent=2))
     return 0
 

@@ -11,6 +11,7 @@ import re
 from html import escape
 from urllib.parse import quote, urlsplit
 
+from bot.answer.compose import REMINDER
 from bot.clinic import ClinicContact
 from bot.links import phone_links
 from bot.types import Citation, Reply
@@ -105,10 +106,24 @@ def sources_html(citations: tuple[Citation, ...]) -> str:
     )
 
 
+def _split_reminder(answer: str) -> tuple[str, str]:
+    """(the answer, its closing "not medical advice" reminder or "")."""
+    text = answer.rstrip()
+    if text.endswith(REMINDER):
+        return text[: -len(REMINDER)].rstrip(), REMINDER
+    return answer, ""
+
+
 def reply_html(reply: Reply, clinic_phone: str = "") -> str:
-    """The bot bubble for one reply, styled by its kind; phone numbers are links."""
+    """The bot bubble for one reply, styled by its kind; phone numbers are links.
+
+    The once-per-conversation reminder (the responder decides when) is one small line.
+    """
     numbers = {c.n for c in reply.citations}
-    body = _answer_html(reply.answer, numbers, clinic_phone)
+    answer, reminder = _split_reminder(reply.answer)
+    body = _answer_html(answer, numbers, clinic_phone)
+    if reminder:
+        body += f'<p class="reminder">{escape(reminder)}</p>'
     if reply.kind == "emergency":
         # role=alert so screen readers announce it; the responder puts 911/988 first.
         return (

@@ -59,6 +59,8 @@ ALLOWED: tuple[tuple[str, str], ...] = (
     ("POST", "/staff/editor/plan"),
     ("POST", "/staff/editor/draft"),
     ("POST", "/staff/editor/draft/publish"),
+    ("POST", "/staff/editor/draft"),
+    ("POST", "/staff/editor/draft/publish"),
     ("POST", "/staff/editor/publish"),
     ("POST", "/staff/editor/rollback"),
     ("GET", "/staff/audit"),
@@ -100,8 +102,8 @@ RULES = compile_rules()
 
 def is_allowed(method: str, path: str, rules: tuple[Rule, ...] = RULES) -> bool:
     """Whether `method path` is part of the app's public surface."""
-    if method == "OPTIONS":
-        method = "GET"  # CORS preflights are answered (or refused) by the CORS layer
+    if method == "OPTIONS":  # a CORS preflight (bot.web.guard answers it) for any listed route
+        return any(r.regex.fullmatch(path) for r in rules)
     return any(method in r.methods and r.regex.fullmatch(path) for r in rules)
 
 

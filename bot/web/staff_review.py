@@ -29,6 +29,8 @@ from bot.web.insights import day_chart, group_similar
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
 NOTE_MAX = 2000
+MAX_PAGE = 10_000
+MAX_ROW_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and overflow queries)
 INSIGHT_DAYS = (7, 30, 90)
 
 # Messages shown after a redirect, chosen by key so nothing from the URL is echoed.
@@ -59,10 +61,14 @@ class ListFilters:
         self.thumbs_down = q.get("thumbs_down") == "1"
         self.unreviewed = q.get("unreviewed") == "1"
         self.text = q.get("q", "").strip()[:200]
-        try:
-            self.page = max(1, int(q.get("page", "1")))
-        except ValueError:
-            self.page = 1
+        self.page = self._page(q.get("page", "1").strip())
+
+    def _page(self, text: str) -> int:
+        # Bounded: a huge page number would overflow the database's integer offset.
+        if text.isdigit() and 1 <= int(text) <= MAX_PAGE:
+            return int(text)
+        self.errors.append(f"Page: use a whole number from 1 to {MAX_PAGE:,}.")
+        return 1
 
     def _date(self, text: str, label: str) -> date | None:
         if not text:
@@ -147,6 +153,7 @@ def add_routes(
         return render(
             request,
             "conversations.html",
+            status_code=400 if filters.errors else 200,
             section="conversations",
             filters=filters,
             kinds=REPLY_KINDS,
@@ -227,6 +234,8 @@ def add_routes(
 
     @router.post("/requests/{request_id}/status", name="request_status")
     async def request_status(request: Request, request_id: int) -> Response:
+        if not 1 <= request_id <= MAX_ROW_ID:
+            raise StarletteHTTPException(404, "No such appointment request.")
         form = await request.form()
         status = str(form.get("status", ""))
         if status not in REQUEST_STATUSES:

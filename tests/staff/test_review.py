@@ -6,6 +6,8 @@ import csv
 import io
 import re
 
+import pytest
+
 from bot.store.repo import ChatLog
 from bot.types import Reply
 from tests.support.clock import FakeClock
@@ -64,7 +66,7 @@ def test_not_yet_reviewed_hides_reviewed_conversations(staff: Console, seeded: S
 
 def test_a_bad_date_shows_an_error_instead_of_failing(staff: Console, seeded: Seeded) -> None:
     response = staff.get("/conversations?start=yesterday")
-    assert response.status_code == 200
+    assert response.status_code == 400  # the page still shows, with what to fix
     assert "use a date like" in response.text
 
 
@@ -231,3 +233,43 @@ def test_one_click_shows_only_the_flagged_conversations(staff: Console, seeded: 
         shown = staff.get(f"/conversations?{query}").text
         assert set(listed_ids(shown)) == expected[name], name
         assert 'aria-current="page"><span class="flag' in shown
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=" + "9" * 30,  # overflowed the database's offset: a 500 before (issue 18)
+        "page=10001",
+        "page=-1",
+        "page=abc",
+        "page=1e9",
+        "start=2025-13-45",
+        "end=" + "9" * 50,
+    ],
+)
+def test_a_bad_query_parameter_is_a_400_not_a_500(
+    staff: Console, seeded: Seeded, query: str
+) -> None:
+    response = staff.get(f"/conversations?{query}")
+    assert response.status_code == 400
+    assert "use a" in response.text  # says what would work
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/insights?days=abc", 400),
+        ("/insights?days=" + "9" * 40, 200),  # not a choice: the default 30 days
+        ("/conversations/" + "x" * 500, 404),
+        ("/conversations.csv?page=" + "9" * 30, 400),
+    ],
+)
+def test_other_bad_parameters_never_fail_the_server(
+    staff: Console, seeded: Seeded, path: str, status: int
+) -> None:
+    assert staff.get(path).status_code == status
+
+
+def test_a_huge_request_id_is_a_404_not_a_500(staff: Console, seeded: Seeded) -> None:
+    response = staff.post("/requests/" + "9" * 30 + "/status", {"status": "closed"})
+    assert response.status_code == 404

@@ -10,16 +10,24 @@ import numpy as np
 import pytest
 
 from bot.triage import classifier
-from bot.triage.classifier import default_model, features, load_model
+from bot.triage.classifier import default_model, features, load_model, weigh
 from bot.triage.errors import TriageDataError
 from bot.triage.exemplars import data_hash, exemplar_files, load_exemplars, read_exemplars
 
 
-def test_features_are_deterministic_and_unit_length() -> None:
-    index, value = features("my chest hurts")
-    again_index, again_value = features("my chest hurts")
-    assert np.array_equal(index, again_index) and np.allclose(value, again_value)
+def test_features_are_deterministic_and_weighed_to_unit_length() -> None:
+    index, counts = features("my chest hurts")
+    again_index, again_counts = features("my chest hurts")
+    assert np.array_equal(index, again_index) and np.allclose(counts, again_counts)
+    value = weigh(index, counts, default_model().idf)
     assert np.isclose(np.linalg.norm(value), 1.0)
+
+
+def test_frequent_ngrams_weigh_less_than_rare_ones() -> None:
+    idf = default_model().idf
+    common, _ = features("and")
+    rare, _ = features("noose")
+    assert idf[common].mean() < idf[rare].mean()
 
 
 def test_a_typo_keeps_most_character_ngrams() -> None:

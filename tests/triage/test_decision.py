@@ -70,9 +70,22 @@ def test_small_talk_needs_a_confident_classifier() -> None:
         == "question"
     )
     assert (
-        decide(evidence(probabilities={"smalltalk": 0.8, "question": 0.2}), "en").kind
+        decide(evidence(probabilities={"smalltalk": 0.95, "question": 0.05}), "en").kind
         == "smalltalk"
     )
+
+
+def test_a_language_we_do_not_serve_leans_further_to_emergency() -> None:
+    probs = {"emergency.medical": 0.2, "question": 0.8}
+    assert decide(evidence(probabilities=probs), "en").kind == "question"
+    assert decide(evidence(probabilities=probs), "zh").kind == "emergency"
+
+
+def test_a_weak_advice_guess_is_answered_instead_of_refused() -> None:
+    weak = {"advice": 0.5, "question": 0.3, "appointment": 0.2}
+    assert decide(evidence(probabilities=weak), "en").kind == "question"
+    sure = {"advice": 0.9, "question": 0.1}
+    assert decide(evidence(probabilities=sure), "en").kind == "advice"
 
 
 def test_an_off_topic_message_goes_to_retrieval_which_falls_back() -> None:
@@ -88,6 +101,7 @@ EMERGENCIES = [
     ("i wanna kms", "self_harm"),
     ("my son swallowed a whole bottle of my sleeping pills", "overdose_poisoning"),
     ("worst headache of my life, came on in seconds", "medical"),
+    ("i think i just overdosed on my sleeping pills", "overdose_poisoning"),
     ("my husband can't breathe and his lips are blue", "medical"),
     ("no quiero vivir más, ya tengo todo planeado", "self_harm"),
     ("mi hija se tomó todas las pastillas de mi mamá", "overdose_poisoning"),
@@ -113,6 +127,7 @@ def test_emergencies_are_recognised(message: str, sub: str) -> None:
         "is ketamine a killer for pain?",
         "no soy suicida, solo quiero saber cuánto cuesta el tratamiento",
         "me muero de ganas de saber si aceptan mi seguro",
+        "i overdosed two years ago and i'm in recovery now, do you treat addiction?",
     ],
 )
 def test_negations_and_idioms_are_not_emergencies(message: str) -> None:

@@ -114,3 +114,16 @@ def test_welcome_shows_only_the_published_contact_details() -> None:
     assert 'href="sms:988"' in bare
     assert 'href="tel:+14105552368"' in full and "1 Dock St" in full
     assert 'href="https://mood.test/h"' in full
+
+
+def test_the_reminder_closing_an_answer_is_one_small_line() -> None:
+    from bot.answer.compose import REMINDER, answer_text
+
+    reminded = render.reply_html(
+        Reply("q", "answer", answer_text((cite(),), remind=True), (cite(),))
+    )
+    quiet = render.reply_html(Reply("q", "answer", answer_text((cite(),), remind=False), (cite(),)))
+
+    assert reminded.count(REMINDER) == 1
+    assert f'<p class="reminder">{REMINDER}</p>' in reminded
+    assert "reminder" not in quiet
