@@ -13,11 +13,13 @@ overrides any.
 
 The visitors run in `--clients` separate client processes (this script with `--worker`),
 each an asyncio loop of httpx sessions, so the client's own work never shares the app's
-interpreter. Each visitor is one browser tab's protocol (POST queue/join, then the
-queue/data event stream) asking dev-set questions through the `/ask` endpoint, with a random
-think time (uniform 0.5x-1.5x of --think); a refused message (HTTP 503) waits its
-Retry-After, as the chat page asks a person to. Visitor n connects from loopback address
-127.0.x.y of its own, so per-address limits see separate visitors.
+interpreter; they run at a lower priority (`--client-nice`, 10), so on a machine shared with
+the app they use spare CPU rather than the app's. Each visitor is one browser tab's protocol
+(POST queue/join, then the queue/data event stream) asking dev-set questions through the
+`/ask` endpoint, with a random think time (uniform 0.5x-1.5x of --think); a refused message
+(HTTP 503) waits its Retry-After, as the chat page asks a person to. Behind nginx, visitor n
+connects from loopback address 127.0.x.y of its own, so per-address limits see separate
+visitors (direct, the visitors of one process share a connection pool).
 
 Per level: replies (any reply kind) per second over the level, their latency p50/p95 as the
 client sees it, busy (503 refusals), proxy-limited (429), errors (stream failed or broke off,
@@ -243,17 +245,29 @@ async def _ask(http: Any, base: str, dep: dict, question: str, session_hash: str
 
 
 async def _visitor(
-    n: int, base: str, dep: dict, questions: list[str], deadline: float, think: float
+    n: int,
+    base: str,
+    dep: dict,
+    questions: list[str],
+    deadline: float,
+    think: float,
+    shared: Any | None,
 ) -> dict[str, Any]:
+    """One visitor until the deadline; its own client (and loopback address) unless `shared`."""
     import httpx
 
     rng = random.Random(n)
     seen: dict[str, Any] = {"latencies_ms": [], "kinds": Counter(), "errors": Counter()}
     seen.update(busy=0, proxy_limited=0, rate_limited=0)
-    transport = httpx.AsyncHTTPTransport(local_address=visitor_address(n))
     session_hash = f"bench{n:04d}{rng.getrandbits(24):06x}"
     loop = asyncio.get_running_loop()
-    async with httpx.AsyncClient(timeout=120, transport=transport) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        http = shared
+        if http is None:
+            transport = httpx.AsyncHTTPTransport(local_address=visitor_address(n))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=120, transport=transport)
+            )
         await asyncio.sleep(rng.uniform(0, think))  # arrivals spread over one think time
         while loop.time() < deadline:
             started = time.perf_counter()
@@ -281,12 +295,22 @@ async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         config = (await http.get(spec["base"] + "/config")).raise_for_status().json()
     dep = next(d for d in config["dependencies"] if d["api_name"] == "ask")
     deadline = asyncio.get_running_loop().time() + spec["duration"]
-    results = await asyncio.gather(
-        *(
-            _visitor(n, spec["base"], dep, spec["questions"], deadline, spec["think"])
-            for n in spec["visitors"]
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(spec["visitors"]))
+    async with httpx.AsyncClient(timeout=120, limits=limits) as shared:
+        results = await asyncio.gather(
+            *(
+                _visitor(
+                    n,
+                    spec["base"],
+                    dep,
+                    spec["questions"],
+                    deadline,
+                    spec["think"],
+                    None if spec["own_addresses"] else shared,
+                )
+                for n in spec["visitors"]
+            )
         )
-    )
     total: dict[str, Any] = {"latencies_ms": [], "kinds": Counter(), "errors": Counter()}
     total.update(busy=0, proxy_limited=0, rate_limited=0)
     for seen in results:
@@ -299,7 +323,12 @@ async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_main(spec_json: str) -> int:
-    """`--worker SPEC`: run this process's visitors and print one JSON line of what they saw."""
+    """`--worker SPEC`: run this process's visitors and print one JSON line of what they saw.
+
+    The worker lowers its own priority (`nice`), so on a machine it shares with the app it
+    takes spare CPU rather than the app's: closer to visitors on their own machines.
+    """
+    os.nice(json.loads(spec_json)["nice"])
     total = asyncio.run(_worker(json.loads(spec_json)))
     print(json.dumps(total))
     return 0
@@ -370,6 +399,9 @@ def level(
                 "questions": questions,
                 "duration": args.duration,
                 "think": args.think,
+                "nice": args.client_nice,
+                # per-address limits (nginx) need visitors on their own addresses
+                "own_addresses": deployment.proxy is not None,
             }
             processes.append(
                 subprocess.Popen(
@@ -443,6 +475,7 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=2, help="app instances behind nginx")
     parser.add_argument("--visitors", default="50,200,500", help="levels, comma-separated")
     parser.add_argument("--clients", type=int, default=2, help="client processes per level")
+    parser.add_argument("--client-nice", type=int, default=10, help="client processes' nice")
     parser.add_argument("--duration", type=float, default=45.0, help="seconds per level")
     parser.add_argument("--think", type=float, default=3.5, help="mean think time, seconds")
     parser.add_argument("--settle", type=float, default=60.0, help="idle seconds before 'after'")

@@ -53,9 +53,9 @@ def test_a_full_queue_refuses_new_messages_at_once_with_retry_after(live: Any) -
     release = threading.Event()
 
     class SlowResponder(FakeResponder):
-        def reply(self, message: str, history: Sequence[str] = ()) -> Reply:
+        def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
             release.wait(30)
-            return super().reply(message, history)
+            return super().reply(message, history, remind)
 
     stack = live(
         responder=SlowResponder(), queue_max_size=2, concurrency_limit=1, busy_retry_after_s=4
