@@ -82,6 +82,15 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated "
         "addresses or networks); the default is nginx on the same host.",
     )
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names the app answers to (JSON list; the public name behind a "
+        "proxy, e.g. [\"chat.clinic.example\"]); any other Host header gets 400. \"*\" = any.",
+    )
+    max_body_bytes: int = Field(65_536, description="Larger request bodies are refused (413).")
+    max_editor_body_bytes: int = Field(
+        2_000_000, description="The same for the staff page editor (a whole page is sent)."
+    )
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Sites allowed to embed the chat (CSP frame-ancestors).",

@@ -19,6 +19,8 @@ from tests.support.clock import FakeClock
 
 offline_environment()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The apps under test answer Starlette's TestClient, whose requests say Host: testserver.
+os.environ.setdefault("CLINICBOT_TRUSTED_HOSTS", '["127.0.0.1", "localhost", "::1", "testserver"]')
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -138,6 +138,12 @@ class StaffAuth:
 
     # --- the session cookie ----------------------------------------------------------
 
+    def secure_for(self, request: Request) -> bool:
+        """Secure cookies when configured, and whenever the request came over https: directly,
+        or through a trusted proxy's X-Forwarded-Proto (uvicorn believes only
+        CLINICBOT_FORWARDED_ALLOW_IPS), so a forgotten COOKIE_SECURE cannot leak them."""
+        return self.secure or request.url.scheme == "https"
+
     def read(self, request: Request) -> StaffSession | None:
         """The request's valid, unexpired session, or None."""
         raw = request.cookies.get(SESSION_COOKIE)
@@ -180,7 +186,7 @@ class StaffAuth:
             value,
             max_age=self.idle_seconds,
             path=base_path(request) + "/",
-            secure=self.secure,
+            secure=self.secure_for(request),
             httponly=True,
             samesite="strict",
         )
@@ -189,7 +195,7 @@ class StaffAuth:
         response.delete_cookie(
             SESSION_COOKIE,
             path=base_path(request) + "/",
-            secure=self.secure,
+            secure=self.secure_for(request),
             httponly=True,
             samesite="strict",
         )
@@ -296,7 +302,7 @@ class StaffAuth:
             cookie,
             max_age=3600,
             path=base_path(request) + "/",
-            secure=self.secure,
+            secure=self.secure_for(request),
             httponly=True,
             samesite="strict",
         )

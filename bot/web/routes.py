@@ -102,8 +102,8 @@ RULES = compile_rules()
 
 def is_allowed(method: str, path: str, rules: tuple[Rule, ...] = RULES) -> bool:
     """Whether `method path` is part of the app's public surface."""
-    if method == "OPTIONS":
-        method = "GET"  # CORS preflights are answered (or refused) by the CORS layer
+    if method == "OPTIONS":  # a CORS preflight (bot.web.guard answers it) for any listed route
+        return any(r.regex.fullmatch(path) for r in rules)
     return any(method in r.methods and r.regex.fullmatch(path) for r in rules)
 
 

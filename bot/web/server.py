@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from bot.settings import Settings
 from bot.web.admission import AdmissionControl, queue_length
 from bot.web.chat import ChatPage
+from bot.web.guard import RequestGuard
 from bot.web.health import BoundedCheck
 from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
@@ -117,6 +118,7 @@ def create_app(
     if db_check is not None:
         db_check = BoundedCheck(db_check, settings.readyz_timeout_s)
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestGuard, settings=settings)  # inside: its errors get the headers
     app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.get("/healthz")

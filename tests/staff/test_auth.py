@@ -189,3 +189,29 @@ def test_a_session_forged_with_the_shipped_placeholder_secret_is_refused(
     console = Console(mounted(make_app(generated)))
     console.client.cookies.set("clinicbot_staff", forged, path="/staff/")
     assert console.get("/conversations").status_code == 303  # to the login form
+
+
+@pytest.mark.parametrize(("proxy_trusted", "secure"), [(True, True), (False, False)])
+def test_cookies_are_secure_when_a_trusted_proxy_says_https(
+    make_app: Callable[..., FastAPI],
+    settings: Settings,
+    seeded: Seeded,
+    proxy_trusted: bool,
+    secure: bool,
+) -> None:
+    # COOKIE_SECURE forgotten: nginx terminates TLS and says so in X-Forwarded-Proto, which
+    # uvicorn believes only from CLINICBOT_FORWARDED_ALLOW_IPS (as app.py runs it).
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    site = mounted(make_app(settings.model_copy(update={"cookie_secure": False})))
+    trusted = "*" if proxy_trusted else "192.0.2.1"
+    console = Console(ProxyHeadersMiddleware(site, trusted_hosts=trusted))  # type: ignore[arg-type]
+    console.client.headers["x-forwarded-proto"] = "https"
+    console.client.headers["x-forwarded-for"] = "203.0.113.5"
+
+    response = console.get("/login")  # sets the login form's cookie, as sign-in sets its own
+
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("clinicbot_staff_login=")
+    )
+    assert ("Secure" in cookie) is secure
