@@ -57,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path)
     parser.add_argument("--index", type=Path, default=ROOT / "data" / "bench" / "clinic-index")
+    parser.add_argument("--no-int8", action="store_true", help="torch and fp32 only")
     args = parser.parse_args()
     offline_environment()
     sets = args.sets or [ROOT.parent / "shared" / "eval" / n for n in
@@ -73,11 +74,14 @@ def main() -> int:
     encoders = {
         "torch": SentenceTransformerEmbedder(),
         "onnx fp32 (shipped)": OnnxEmbedder(stored),
-        "onnx int8": OnnxEmbedder(int8_copy(stored, tmp / "int8")),
     }
-    size = {n: (p / "model.onnx").stat().st_size for n, p in
-            (("fp32", stored), ("int8", tmp / "int8"))}  # fmt: skip
-    print(f"model.onnx: fp32 {size['fp32'] / 2**20:.1f} MiB, int8 {size['int8'] / 2**20:.1f} MiB")
+    if not args.no_int8:
+        encoders["onnx int8"] = OnnxEmbedder(int8_copy(stored, tmp / "int8"))
+        size = {n: (p / "model.onnx").stat().st_size for n, p in
+                (("fp32", stored), ("int8", tmp / "int8"))}  # fmt: skip
+        print(
+            f"model.onnx: fp32 {size['fp32'] / 2**20:.1f} MiB, int8 {size['int8'] / 2**20:.1f} MiB"
+        )
     for path in sets:
         rows = {name: evaluate(args.index, emb, path) for name, emb in encoders.items()}
         print(f"\n{path.name} ({rows['torch']['cases']} cases), index {args.index}")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import compose, focus
+from bot.answer import compose, focus, spelling
 from bot.answer.retrieve import Hit
 from bot.answer.text import content_terms, term_groups, word_synonyms
 
@@ -37,6 +37,7 @@ FEATURES = (
     "sentence_coverage",  # the same share in the best sentence
     "known_share",  # share of the question's topic words the pages use at all
     "unknown_count",  # how many topic words the pages never use
+    "unknown_everyday",  # how many of those are everyday English words ("near", "normal")
     "focus",  # +1 intent given, -1 intent asked but not given, 0 no particular intent
     "topic_words",  # log(1 + number of topic words): short questions carry less evidence
 )
@@ -161,6 +162,7 @@ def gather(
         else 0.0,
         "known_share": 1.0 - len(unknown) / n_topic if n_topic else 1.0,
         "unknown_count": float(len(unknown)),
+        "unknown_everyday": float(sum(spelling.is_everyday(w) for w in unknown)),
         "focus": focus.focus_score(question, candidates),
         "topic_words": math.log1p(n_topic),
     }

@@ -22,10 +22,23 @@ MIN_LENGTH = 4  # shorter words have too many neighbours to correct safely
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The English words of symspellpy's bundled frequency dictionary."""
+def english_counts() -> dict[str, int]:
+    """Word -> corpus count from symspellpy's bundled English frequency dictionary."""
     text = files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
-    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+    pairs = (line.split(" ", 1) for line in text.splitlines() if line)
+    return {word: int(count) for word, count in pairs}
+
+
+def english_words() -> frozenset[str]:
+    return frozenset(english_counts())
+
+
+COMMON_COUNT = 20_000_000  # everyday words ("near", "normal", "guys") are above this
+
+
+def is_everyday(word: str) -> bool:
+    """A very common English word: the pages not using it says little about their topics."""
+    return english_counts().get(word, 0) >= COMMON_COUNT
 
 
 def max_distance(word: str) -> int:
@@ -46,7 +59,7 @@ class SpellFixer:
 
     def correct(self, word: str) -> str:
         """The page word `word` most likely misspells, or `word` itself."""
-        if len(word) < MIN_LENGTH or word in self.vocabulary or word in english_words():
+        if len(word) < MIN_LENGTH or word in self.vocabulary or word in english_counts():
             return word
         found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=max_distance(word))
         return found[0].term if found else word

@@ -142,9 +142,11 @@ def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
     if all((folder / f).is_file() for f in (*ENCODER_FILES, HASHES)):
         return folder
     cache_root.mkdir(parents=True, exist_ok=True)
+    for stale in cache_root.glob(".tmp-*"):  # exports of runs that were killed
+        pid = stale.name.split("-")[1]
+        if not pid.isdigit() or not Path(f"/proc/{pid}").exists() or int(pid) == os.getpid():
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = cache_root / f".tmp-{os.getpid()}-{key[:8]}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
     try:
         export(source, tmp, name)
         files = {f: file_sha256(tmp / f) for f in ENCODER_FILES}

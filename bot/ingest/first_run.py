@@ -37,6 +37,8 @@ def ensure_index(
     print(
         f"No index in {index_dir} yet: ingesting {settings.knowledge_dir} first.", file=sys.stderr
     )
+    if verbose and embedder is None:
+        _prepare_model(settings)
     report = publish(settings, embedder, progress=verbose)
     if verbose:
         for line in report.lines():
@@ -45,3 +47,15 @@ def ensure_index(
         bad = "; ".join(str(b) for b in report.bad_files) or "nothing to publish"
         raise FirstIngestFailed(f"the first ingest did not publish an index ({bad})")
     return report.version
+
+
+def _prepare_model(settings: Settings) -> None:
+    """The first run's longest silent step, under a progress bar of its own: loading the
+    model and exporting its ONNX query encoder (cached; the publish below then reuses it)."""
+    from bot.ingest import pipeline
+    from bot.quiet import steps
+
+    with steps(["model"], desc="preparing") as bar:
+        bar.next("the embedding model (first run only)")
+        pipeline._encoder_dir(settings, None, pipeline.expected_model_name(settings))
+        bar.done()

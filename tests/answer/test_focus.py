@@ -26,6 +26,7 @@ ROWS = [
     ("contact", "what's your phone number", "Call us at 410-555-0100.", "We are in Annapolis."),
     ("people", "who are the doctors at the clinic", "Dr. Lee leads our team.", "We offer TMS."),
     ("success_rate", "what's the success rate", "About 70% of patients improve.", "It may help."),
+    ("location", "where is your office", "We are in Annapolis, MD.", "We treat migraines."),
     ("parking", "is there parking", "Free parking is behind the building.", "We are downtown."),
     ("age", "is there a minimum age", "We treat adults 18 and older.", "Migraines are common."),
 ]

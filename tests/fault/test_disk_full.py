@@ -125,7 +125,8 @@ def test_a_full_disk_never_costs_the_visitor_a_reply_or_an_acknowledged_request(
     assert "APT-" in acknowledged
 
     chatlog.full = True
-    during = queue.run("ask", [QUESTION], visitor)[0]
+    # a new visitor, whose first reply carries the same once-per-conversation reminder
+    during = queue.run("ask", [QUESTION], new_session())[0]
     refused = shown(queue.run("submit_appointment", [*FORM, None, None], new_session()))
     feedback = queue.run("feedback", [before["message_id"], False], visitor)[0]
 

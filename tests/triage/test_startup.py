@@ -27,3 +27,22 @@ def test_app_refuses_to_start_and_names_the_file_and_line(
     assert app.main(["--port", "0"]) == 1
     err = capsys.readouterr().err
     assert "cannot start" in err and f"xx.yaml line {line}" in err
+
+
+def test_a_bad_exemplar_file_stops_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from bot import triage
+    from bot.triage import exemplars
+
+    data = tmp_path / "data"
+    shutil.copytree(exemplars.DATA_DIR, data)
+    with (data / "es.jsonl").open("a", encoding="utf-8") as f:
+        f.write('{"text": "me duele", "label": "emergencia", "lang": "es"}\n')
+    lines = (data / "es.jsonl").read_text(encoding="utf-8").count("\n")
+    monkeypatch.setattr(exemplars, "DATA_DIR", data)
+    with pytest.raises(TriageDataError) as caught:
+        triage.load()
+    assert caught.value.path == data / "es.jsonl" and caught.value.line == lines

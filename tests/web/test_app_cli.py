@@ -56,7 +56,8 @@ def test_first_start_ingests_knowledge_then_serves_and_stops_cleanly(tmp_path: P
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines[-1] == f"Chat: http://127.0.0.1:{port}/", output
     assert lines[-2] == f"Log: {tmp_path / 'data' / 'logs' / 'app.log'}"
-    assert "starting: 100%" in output and "embedding: 100%" in output
+    assert "preparing: 100%" in output and "embedding: 100%" in output
+    assert "starting: 100%" in output
     assert not [line for line in lines if "warn" in line.lower() or " INFO " in line], output
     log_text = (tmp_path / "data" / "logs" / "app.log").read_text()
     assert "Application shutdown complete" in log_text  # library lines go to the log file
