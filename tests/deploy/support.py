@@ -330,7 +330,8 @@ class QueueClient:
         self, name: str, phone: str = "555-123-4567", on_stream: Callable[[], None] | None = None
     ) -> tuple[Outcome, str | None]:
         """Submit the appointment form; the reference shown to the visitor, if any."""
-        data = [name, phone, "", "weekday mornings", "first visit", True, None]
+        # the last two: the server-side session (State) and the form's one-time key (none)
+        data = [name, phone, "", "weekday mornings", "first visit", True, None, None]
         outcome = self.call(self.dependency(elem_id="appt-submit"), data, on_stream)
         if not outcome.completed:
             return outcome, None
