@@ -21,6 +21,7 @@ from bot.embed import Embedder
 from bot.sentences import SentenceTable
 from bot.settings import Settings
 from bot.triage import replies as triage_replies
+from bot.triage.conversation import triage_turn
 from bot.triage.normalise import normalise
 from bot.types import Chunk, Reply, Retrieved
 
@@ -137,7 +138,8 @@ class Responder:
         return _with_latency(reply, elapsed)
 
     def _reply(self, message: str, history: Sequence[str], remind: bool = True) -> Reply:
-        verdict = triage.triage(message)  # first: emergencies never wait for retrieval
+        # First: emergencies never wait for retrieval; one told over several messages counts.
+        verdict = triage_turn(message, history)
         if verdict.kind != "question":
             kind = TRIAGE_REPLY_KIND[verdict.kind]
             text = triage_replies.reply_text(verdict)

@@ -95,3 +95,12 @@ def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
 def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(TriageDataError, match="make triage-model"):
         load_model(tmp_path)
+
+
+def test_an_ordinary_headache_or_low_mood_is_not_an_emergency() -> None:
+    """A migraine clinic hears these all day: a 911 reply to them teaches visitors to ignore it."""
+    from bot.triage import triage
+
+    ordinary = ("i have a headache", "my head hurts", "migraine again", "my depression is bad")
+    for message in ordinary:
+        assert triage(message).kind != "emergency", message
