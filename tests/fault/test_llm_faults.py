@@ -222,8 +222,8 @@ def test_a_hanging_model_behind_the_http_api_still_answers_in_time(
         Settings(data_dir=tmp_path), responder, ChatLog(engine), index=lambda: None, staff_app=False
     )
     with serve(app) as url, GradioQueue(url) as queue:
-        visitor = new_session()
         for question, expected in extractive.items():
+            visitor = new_session()  # a first answer each: it carries the reminder, as expected
             started = time.perf_counter()
             reply = queue.run("ask", [question], visitor)[0]
             assert time.perf_counter() - started < TIMEOUT_S + 5.0
