@@ -73,6 +73,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         data_dir=root,
         knowledge_dir=knowledge,
         rate_limit_per_minute=100_000,
+        rate_limit_client_messages="100000/minute",  # every payload comes from one address
         clinic_phone="410-555-2368",
     )
     assert publish(settings, HashingEmbedder(), progress=False).version
