@@ -187,7 +187,7 @@ def test_payloads_sent_into_a_chat_session_and_quoted_back_stay_text(
     with GradioQueue(site.url) as queue:
         for batch in sent:
             queue.call("show_question", ["\n".join(batch), None], hashes[-1])
-            queue.run("answer", [None, None], hashes[-1])
+            queue.run("answer", [None, None, None], hashes[-1])
     # Questions made of payload words retrieve the payload page: its quotes are shown too.
     for i in random.Random(7).sample(range(len(site.payloads)), 3):
         send(page, f"What does visitor rule {i} say about every visit?")
