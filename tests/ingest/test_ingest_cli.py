@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import ingest
 from bot.embed import HashingEmbedder
 from bot.index import read_current
+from bot.ingest import cli as ingest
 from bot.ingest import publish
 from bot.settings import Settings
 from tests.ingest.helpers import tree, write_page
