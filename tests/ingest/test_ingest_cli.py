@@ -185,7 +185,7 @@ def test_the_command_line_is_quiet_and_says_where_the_log_is(
             str(tmp_path / "index"),
             "--hashing-embedder",
         ],
-        cwd=Path(ingest.__file__).parent,
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,
         text=True,
