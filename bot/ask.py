@@ -53,7 +53,7 @@ def for_person(reply: Reply) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.ask", description=__doc__)
+    parser = argparse.ArgumentParser(prog="clinicbot-ask", description=__doc__)
     parser.add_argument("question", nargs="?", help="the visitor's message")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--batch", type=Path, help="JSONL file of {id, question} objects")
