@@ -5,7 +5,9 @@ The code is bot/ingest/cli.py; this file stays so a checkout runs without instal
 
 import sys
 
-from bot.ingest.cli import main
+from bot.ingest.cli import main, run
+
+__all__ = ["main", "run"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

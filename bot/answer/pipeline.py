@@ -166,7 +166,19 @@ class Responder:
         scored = compose.score_sentences(
             query, query_vector, hits, self.embed_sentences, retriever.idf, table
         )
-        evidence = answerability.gather(query, hits, scored, retriever.vocabulary, retriever.idf)
+        sentence_dense = 0.0
+        if scored:
+            found = [s for _, s in scored]
+            vectors = compose.sentence_vectors(found, table, self.embed_sentences)
+            sentence_dense = float(np.max(vectors @ query_vector))
+        evidence = answerability.gather(
+            query,
+            hits,
+            scored,
+            retriever.vocabulary,
+            retriever.idf,
+            sentence_dense=sentence_dense,
+        )
         return Analysis(query, hits, scored, evidence, table, retriever.index.version)
 
     def answer_from_pages(

@@ -85,5 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report.ok else 1
 
 
+def run() -> int:
+    """The command line: library chatter to the log file, the report and progress on screen.
+
+    Not with `--json`, whose output is read by programs. `main` alone leaves logging as it
+    is, for callers (and tests) that own it.
+    """
+    if "--json" in sys.argv[1:]:
+        return main()
+    from bot import quiet
+
+    log_file = quiet.configure(Settings().data_dir)
+    status = main()
+    print(f"log: {log_file}")
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
