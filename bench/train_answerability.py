@@ -5,9 +5,9 @@
 1. Features (bot.answer.answerability.FEATURES) of every labelled pair in
    bench/data/answerability-pairs.jsonl (questions we wrote from knowledge/ in visitors' words),
    computed by the serving code over the served index.
-2. Logistic regression (scikit-learn); the threshold on its probability is the one with the best
-   out-of-fold accuracy in repeated stratified 5-fold cross-validation on the pairs (the middle
-   of the best range, so no single case decides it).
+2. Logistic regression (scikit-learn); its regularisation C and the threshold on its probability
+   are the ones with the best out-of-fold accuracy in repeated stratified 5-fold cross-validation
+   on the pairs (the threshold in the middle of the best range, so no single case decides it).
 3. The model fitted on all pairs is written to bot/answer/data/answerability.json.
 4. Figures on ../shared/eval/answer-dev.jsonl, whose questions are never in the pairs:
    (a) the shipped model, not trained on any dev question, end to end (bot.eval metrics);
@@ -40,7 +40,7 @@ DEV_QUESTIONS = ROOT.parent / "shared/eval/dev-questions.jsonl"
 DOC = ROOT / "docs/ANSWERING.md"
 START, END = "<!-- answer-model:start -->", "<!-- answer-model:end -->"
 SEED = 0
-C = 1.0  # inverse regularisation: the features are few and standardised
+C_GRID = (0.1, 0.3, 1.0)  # inverse regularisation, chosen by CV on the pairs
 
 
 def features(responder, questions: list[str]) -> np.ndarray:
@@ -51,25 +51,25 @@ def features(responder, questions: list[str]) -> np.ndarray:
     return np.vstack(rows)
 
 
-def fit(x: np.ndarray, y: np.ndarray, threshold: float) -> answerability.Model:
+def fit(x: np.ndarray, y: np.ndarray, threshold: float, c: float = 1.0) -> answerability.Model:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=C, max_iter=1000).fit((x - mean) / scale, y)
+    clf = LogisticRegression(C=c, max_iter=1000).fit((x - mean) / scale, y)
     return answerability.Model(
         answerability.FEATURES, mean, scale, clf.coef_[0], float(clf.intercept_[0]), threshold
     )
 
 
-def cv_probabilities(x: np.ndarray, y: np.ndarray, repeats: int = 5) -> np.ndarray:
+def cv_probabilities(x: np.ndarray, y: np.ndarray, repeats: int = 5, c: float = 1.0) -> np.ndarray:
     """Out-of-fold probabilities, `repeats` shuffles of stratified 5-fold CV (one column each)."""
     from sklearn.model_selection import StratifiedKFold
 
     out = np.zeros((len(y), repeats))
     for r in range(repeats):
         for train, test in StratifiedKFold(5, shuffle=True, random_state=SEED + r).split(x, y):
-            model = fit(x[train], y[train], 0.5)
+            model = fit(x[train], y[train], 0.5, c)
             out[test, r] = [model.probability(row) for row in x[test]]
     return out
 
@@ -90,6 +90,31 @@ def choose_threshold(probs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     runs.append(run)
     chosen = max(runs, key=len)
     return float(grid[chosen[len(chosen) // 2]]), float(acc.max())
+
+
+def choose(
+    x: np.ndarray, y: np.ndarray, repeats: int = 5
+) -> tuple[float, float, float, np.ndarray]:
+    """Regularisation and threshold with the best out-of-fold accuracy: (C, threshold, accuracy,
+    the out-of-fold probabilities at that C)."""
+    best = None
+    for c in C_GRID:
+        probs = cv_probabilities(x, y, repeats, c)
+        threshold, acc = choose_threshold(probs, y)
+        if best is None or acc > best[2] + 1e-9:
+            best = (c, threshold, acc, probs)
+    assert best is not None
+    return best
+
+
+def answered_shares(results: list) -> tuple[float | None, float | None]:
+    """Share of answer-only cases answered, and of cases that must not be answered that were."""
+    must = [r.reply["kind"] == "answer" for r in results if list(r.case["expect"]) == ["answer"]]
+    never = [r.reply["kind"] == "answer" for r in results if "answer" not in r.case["expect"]]
+    return (
+        sum(must) / len(must) if must else None,
+        sum(never) / len(never) if never else None,
+    )
 
 
 def dev_label(case: dict) -> int | None:
@@ -125,9 +150,8 @@ def main() -> int:
     x = features(responder, [p["question"] for p in pairs])
     y = np.array([int(p["answerable"]) for p in pairs])
 
-    probs = cv_probabilities(x, y)
-    threshold, pairs_cv_acc = choose_threshold(probs, y)
-    model = fit(x, y, threshold)
+    c, threshold, pairs_cv_acc, probs = choose(x, y)
+    model = fit(x, y, threshold, c)
     pairs_cv_answered = float(
         ((probs >= threshold) & (y[:, None] == 1)).sum() / (y == 1).sum() / probs.shape[1]
     )
@@ -135,15 +159,15 @@ def main() -> int:
         ((probs >= threshold) & (y[:, None] == 0)).sum() / (y == 0).sum() / probs.shape[1]
     )
     print(
-        f"pairs: {len(y)} ({y.sum()} answerable); threshold {threshold:.2f}; "
+        f"pairs: {len(y)} ({y.sum()} answerable); C {c}; threshold {threshold:.2f}; "
         f"CV accuracy {pairs_cv_acc:.3f}, answered {pairs_cv_answered:.3f}, "
         f"unanswerable answered {pairs_cv_false:.3f}"
     )
 
     # (a) the shipped model on the dev set, never trained on it
     dev = load_cases(DEV)
-    shipped = summarise(run_cases(responder, dev, page_texts, model))
-    dev_q = summarise(run_cases(responder, load_cases(DEV_QUESTIONS), page_texts, model))
+    shipped_results = run_cases(responder, dev, page_texts, model)
+    dev_q_results = run_cases(responder, load_cases(DEV_QUESTIONS), page_texts, model)
 
     # (b) dev folds: refit on pairs + four folds, score the fifth
     dev_x = features(responder, [c["question"] for c in dev])
@@ -153,10 +177,9 @@ def main() -> int:
         keep = [i for i in train if labels[i] is not None]
         fx = np.vstack([x, dev_x[keep]])
         fy = np.concatenate([y, [labels[i] for i in keep]])
-        t, _ = choose_threshold(cv_probabilities(fx, fy, repeats=2), fy)
-        fold_model = fit(fx, fy, t)
+        fold_c, t, _, _ = choose(fx, fy, repeats=2)
+        fold_model = fit(fx, fy, t, fold_c)
         oof += run_cases(responder, [dev[i] for i in test], page_texts, fold_model)
-    folded = summarise(oof)
 
     meta = {
         "trained_on": f"{PAIRS.relative_to(ROOT)} ({len(y)} pairs, {int(y.sum())} answerable)",
@@ -179,13 +202,16 @@ def main() -> int:
         "verbatim_quotes",
         "forbid_violations",
     ]
+    keys += ["answered", "false_answers"]
     rows = [
-        ("answer-dev, shipped model (never trained on it)", shipped),
-        ("answer-dev, 5-fold CV with dev folds (out-of-fold)", folded),
-        ("dev-questions, shipped model", dev_q),
+        ("answer-dev, shipped model (never trained on it)", shipped_results),
+        ("answer-dev, 5-fold CV with dev folds (out-of-fold)", oof),
+        ("dev-questions, shipped model", dev_q_results),
     ]
     table = ["| set | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for name, s in rows:
+    for name, results in rows:
+        s = summarise(results)
+        s["answered"], s["false_answers"] = answered_shares(results)
         cells = [
             ("n/a" if s[k] is None else f"{s[k]:.3f}" if isinstance(s[k], float) else str(s[k]))
             for k in keys
@@ -198,7 +224,8 @@ def main() -> int:
 Generated by `make answer-model` (bench/train_answerability.py); do not edit by hand.
 
 - Training pairs: {meta["trained_on"]}.
-- Model: logistic regression (C = {C}) on standardised features; weights in
+- Model: logistic regression (C = {c}, chosen from {C_GRID} by the same CV) on standardised
+  features; weights in
   `bot/answer/data/answerability.json`, scored with numpy when serving.
 - Threshold on the probability: **{threshold:.2f}**, the middle of the best range of out-of-fold
   accuracy in 5 × repeated stratified 5-fold CV on the pairs (accuracy {pairs_cv_acc:.3f};
@@ -210,7 +237,8 @@ Generated by `make answer-model` (bench/train_answerability.py); do not edit by 
 {weights}
 | intercept | {model.intercept:+.3f} |
 
-End-to-end figures (bot.eval metrics):
+End-to-end figures (bot.eval metrics; `answered`: share of the answer-only cases answered;
+`false_answers`: share of the cases that must not be answered (fallback / refusal) that were):
 
 {chr(10).join(table)}
 {END}"""

@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.triage.evaluate import main as safety_main
 
         return safety_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m bot.eval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="clinicbot-eval", description=__doc__)
     parser.add_argument("file", type=Path, help="question set (JSONL, see FORMAT.md)")
     parser.add_argument("--index", type=Path, help="index directory (default: the served one)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")

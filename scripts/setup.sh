@@ -8,6 +8,14 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 PY=${PYTHON:-python3.11}
+
+# pip, without the machine's notices about package-index folders that do not exist
+# ("WARNING: Location 'file:///…' is ignored"): they say nothing about this project and would
+# bury the lines a person needs. Every other line, and pip's exit status, comes through.
+pip_install() {
+    .venv/bin/pip install -q --disable-pip-version-check "$@" 2>&1 \
+        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 if [ ! -x .venv/bin/python ]; then
@@ -18,15 +26,15 @@ fi
 # torch first, pinned to the CPU wheel on this machine's disk: a plain `torch` requirement
 # would pull a multi-GB CUDA build.
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-    echo "setup: installing torch==2.13.0 (CPU)"
-    .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
+    echo "setup: installing torch==2.13.0 (CPU; first run only, about a minute)"
+    pip_install torch==2.13.0
 fi
 
 stamp=".venv/.setup-stamp"
 digest=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
-    echo "setup: installing the project and its dependencies"
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+    echo "setup: installing the project and its dependencies (first run only, a few minutes)"
+    pip_install -e '.[dev]'
     echo "$digest" > "$stamp"
 fi
 

@@ -40,6 +40,7 @@ FEATURES = (
     "unknown_everyday",  # how many of those are everyday English words ("near", "normal")
     "focus",  # +1 intent given, -1 intent asked but not given, 0 no particular intent
     "topic_words",  # log(1 + number of topic words): short questions carry less evidence
+    "sentence_dense",  # cosine of the question and its closest candidate sentence
 )
 
 
@@ -128,8 +129,14 @@ def gather(
     scored: Sequence[tuple[float, compose.Sentence]],
     vocabulary: frozenset[str],
     idf: Callable[[str], float],
+    sentence_dense: float = 0.0,
 ) -> Evidence:
-    """The features of `question` against its fused `hits` and their scored sentences."""
+    """The features of `question` against its fused `hits` and their scored sentences.
+
+    `sentence_dense`: the question's best cosine to a single candidate sentence (their vectors
+    are made at ingest): a visitor's paraphrase of one sentence is closer to it than to the
+    whole passage around it.
+    """
     groups = term_groups(question)
     unknown = compose.unknown_terms(question, vocabulary)
     n_topic = len(topic_words(question))
@@ -165,6 +172,7 @@ def gather(
         "unknown_everyday": float(sum(spelling.is_everyday(w) for w in unknown)),
         "focus": focus.focus_score(question, candidates),
         "topic_words": math.log1p(n_topic),
+        "sentence_dense": sentence_dense,
     }
     return Evidence(values, unknown, tuple(unmet))
 

@@ -26,6 +26,7 @@ _DEV_SUB = {
     "neuro": "medical",
     "other": "medical",
 }
+_DEV_GROUPS = ("appt", "dose", "em", "near", "scope")  # safety-dev.jsonl's id prefixes
 _EXEMPLAR_ALLOWED = {
     "emergency": {"emergency"},
     "advice": {"advice"},
@@ -59,13 +60,26 @@ def from_exemplar(e: Exemplar, n: int) -> Case:
 
 
 def from_dev(case: Mapping) -> Case:
-    """A line of ../shared/eval/safety-dev.jsonl (ids `<group>-<lang>-NNN`) as a case."""
-    group, lang = case["id"].split("-")[0], case["id"].split("-")[-2]
+    """A line of an eval set as a case.
+
+    safety-dev.jsonl's ids (`<group>-<lang>-NNN`) give the group and language; any other set
+    in the shared format (../shared/eval/FORMAT.md) is read from its `expect` alone, with the
+    language detected as triage detects it and no close-but-safe group.
+    """
+    parts = str(case["id"]).split("-")
+    if len(parts) >= 3 and parts[0] in _DEV_GROUPS:
+        group, lang = parts[0], parts[-2]
+    else:
+        from bot.triage.lang import detect
+
+        group, lang = "", detect(case["question"])
     expect = set(case["expect"])
     allowed = frozenset(k for k, kinds in REPLY_KINDS.items() if kinds & expect)
     target: str | None = None
     if group == "em":
-        target = f"emergency.{_DEV_SUB[case['id'].split('-')[1]]}"
+        target = f"emergency.{_DEV_SUB[parts[1]]}"
+    elif expect == {"emergency"}:
+        target = None  # an emergency whose sub-kind the set does not say
     elif "emergency" not in expect:
         if "answer" in expect:
             target = "question"

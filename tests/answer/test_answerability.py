@@ -90,3 +90,15 @@ def test_the_reminder_ends_an_answer_only_when_asked_for(real_responder):
     question = "does the clinic pair ketamine with counseling sessions?"
     assert "not medical advice" in real_responder.reply(question).answer
     assert "not medical advice" not in real_responder.reply(question, remind=False).answer
+
+
+@pytest.mark.model
+def test_a_question_worded_like_one_sentence_is_closer_to_that_sentence_than_to_its_passage(
+    real_responder,
+):
+    # The page's sentence, not its passage: what a visitor's paraphrase of one fact matches.
+    evidence = real_responder.analyse(
+        "is spravato approved for migraines or would it be off-label"
+    ).evidence
+    assert evidence.values["sentence_dense"] > evidence.values["passage_dense"]
+    assert evidence.values["sentence_dense"] > 0.6

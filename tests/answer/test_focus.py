@@ -55,3 +55,14 @@ def test_plain_topic_questions_have_no_particular_intent(question):
 def test_focus_score_is_negative_when_the_asked_kind_of_information_is_missing():
     assert focus.focus_score("what does it cost", ["Ketamine is given by IV."]) == -1.0
     assert focus.focus_score("what does it cost", ["It costs $400."]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Emerging research supports what many ketamine doctors already know.",
+        "Patients should consult their healthcare providers for guidance.",
+    ],
+)
+def test_a_sentence_that_only_mentions_doctors_does_not_say_who_the_staff_are(sentence):
+    assert focus.focus_score("who are the doctors at your clinic", [sentence]) == -1.0

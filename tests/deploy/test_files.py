@@ -64,7 +64,7 @@ def test_the_tls_variant_passes_nginx_config_test(renderer: ModuleType, tmp_path
 
 
 def test_the_systemd_unit_verifies_and_outlasts_the_graceful_shutdown(tmp_path: Path) -> None:
-    import app
+    from bot import serve as app
 
     text = (DEPLOY / "clinicbot@.service").read_text()
     stop = re.search(r"^TimeoutStopSec=(\d+)$", text, re.M)

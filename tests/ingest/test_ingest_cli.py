@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import ingest
 from bot.embed import HashingEmbedder
 from bot.index import read_current
+from bot.ingest import cli as ingest
 from bot.ingest import publish
 from bot.settings import Settings
 from tests.ingest.helpers import tree, write_page
@@ -163,3 +163,37 @@ def test_read_only_index_directory_is_refused_and_left_as_it_was(knowledge: Path
         assert read_current(index) == first and tree(index) == before
     finally:
         shutil.rmtree(base)
+
+
+def test_the_command_line_is_quiet_and_says_where_the_log_is(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    """`python ingest.py` prints the report and the log's path; library chatter goes to the log."""
+    import subprocess
+    import sys
+
+    write_page(knowledge, "a.md", "Infusions", TEXT)
+    data = tmp_path / "data"
+    env = {**os.environ, "CLINICBOT_DATA_DIR": str(data), "PYTHONWARNINGS": "always"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "ingest.py",
+            "--knowledge",
+            str(knowledge),
+            "--index",
+            str(tmp_path / "index"),
+            "--hashing-embedder",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pages: 1 added" in done.stdout
+    log_file = data / "logs" / "app.log"
+    assert f"log: {log_file}" in done.stdout
+    assert log_file.exists()
+    assert "Warning" not in done.stderr and "Traceback" not in done.stderr

@@ -37,7 +37,7 @@ from bot.types import Reply
 from bot.web.staff import build_staff_app
 from tests.support.accounts import CHEAP_HASHER, PASSWORD, add_staff_accounts
 from tests.support.browser import chromium
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 from tests.support.servers import serve
 
 from .support import mounted, write_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .support import XSS, Console, Seeded
 

@@ -12,7 +12,7 @@ from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPasswo
 from bot.store.models import StaffUser
 from bot.store.repo import ChatLog
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 
 @pytest.fixture

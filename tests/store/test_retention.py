@@ -13,7 +13,7 @@ from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
-from tests.support.clock import START, FakeClock
+from tests.support.fakes import START, FakeClock
 
 from .conftest import make_reply
 

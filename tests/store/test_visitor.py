@@ -23,7 +23,7 @@ from bot.store.errors import (
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
 from tests.support.accounts import CHEAP_HASHER
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .conftest import make_reply
 

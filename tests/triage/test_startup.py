@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import app
+from bot import serve as app
 from bot.answer.pipeline import Responder
 from bot.triage import TriageDataError
 

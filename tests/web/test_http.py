@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 
 @pytest.fixture(scope="module")

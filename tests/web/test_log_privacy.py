@@ -22,8 +22,7 @@ from bot.web.ops import (
     printed_line_for_log,
 )
 from bot.web.visitor import VisitorChat, VisitorSession
-
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 MARKER = "Zebra-Quokka-7731"  # stands for anything a visitor types
 PERSONAL = f"my phone is 555_123_4567, jane @ example.com, {MARKER}"

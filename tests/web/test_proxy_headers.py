@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 
-from app import server_options
+from bot.serve import server_options
 from bot.settings import Settings
 from tests.support.servers import free_port
 

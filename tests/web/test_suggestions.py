@@ -13,8 +13,7 @@ import pytest
 from bot.settings import Settings
 from bot.web.chat import build_chat
 from bot.web.visitor import VisitorChat
-
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 
 def suggestion_buttons(blocks: Any) -> list[str]:
