@@ -38,6 +38,7 @@ from bot.index import ENCODER, combined_hash, file_sha256
 
 ENCODERS = "encoders"  # the cache folder inside the index directory
 HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
+SOURCE_HASHES = "source-hashes.json"  # in the cache folder: model files' sha256 by file identity
 # Bump when the export below changes: cached exports made by other code are then redone.
 EXPORT_FORMAT = (
     "2: torch.onnx.export opset 17 + ort bert optimizer, fp32, mean pooling, "
@@ -50,13 +51,47 @@ class EncoderExportError(EmbeddingModelError):
     """The model cannot be exported as a mean-pooled, normalised ONNX encoder."""
 
 
-def source_key(source: Path) -> str:
-    """A hash of the model folder's files and of the export code: the encoder cache's key."""
+def source_key(source: Path, memo: Path | None = None) -> str:
+    """A hash of the model folder's files and of the export code: the encoder cache's key.
+
+    With `memo` (a JSON file), a file whose device, inode, size and modification time are
+    those recorded there is not read again: hashing the 90 MB model on every ingest took a
+    quarter of a one-page publish."""
+    known = _read_memo(memo)
+    seen: dict[str, list[Any]] = {}
     digest = hashlib.sha256(EXPORT_FORMAT.encode())
     for path in sorted(p for p in source.rglob("*") if p.is_file() and p.name not in _SKIP):
+        st = path.stat()
+        identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+        entry = known.get(str(path))
+        sha = entry[1] if entry and entry[0] == identity else file_sha256(path)
+        seen[str(path)] = [identity, sha]
         digest.update(path.relative_to(source).as_posix().encode())
-        digest.update(file_sha256(path).encode())
+        digest.update(sha.encode())
+    if memo is not None and seen != {k: v for k, v in known.items() if k in seen}:
+        _write_memo(memo, {**known, **seen})
     return digest.hexdigest()
+
+
+def _read_memo(memo: Path | None) -> dict[str, Any]:
+    if memo is None:
+        return {}
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_memo(memo: Path, data: dict[str, Any]) -> None:
+    """Replace the memo atomically (a torn memo is only a cache miss, but keep it whole)."""
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, memo)
+    except OSError:
+        pass  # a read-only cache folder: hash again next time
 
 
 def _pooling(source: Path) -> dict[str, Any]:
@@ -167,7 +202,7 @@ def _save_with_external_weights(model_file: Path, target: Path) -> None:
 
 def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
     """The encoder folder for the model in `source`, exported now if the cache lacks it."""
-    key = source_key(source)
+    key = source_key(source, cache_root / SOURCE_HASHES)
     folder = cache_root / key[:24]
     if all((folder / f).is_file() for f in (*ENCODER_FILES, HASHES)):
         return folder
