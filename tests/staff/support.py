@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import AppointmentForm
 from bot.types import Citation, Reply
 from tests.support.accounts import PASSWORD, add_staff_accounts
 from tests.support.fakes import FakeClock

@@ -8,7 +8,7 @@ import pytest
 
 from bot.store.repo import ChatLog
 from bot.types import Reply
-from bot.web.insights import day_chart, group_similar
+from bot.web.staff.insights import day_chart, group_similar
 from tests.support.fakes import FakeClock
 
 from .support import Console, Seeded

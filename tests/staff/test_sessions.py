@@ -22,8 +22,8 @@ from bot.settings import Settings
 from bot.staff import main as staff_cli
 from bot.store.db import make_engine
 from bot.store.repo import ChatLog
-from bot.web.auth import SESSION_COOKIE
-from bot.web.staff import build_staff_app
+from bot.web.staff.app import build_staff_app
+from bot.web.staff.auth import SESSION_COOKIE
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
 from tests.support.fakes import FakeClock, NoSleep
 

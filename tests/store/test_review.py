@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.store import review
-from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.repo import ChatLog
+from bot.store.staff import queries as review
+from bot.store.visitor.appointments import AppointmentForm
 from tests.support.fakes import START, FakeClock
 
 from .conftest import make_reply

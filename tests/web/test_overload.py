@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bot.types import Reply
-from bot.web.admission import AdmissionControl
+from bot.web.visitor.admission import AdmissionControl
 from tests.fault.gradio_queue import GradioQueue, QueueFull, new_session
 from tests.support.fakes import FakeResponder
 

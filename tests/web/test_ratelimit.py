@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.settings import InvalidSettings, Settings, load_settings
-from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine, migrate
 from bot.store.models import RateLimitCounter
+from bot.store.visitor.appointments import AppointmentForm
 from bot.web.ratelimit import Limits, SqlStorage, VisitorLimiter, fingerprint
-from bot.web.visitor import VisitorChat, VisitorSession
+from bot.web.visitor.actions import VisitorChat, VisitorSession
 from tests.support.databases import pg_database
 from tests.support.fakes import FakeResponder, SecondsClock
 

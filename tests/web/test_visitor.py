@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from bot.store.appointments import AppointmentForm
-from bot.web.visitor import VisitorChat, VisitorSession
+from bot.store.visitor.appointments import AppointmentForm
+from bot.web.visitor.actions import VisitorChat, VisitorSession
 from tests.support.fakes import FakeResponder, SecondsClock
 
 
