@@ -9,7 +9,7 @@ Layout (written by `bot.ingest.publish`, see docs/CONTRACTS.md):
     <index_dir>/versions/<id>/pages.jsonl    one Page per line
     <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
     <index_dir>/versions/<id>/vectors.npy    one float32 vector per chunk, in chunk order
-    <index_dir>/versions/<id>/encoder/       model.onnx, tokenizer.json, encoder.json (hashed)
+    <index_dir>/versions/<id>/encoder/       model.onnx(.data), tokenizer.json, encoder.json
     <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
     <index_dir>/versions/<id>/sentences.jsonl       per chunk: its sentence spans and vector rows
     <index_dir>/versions/<id>/sentence_vectors.npy  one vector per distinct sentence (float16)
@@ -161,11 +161,12 @@ def combined_hash(files: dict[str, str]) -> str:
 
 def encoder_problem(version_dir: Path, entry: Any) -> str | None:
     """What is wrong with a version's encoder files against its manifest entry, or None."""
-    from bot.embed import ENCODER_FILES
+    from bot.embed import ENCODER_FILES, LEGACY_ENCODER_FILES
 
     try:
         files = dict(entry["files"])
-        if sorted(files) != sorted(ENCODER_FILES) or combined_hash(files) != entry["sha256"]:
+        layouts = (sorted(ENCODER_FILES), sorted(LEGACY_ENCODER_FILES))
+        if sorted(files) not in layouts or combined_hash(files) != entry["sha256"]:
             return "the manifest's encoder entry is inconsistent"
     except (KeyError, TypeError, ValueError):
         return "the manifest's encoder entry is damaged"

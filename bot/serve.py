@@ -16,7 +16,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,25 @@ def load_index_now(settings: Settings, responder: object) -> None:
         ) from exc
 
 
+def warm_index(settings: Settings) -> Any:
+    """An IndexWatcher on the served index that starts loading the published version and its
+    query encoder in a thread now, while Gradio and the store are imported (the hashing and
+    onnxruntime's set-up release the GIL). Errors are left for `load_index_now` to report."""
+    import threading
+
+    from bot.index import CURRENT, IndexWatcher
+
+    watcher = IndexWatcher(settings.resolved_index_dir)
+
+    def load() -> None:
+        with suppress(Exception):
+            watcher.current().query_encoder()
+
+    if (settings.resolved_index_dir / CURRENT).is_file():
+        threading.Thread(target=load, name="warm-index", daemon=True).start()
+    return watcher
+
+
 @contextmanager
 def startup_steps(show: bool) -> Iterator[Callable[[str], None]]:
     """`step(name)` per start-up step: a progress bar for a person, nothing for --log-json."""
@@ -130,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
         log_file = quiet.configure(settings.data_dir)
 
+    watcher = warm_index(settings)
     from bot import triage
 
     try:
@@ -153,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_index(settings)  # first run: its own progress bars and report
         with startup_steps(not args.log_json) as step:
             step("loading the model")
-            responder = load_responder(settings)
+            responder = load_responder(settings, index_source=watcher)
             step("opening the index")
             load_index_now(settings, responder)
             step("building the web app")

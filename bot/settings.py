@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     trusted_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
         description="Host names the app answers to (JSON list; the public name behind a "
-        "proxy, e.g. [\"chat.clinic.example\"]); any other Host header gets 400. \"*\" = any.",
+        'proxy, e.g. ["chat.clinic.example"]); any other Host header gets 400. "*" = any.',
     )
     max_body_bytes: int = Field(65_536, description="Larger request bodies are refused (413).")
     max_editor_body_bytes: int = Field(

@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from argon2 import PasswordHasher
+
 from bot.localtime import format_local
 from bot.settings import InvalidSettings, Settings, load_settings
 from bot.store.db import DatabaseTimeouts, make_engine, require_current_schema
@@ -76,8 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit code."""
+def main(
+    argv: Sequence[str] | None = None, *, password_hasher: PasswordHasher | None = None
+) -> int:
+    """Run one command; returns the exit code. `password_hasher`: argon2 parameters (tests
+    pass cheap ones; the default is argon2's)."""
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -86,7 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = make_engine(url, DatabaseTimeouts(round_trip_s=120.0))
         try:
             require_current_schema(engine)
-            log = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
+            log = ChatLog(
+                engine,
+                max_failed_logins=settings.staff_max_failed_logins,
+                password_hasher=password_hasher,
+            )
             _run(args, log, settings)
         finally:
             engine.dispose()

@@ -1,5 +1,6 @@
-"""Fixtures shared by every test area: the real embedding model, the shipped knowledge index
-and a hand-moved clock.
+"""Fixtures shared by every test area: the real embedding model, the shipped knowledge index,
+the fakes of tests/support/fakes.py (clocks, a Responder, an index, embedders), and the slow
+tier's marking.
 
 The first two are session-scoped: the model loads once and the index of `knowledge/` is built
 once, with the real ingest, in a temporary directory (never the developer's data/). Helpers
@@ -15,12 +16,28 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings, offline_environment
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock, FakeIndex, FakeResponder, SecondsClock
 
 offline_environment()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # The apps under test answer Starlette's TestClient, whose requests say Host: testserver.
 os.environ.setdefault("CLINICBOT_TRUSTED_HOSTS", '["127.0.0.1", "localhost", "::1", "testserver"]')
+
+
+# Whole areas that start servers, kill processes or fill disks: slow by nature.
+SLOW_AREAS = ("fault", "deploy")
+# Tests that drive Chromium or need the PostgreSQL server are slow wherever they are.
+SLOW_MARKERS = ("browser", "postgres")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tiers `slow`, so `pytest -m "not slow"` is the quick run (README, testing)."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        area = item.path.relative_to(tests_dir).parts[0]
+        marked = {mark.name for mark in item.iter_markers()}
+        if area in SLOW_AREAS or marked & set(SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,5 +80,23 @@ def real_responder(shipped_index_dir: Path, real_embedder):
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """A clock at tests.support.clock.START that the test moves by hand."""
+    """A clock at tests.support.fakes.START that the test moves by hand."""
     return FakeClock()
+
+
+@pytest.fixture
+def seconds_clock() -> SecondsClock:
+    """A monotonic clock in seconds (rate limits, sessions) that the test moves by hand."""
+    return SecondsClock()
+
+
+@pytest.fixture
+def fake_responder() -> FakeResponder:
+    """Canned replies by keyword instead of the real Responder; records every call."""
+    return FakeResponder()
+
+
+@pytest.fixture
+def fake_index() -> FakeIndex:
+    """A one-page index (with markup in its text) for the console and the routes."""
+    return FakeIndex()

@@ -341,14 +341,17 @@ def _with_latency(reply: Reply, elapsed_ms: float) -> Reply:
     return replace(reply, latency_ms=round(elapsed_ms, 2))
 
 
-def load_responder(settings: Settings, embedder: Embedder | None = None) -> Responder:
-    """The Responder over the served index of `settings`, with the optional LLM if configured.
+def load_responder(
+    settings: Settings, embedder: Embedder | None = None, index_source: IndexSource | None = None
+) -> Responder:
+    """The Responder over the served index of `settings` (or `index_source`, an IndexWatcher
+    the caller already loaded), with the optional LLM if configured.
 
     Without `embedder`, questions are embedded by the served version's own ONNX encoder
     (bot.index.CurrentEncoder): no torch, and nothing loaded before the first question."""
     from bot.index import CurrentEncoder, IndexWatcher
 
-    watcher = IndexWatcher(settings.resolved_index_dir)
+    watcher = index_source or IndexWatcher(settings.resolved_index_dir)
     responder = Responder(watcher, embedder or CurrentEncoder(watcher), settings)
     if settings.llm_model:
         from bot.answer.llm import make_phraser

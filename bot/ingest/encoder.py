@@ -9,7 +9,10 @@ match them, so the index and the encoder that embeds its questions can never dis
 Why not optimum: its exporter does not support the installed transformers 5. fp32, not int8:
 fp32 gives the torch model's figures exactly; onnxruntime's dynamic int8 quantisation kept hit@1
 and MRR within 0.005 but lost 0.03 of cited hit and top-1 hit on answer-dev
-(bench/bench_encoder.py, docs/BENCHMARKS.md), and fp32 already meets the memory bound.
+(bench/bench_encoder.py, docs/BENCHMARKS.md). The weights are saved as ONNX external data
+(`model.onnx.data`), which onnxruntime memory-maps: a serving process holds about 50 MB less
+than with one self-contained `model.onnx`, for the same vectors bit for bit. Versions published
+with the single file still serve.
 """
 
 from __future__ import annotations
@@ -18,17 +21,29 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
-from bot.embed import ENCODER_CONFIG, ENCODER_FILES, ONNX_MODEL, TOKENIZER, EmbeddingModelError
+from bot.embed import (
+    ENCODER_CONFIG,
+    ENCODER_FILES,
+    ONNX_MODEL,
+    ONNX_WEIGHTS,
+    TOKENIZER,
+    EmbeddingModelError,
+)
 from bot.index import ENCODER, combined_hash, file_sha256
 
 ENCODERS = "encoders"  # the cache folder inside the index directory
 HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
+SOURCE_HASHES = "source-hashes.json"  # in the cache folder: model files' sha256 by file identity
 # Bump when the export below changes: cached exports made by other code are then redone.
-EXPORT_FORMAT = "1: torch.onnx.export opset 17 + ort bert optimizer, fp32, mean pooling"
+EXPORT_FORMAT = (
+    "2: torch.onnx.export opset 17 + ort bert optimizer, fp32, mean pooling, "
+    "weights as external data"
+)
 _SKIP = {"README.md", ".gitattributes"}
 
 
@@ -36,13 +51,47 @@ class EncoderExportError(EmbeddingModelError):
     """The model cannot be exported as a mean-pooled, normalised ONNX encoder."""
 
 
-def source_key(source: Path) -> str:
-    """A hash of the model folder's files and of the export code: the encoder cache's key."""
+def source_key(source: Path, memo: Path | None = None) -> str:
+    """A hash of the model folder's files and of the export code: the encoder cache's key.
+
+    With `memo` (a JSON file), a file whose device, inode, size and modification time are
+    those recorded there is not read again: hashing the 90 MB model on every ingest took a
+    quarter of a one-page publish."""
+    known = _read_memo(memo)
+    seen: dict[str, list[Any]] = {}
     digest = hashlib.sha256(EXPORT_FORMAT.encode())
     for path in sorted(p for p in source.rglob("*") if p.is_file() and p.name not in _SKIP):
+        st = path.stat()
+        identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+        entry = known.get(str(path))
+        sha = entry[1] if entry and entry[0] == identity else file_sha256(path)
+        seen[str(path)] = [identity, sha]
         digest.update(path.relative_to(source).as_posix().encode())
-        digest.update(file_sha256(path).encode())
+        digest.update(sha.encode())
+    if memo is not None and seen != {k: v for k, v in known.items() if k in seen}:
+        _write_memo(memo, {**known, **seen})
     return digest.hexdigest()
+
+
+def _read_memo(memo: Path | None) -> dict[str, Any]:
+    if memo is None:
+        return {}
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_memo(memo: Path, data: dict[str, Any]) -> None:
+    """Replace the memo atomically (a torn memo is only a cache miss, but keep it whole)."""
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, memo)
+    except OSError:
+        pass  # a read-only cache folder: hash again next time
 
 
 def _pooling(source: Path) -> dict[str, Any]:
@@ -89,32 +138,32 @@ def export(source: Path, target: Path, name: str) -> None:
     sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
     target.mkdir(parents=True)
-    raw = target / "raw.onnx"
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about Python branches on shapes
-        torch.onnx.export(
-            LastHiddenState(),
-            sample,
-            str(raw),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-    if config.model_type == "bert":
-        from onnxruntime.transformers.optimizer import optimize_model
+    with tempfile.TemporaryDirectory(prefix="export-", dir=target) as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about Python branches on shapes
+            torch.onnx.export(
+                LastHiddenState(),
+                sample,
+                str(raw),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        if config.model_type == "bert":
+            from onnxruntime.transformers.optimizer import optimize_model
 
-        optimized = optimize_model(
-            str(raw),
-            model_type="bert",
-            num_heads=config.num_attention_heads,
-            hidden_size=config.hidden_size,
-        )
-        optimized.save_model_to_file(str(target / ONNX_MODEL))
-        raw.unlink()
-    else:
-        raw.rename(target / ONNX_MODEL)
+            optimized = optimize_model(
+                str(raw),
+                model_type="bert",
+                num_heads=config.num_attention_heads,
+                hidden_size=config.hidden_size,
+            )
+            raw = Path(tmp) / "optimized.onnx"
+            optimized.save_model_to_file(str(raw))
+        _save_with_external_weights(raw, target)
     shutil.copyfile(source / TOKENIZER, target / TOKENIZER)
     from tokenizers import Tokenizer
 
@@ -135,9 +184,25 @@ def export(source: Path, target: Path, name: str) -> None:
     )
 
 
+def _save_with_external_weights(model_file: Path, target: Path) -> None:
+    """Save the model as `ONNX_MODEL` (graph) + `ONNX_WEIGHTS` (every tensor of 1 KiB or more):
+    onnxruntime then maps the weights from the file instead of copying them (see bot.embed)."""
+    import onnx
+
+    model = onnx.load(str(model_file))
+    onnx.save_model(
+        model,
+        str(target / ONNX_MODEL),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=ONNX_WEIGHTS,
+        size_threshold=1024,
+    )
+
+
 def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
     """The encoder folder for the model in `source`, exported now if the cache lacks it."""
-    key = source_key(source)
+    key = source_key(source, cache_root / SOURCE_HASHES)
     folder = cache_root / key[:24]
     if all((folder / f).is_file() for f in (*ENCODER_FILES, HASHES)):
         return folder

@@ -444,7 +444,7 @@ def _publish_version(
 
             if encoder is not None:  # the exported encoder: no torch for a small change
                 key = manifest_entry(encoder)["sha256"]
-                loaded.append(shared_onnx_embedder(encoder, key))
+                loaded.append(shared_onnx_embedder(encoder, key, threads=0))
             else:
                 loaded.append(load_embedder(settings))
         return loaded[0]

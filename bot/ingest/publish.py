@@ -316,7 +316,7 @@ def _check_encoder(version_dir: Path, manifest: dict[str, Any]) -> None:
     if not ids:
         return
     try:
-        encoder = shared_onnx_embedder(version_dir / ENCODER, entry["sha256"])
+        encoder = shared_onnx_embedder(version_dir / ENCODER, entry["sha256"], threads=0)
     except EmbeddingModelError as exc:
         raise VerificationFailed(str(exc)) from exc
     rows = random.Random(version_dir.name).sample(range(len(ids)), min(ENCODER_PROBE, len(ids)))

@@ -5,12 +5,13 @@
     log = ChatLog(engine, max_failed_logins=settings.staff_max_failed_logins)
     message_id = log.log_reply(session_id, reply)
 
-Modules: db (engines, migrations), models (tables), repo (`ChatLog`, the API) built from
-visitor / accounts / retention / review, views (the frozen dataclasses it returns),
-redact, appointments (the form), csvexport, errors.
+By audience: visitor/ (log.py: what the chat writes; appointments.py: the request form) and
+staff/ (review.py + queries.py: what the console reads and marks; accounts.py, csvexport.py,
+retention.py). Shared by both: db (engines, migrations), models (the tables, in one place),
+base (transactions, the audit trail), views (the frozen dataclasses handed out), redact,
+errors; repo (`ChatLog`, the API) combines the two sides.
 """
 
-from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine, migrate
 from bot.store.errors import (
     AlreadyRequested,
@@ -38,6 +39,7 @@ from bot.store.views import (
     StoredCitation,
     Transcript,
 )
+from bot.store.visitor.appointments import AppointmentForm
 
 __all__ = [
     "AlreadyRequested",

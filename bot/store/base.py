@@ -18,10 +18,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.store.appointments import new_reference
 from bot.store.db import translate_errors, write_engine
 from bot.store.models import AuditEvent, utcnow
 from bot.store.views import AuditView
+from bot.store.visitor.appointments import new_reference
 
 
 class Store:

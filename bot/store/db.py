@@ -14,14 +14,15 @@ Errors are the `StoreError` subclasses of `bot.store.errors`, re-exported here.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -120,26 +121,38 @@ def timeouts_from(settings: Any) -> DatabaseTimeouts:
     )
 
 
-class _DeadlineConnection(psycopg.Connection):
-    """A psycopg connection whose every wait for the server has a deadline.
+@cache
+def _deadline_connection() -> type:
+    """The psycopg connection class with a client deadline, made on first use: psycopg (9 MB)
+    is imported only by a process that talks to PostgreSQL, not by one on SQLite."""
+    import psycopg
 
-    On expiry the connection is closed (it is mid-protocol and cannot be reused) and the
-    caller gets an OperationalError, which SQLAlchemy treats as a disconnect: the pooled
-    connection is thrown away.
-    """
+    class _DeadlineConnection(psycopg.Connection):
+        """A psycopg connection whose every wait for the server has a deadline.
 
-    deadline_s: float | None = None
+        On expiry the connection is closed (it is mid-protocol and cannot be reused) and the
+        caller gets an OperationalError, which SQLAlchemy treats as a disconnect: the pooled
+        connection is thrown away.
+        """
 
-    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        limit = timeout if timeout is not None else self.deadline_s
-        try:
-            return super().wait(gen, interval=interval, timeout=limit)
-        # psycopg >= 3.3 raises this (private) class when `timeout` passes; pinned in pyproject.
-        except psycopg.errors._WaitTimeout:
-            self.close()
-            raise psycopg.OperationalError(
-                f"the database did not answer within {limit:g} s; connection closed"
-            ) from None
+        deadline_s: float | None = None
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            limit = timeout if timeout is not None else self.deadline_s
+            try:
+                return super().wait(gen, interval=interval, timeout=limit)
+            # psycopg >= 3.3 raises this (private) class when `timeout` passes; pinned in pyproject.
+            except psycopg.errors._WaitTimeout:
+                self.close()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {limit:g} s; connection closed"
+                ) from None
+
+    return _DeadlineConnection
+
+
+def _has_deadline(raw: Any) -> bool:
+    return "psycopg" in sys.modules and isinstance(raw, _deadline_connection())
 
 
 @contextmanager
@@ -147,12 +160,12 @@ def no_client_deadline(conn: Connection) -> Iterator[None]:
     """Lift the client deadline on this connection (migrations wait for a lock on purpose)."""
     raw = conn.connection.dbapi_connection
     before = getattr(raw, "deadline_s", None)
-    if isinstance(raw, _DeadlineConnection):
+    if _has_deadline(raw):
         raw.deadline_s = None
     try:
         yield
     finally:
-        if isinstance(raw, _DeadlineConnection):
+        if _has_deadline(raw):
             raw.deadline_s = before
 
 
@@ -198,7 +211,7 @@ def _postgres_engine(url: URL, timeouts: DatabaseTimeouts) -> Engine:
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-        connection = _DeadlineConnection.connect(*cargs, **cparams)
+        connection = _deadline_connection().connect(*cargs, **cparams)
         connection.deadline_s = timeouts.client_deadline_s
         return connection
 

@@ -41,7 +41,7 @@ ALLOWED: tuple[tuple[str, str], ...] = (
     ("GET", "/gradio_api/queue/data"),
     ("POST", "/gradio_api/run/{api_name}"),
     ("POST", "/gradio_api/cancel"),
-    # --- the staff console (bot.web.staff), every route behind its sign-in ---
+    # --- the staff console (bot.web.staff.app), every route behind its sign-in ---
     ("GET POST", "/staff/login"),
     ("POST", "/staff/logout"),
     ("GET", "/staff/static/{name}"),

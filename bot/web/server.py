@@ -17,14 +17,14 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from bot.settings import Settings
-from bot.web.admission import AdmissionControl, queue_length
-from bot.web.chat import ChatPage
 from bot.web.guard import RequestGuard
 from bot.web.health import BoundedCheck
 from bot.web.ratelimit import VisitorLimiter
 from bot.web.security import SecurityHeaders
-from bot.web.sessions import SessionJanitor
-from bot.web.visitor import ChatLogLike, ResponderLike, VisitorChat, where
+from bot.web.visitor.actions import ChatLogLike, ResponderLike, VisitorChat, where
+from bot.web.visitor.admission import AdmissionControl, queue_length
+from bot.web.visitor.chat import ChatPage
+from bot.web.visitor.sessions import SessionJanitor
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def create_app(
     staff_app: Any | None = None,
 ) -> FastAPI:
     """The whole web app. `index`/`db_check` default to what responder/chatlog expose;
-    `staff_app` defaults to the console of `bot.web.staff` (False: no console)."""
+    `staff_app` defaults to the console of `bot.web.staff.app` (False: no console)."""
     index = index or _index_of(responder)
     db_check = db_check or _db_check_of(chatlog)
     if db_check is not None:
@@ -259,7 +259,7 @@ def _behind_prefix(asgi_app: Any, root_path: str) -> Any:
 def _build_staff(settings: Settings, chatlog: Any, embedder: Any) -> Any | None:
     """The staff console (issue 5) if this checkout has it; it shares the responder's model."""
     try:
-        from bot.web.staff import build_staff_app
+        from bot.web.staff.app import build_staff_app
     except ImportError:
         return None
     return build_staff_app(settings, chatlog, settings.resolved_index_dir, embedder=embedder)

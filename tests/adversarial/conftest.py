@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, Settings
 from tests.support.browser import chromium
 
 LONG = os.environ.get("CLINICBOT_LONG_FAULTS") == "1"
@@ -42,34 +41,15 @@ WATCH_SCRIPT = """
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> Any:
-    from bot.embed import SentenceTransformerEmbedder
-    from bot.settings import offline_environment
-
-    offline_environment()
-    return SentenceTransformerEmbedder()
+def knowledge_index(shipped_index_dir: Path) -> Path:
+    """The shipped knowledge/ indexed with the real model (tests/conftest.py, once a session)."""
+    return shipped_index_dir
 
 
 @pytest.fixture(scope="session")
-def knowledge_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
-    """The shipped knowledge/ indexed with the real model, once per session."""
-    from bot.ingest.pipeline import publish
-
-    data_dir = tmp_path_factory.mktemp("adversarial-index")
-    settings = Settings(data_dir=data_dir, knowledge_dir=PROJECT_ROOT / "knowledge")
-    assert publish(settings, real_embedder, progress=False).version
-    return settings.resolved_index_dir
-
-
-@pytest.fixture(scope="session")
-def responder(knowledge_index: Path, real_embedder: Any) -> Any:
-    """The real Responder (no LLM) over the shipped knowledge."""
-    from bot.answer.pipeline import Responder
-    from bot.index import IndexWatcher
-
-    return Responder(
-        IndexWatcher(knowledge_index), real_embedder, Settings(index_dir=knowledge_index)
-    )
+def responder(real_responder: Any) -> Any:
+    """The real Responder (no LLM) over the shipped knowledge (tests/conftest.py)."""
+    return real_responder
 
 
 # --- the watched browser ------------------------------------------------------------------------

@@ -77,6 +77,7 @@ def test_the_corpus_has_at_least_500_distinct_jailbreaks() -> None:
     assert len(jailbreaks()) >= 500
 
 
+@pytest.mark.slow  # every corpus attack through the real Responder: minutes
 def test_jailbreaks_get_no_dose_no_leak_and_never_suppress_an_emergency(
     responder: Responder,
 ) -> None:
@@ -124,6 +125,7 @@ def test_an_llm_that_obeys_a_jailbreak_is_never_shown(responder: Responder) -> N
         assert problems("leak", reply) == []
 
 
+@pytest.mark.slow
 def test_a_model_that_repeats_any_jailbreak_is_rejected(responder: Responder) -> None:
     """Each of the 692 prompts as the model's own output (plus a dose): never shown."""
     question = ANSWERABLE[0]

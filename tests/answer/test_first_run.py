@@ -93,6 +93,7 @@ def test_ensure_index_names_the_bad_page_that_stopped_the_first_ingest(tmp_path:
 # --- the command-line tools, as a newcomer runs them ---------------------------------------
 
 
+@pytest.mark.slow  # a real ingest in a subprocess
 @pytest.mark.model
 def test_ask_builds_the_configured_index_first_and_says_so_once(tmp_path: Path) -> None:
     knowledge_dir(tmp_path)
@@ -111,6 +112,7 @@ def test_ask_builds_the_configured_index_first_and_says_so_once(tmp_path: Path) 
     assert ingest_lines(second.stderr) == []  # built once, then reused
 
 
+@pytest.mark.slow  # a real ingest in a subprocess
 @pytest.mark.model
 def test_eval_builds_the_configured_index_first(tmp_path: Path) -> None:
     knowledge_dir(tmp_path)

@@ -185,6 +185,7 @@ def test_ask_cli_prints_json_and_batches_in_order(shipped_index_dir, tmp_path):
     assert {"source", "chunk_id", "score", "text"} <= rows[0]["retrieved"][0].keys()
 
 
+@pytest.mark.slow  # publishes and answers the dev set twice
 @pytest.mark.skipif(not DEV_SET.exists(), reason="the shared dev set is not beside the repo")
 def test_a_version_published_before_sentence_vectors_answers_exactly_as_with_them(
     real_embedder, shipped_index_dir, tmp_path

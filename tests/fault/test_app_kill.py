@@ -26,9 +26,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import AppointmentForm
 from tests.support.servers import free_port
 
 from .conftest import long_only

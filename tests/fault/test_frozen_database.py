@@ -23,9 +23,9 @@ from bot.store.repo import ChatLog
 from bot.web.server import create_app
 from tests.store.conftest import make_reply
 from tests.support.databases import pg_schema, require_postgres
+from tests.support.fakes import FakeIndex, FakeResponder
 from tests.support.freezable_proxy import FreezableProxy, freezable_proxy
 from tests.support.servers import serve
-from tests.web.fakes import FakeIndex, FakeResponder
 
 from .gradio_queue import GradioQueue, new_session
 

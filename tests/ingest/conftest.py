@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.ingest.helpers import CountingEmbedder
+from tests.support.fakes import CountingEmbedder
 
 
 @pytest.fixture(autouse=True)

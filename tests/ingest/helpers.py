@@ -1,43 +1,14 @@
-"""Helpers for the ingest tests: paths of the shipped page, fake embedders, page writers."""
+"""Helpers for the ingest tests: paths of the shipped page, page writers, index inspection."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
-from bot.embed import HashingEmbedder
 from bot.settings import PROJECT_ROOT
 
 SHIPPED_PAGE = PROJECT_ROOT / "knowledge" / "ketamine-infusions-for-migraines.md"
 SHARED_TXT = PROJECT_ROOT.parent / "shared" / "clinic-site" / "ketamine-infusions-for-migraines.txt"
-
-
-class CountingEmbedder:
-    """HashingEmbedder that records every text it is asked to embed."""
-
-    def __init__(self) -> None:
-        self._inner = HashingEmbedder()
-        self.name = self._inner.name
-        self.dimension = self._inner.dimension
-        self.texts: list[str] = []
-
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        self.texts.extend(texts)
-        return self._inner.embed(texts, progress)
-
-
-class ExplodingEmbedder(CountingEmbedder):
-    """Fails the test if anything needs embedding."""
-
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        raise AssertionError(f"embedded {len(texts)} texts; expected everything cached")
 
 
 def write_page(folder: Path, name: str, title: str, *paragraphs: str) -> Path:

@@ -52,7 +52,12 @@ def test_the_manifest_records_the_encoder_and_the_chunk_vectors(shipped_index_di
     manifest = json.loads((folder / "manifest.json").read_text())
     vectors = np.load(folder / "vectors.npy")
 
-    assert set(manifest["encoder"]["files"]) == {"model.onnx", "tokenizer.json", "encoder.json"}
+    assert set(manifest["encoder"]["files"]) == {
+        "model.onnx",
+        "model.onnx.data",
+        "tokenizer.json",
+        "encoder.json",
+    }
     assert manifest["encoder"]["name"] == manifest["embedding_model"]
     assert vectors.shape == (len(manifest["chunk_ids"]), manifest["dimension"])
 
@@ -68,6 +73,31 @@ def test_a_version_refuses_an_encoder_that_does_not_match_its_manifest(shipped_i
         open_index(copy).query_encoder()
     with pytest.raises(VerificationFailed, match=r"tokenizer\.json does not match"):
         verify_version(version_dir(copy))
+
+
+def test_a_version_published_with_a_one_file_encoder_still_serves(shipped_index_dir, tmp_path):
+    import onnx
+
+    from bot.index import combined_hash, file_sha256
+
+    copy = tmp_path / "index"
+    shutil.copytree(shipped_index_dir, copy, ignore=shutil.ignore_patterns("encoders"))
+    folder = version_dir(copy)
+    encoder = folder / ENCODER
+    encoder.chmod(0o755)
+    for name in ("model.onnx", "model.onnx.data"):
+        (encoder / name).chmod(0o644)
+    onnx.save_model(onnx.load(str(encoder / "model.onnx")), str(encoder / "model.onnx"))
+    (encoder / "model.onnx.data").unlink()  # the layout published before the weights were split
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {n: file_sha256(encoder / n) for n in ("model.onnx", "tokenizer.json", "encoder.json")}
+    manifest["encoder"]["files"], manifest["encoder"]["sha256"] = files, combined_hash(files)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    served = open_index(copy).query_encoder().embed(QUESTIONS)
+    expected = open_index(shipped_index_dir).query_encoder().embed(QUESTIONS)
+
+    assert np.allclose(served, expected, atol=1e-5)
 
 
 def run_python(code: str, index_dir: Path) -> str:

@@ -13,7 +13,8 @@ from bot.index import VERSIONS, open_index
 from bot.ingest import publish, verify_version
 from bot.settings import Settings
 from tests.ingest import helpers
-from tests.ingest.helpers import CountingEmbedder, write_page
+from tests.ingest.helpers import write_page
+from tests.support.fakes import CountingEmbedder
 
 PAGES = 20
 LONG = "Each paragraph here is long enough to be a chunk of its own on this page. " * 5

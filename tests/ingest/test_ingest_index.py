@@ -18,7 +18,8 @@ from bot.index import (
 )
 from bot.ingest import publish
 from bot.settings import Settings
-from tests.ingest.helpers import CountingEmbedder, write_page
+from tests.ingest.helpers import write_page
+from tests.support.fakes import CountingEmbedder
 
 TEXT = "Ketamine infusions are given in the clinic under supervision. " * 3
 

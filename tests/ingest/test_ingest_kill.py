@@ -23,6 +23,8 @@ from bot.ingest.publish import STAGING, TRASH
 from bot.settings import PROJECT_ROOT, Settings
 from tests.ingest.helpers import write_page
 
+pytestmark = pytest.mark.slow  # kills real ingest subprocesses, ~1 minute
+
 PAGES = 150
 WORDS = [
     *("ketamine", "infusion", "migraine", "headache", "relief", "clinic", "nurse", "session"),

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from tests.ingest.helpers import SHIPPED_PAGE
 
 
+@pytest.mark.slow  # loads the model in a fresh ingest twice
 @pytest.mark.model
 def test_shipped_page_with_the_real_model_finds_the_answer_and_reruns_without_loading_it(
     settings: Settings, knowledge: Path

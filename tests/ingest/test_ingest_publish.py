@@ -14,7 +14,8 @@ from bot.ingest import RollbackError, plan, publish, rollback, verify_version
 from bot.ingest.publish import STAGING
 from bot.settings import Settings
 from tests.ingest import helpers
-from tests.ingest.helpers import SHIPPED_PAGE, CountingEmbedder, ExplodingEmbedder, tree, write_page
+from tests.ingest.helpers import SHIPPED_PAGE, tree, write_page
+from tests.support.fakes import CountingEmbedder, ExplodingEmbedder
 
 LONG = "This sentence pads the paragraph so that it stands alone as its own chunk. " * 6
 

@@ -12,13 +12,8 @@ from bot.answer import compose
 from bot.index import VERSIONS, IndexCorrupt, open_index, read_current
 from bot.ingest import VerificationFailed, plan, publish, verify_version
 from bot.settings import Settings
-from tests.ingest.helpers import (
-    SHIPPED_PAGE,
-    CountingEmbedder,
-    ExplodingEmbedder,
-    strip_sentences,
-    write_page,
-)
+from tests.ingest.helpers import SHIPPED_PAGE, strip_sentences, write_page
+from tests.support.fakes import CountingEmbedder, ExplodingEmbedder
 
 SHARED = "Call the clinic if you have any questions about your visit."
 LONG = "This sentence pads the paragraph so that it stands alone as its own chunk. " * 6

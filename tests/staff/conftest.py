@@ -20,12 +20,12 @@ from bot.embed import HashingEmbedder
 from bot.settings import Settings
 from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
-from bot.web.staff import build_staff_app
+from bot.web.staff.app import build_staff_app
 from tests.support.accounts import CHEAP_HASHER
-from tests.support.clock import FakeClock
 from tests.support.databases import BACKENDS, pg_schema
+from tests.support.fakes import FakeClock, NoSleep
 
-from .support import Console, NoSleep, Seeded, mounted, seed, write_page
+from .support import Console, Seeded, mounted, seed, write_page
 
 
 @pytest.fixture

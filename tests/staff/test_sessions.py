@@ -22,12 +22,12 @@ from bot.settings import Settings
 from bot.staff import main as staff_cli
 from bot.store.db import make_engine
 from bot.store.repo import ChatLog
-from bot.web.auth import SESSION_COOKIE
-from bot.web.staff import build_staff_app
+from bot.web.staff.app import build_staff_app
+from bot.web.staff.auth import SESSION_COOKIE
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock, NoSleep
 
-from .support import Console, NoSleep, Seeded, mounted
+from .support import Console, Seeded, mounted
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,8 @@ def is_refused(site: FastAPI, stolen: Stolen, seeded: Seeded) -> bool:
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, db_url: str, *args: str, stdin: str = "") -> int:
     """`python -m bot.staff ARGS --database-url URL`, in-process."""
-    monkeypatch.setattr("bot.store.base.PasswordHasher", lambda: CHEAP_HASHER)
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    return staff_cli([*args, "--database-url", db_url])
+    return staff_cli([*args, "--database-url", db_url], password_hasher=CHEAP_HASHER)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from bot.staff import main as staff_cli
 from bot.store.repo import ChatLog
 from bot.types import Reply
 from tests.support.accounts import add_staff_accounts
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .support import Console, conversation_id, insurance_citation, mounted
 

@@ -27,8 +27,8 @@ from bot.store.models import Base
 from bot.store.repo import ChatLog
 from bot.types import Citation, Reply, ReplyKind
 from tests.support.accounts import CHEAP_HASHER
-from tests.support.clock import FakeClock
 from tests.support.databases import BACKENDS, pg_schema, require_postgres
+from tests.support.fakes import FakeClock
 
 
 @contextmanager

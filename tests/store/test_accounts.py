@@ -12,7 +12,7 @@ from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPasswo
 from bot.store.models import StaffUser
 from bot.store.repo import ChatLog
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_weak_staff_passwords_are_refused_with_the_reason(
 
 
 def test_the_common_password_list_is_the_top_10000_as_data() -> None:
-    from bot.store.accounts import COMMON_PASSWORDS_FILE, common_passwords
+    from bot.store.staff.accounts import COMMON_PASSWORDS_FILE, common_passwords
 
     assert len(common_passwords()) >= 9_900  # a few differ only by case
     assert COMMON_PASSWORDS_FILE.read_text().count("\n") >= 10_000

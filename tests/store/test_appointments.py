@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.store.appointments import (
+from bot.store.visitor.appointments import (
     REFERENCE_PATTERN,
     AppointmentForm,
     clean,

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
 
-from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine
 from bot.store.models import AppointmentRequest
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import AppointmentForm
 
 FORM = AppointmentForm("Crash Test", "555-123-4567", "", "", "", True)
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.store.csvexport import export_csv, neutralise
+from bot.store.staff.csvexport import export_csv, neutralise
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
-from tests.support.clock import START, FakeClock
+from bot.store.visitor.appointments import AppointmentForm
+from tests.support.fakes import START, FakeClock
 
 from .conftest import make_reply
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.store import review
-from bot.store.appointments import AppointmentForm
 from bot.store.errors import InvalidValue
 from bot.store.repo import ChatLog
-from tests.support.clock import START, FakeClock
+from bot.store.staff import queries as review
+from bot.store.visitor.appointments import AppointmentForm
+from tests.support.fakes import START, FakeClock
 
 from .conftest import make_reply
 

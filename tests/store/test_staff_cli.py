@@ -21,7 +21,7 @@ from bot.store.db import make_engine
 from bot.store.models import utcnow
 from bot.store.repo import ChatLog
 from tests.support.accounts import CHEAP_HASHER
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .conftest import make_reply
 
@@ -50,13 +50,12 @@ def staff(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Staff:
     """Run `python -m bot.staff ARGS` in-process: returns (exit code, stdout, stderr)."""
-    # Cheap argon2 parameters (the real-process test above keeps the defaults).
-    monkeypatch.setattr("bot.store.base.PasswordHasher", lambda: CHEAP_HASHER)
 
     def run(*args: str, stdin: str = "", url: str = db_url) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         try:
-            code = main([*args, "--database-url", url])
+            # Cheap argon2 parameters (the real-process test above keeps the defaults).
+            code = main([*args, "--database-url", url], password_hasher=CHEAP_HASHER)
         except SystemExit as e:  # argparse usage errors
             code = int(e.code or 0)
         out, err = capsys.readouterr()
@@ -65,6 +64,7 @@ def staff(
     return run
 
 
+@pytest.mark.slow  # several real processes with default argon2
 def test_the_real_command_adds_lists_and_dry_runs_a_purge(db_url: str) -> None:
     engine = make_engine(db_url)
     ChatLog(engine, clock=FakeClock(utcnow() - timedelta(days=100))).log_reply("old", make_reply())

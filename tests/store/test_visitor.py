@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.store.appointments import REFERENCE_PATTERN, AppointmentForm
 from bot.store.db import make_engine
 from bot.store.errors import (
     AlreadyRequested,
@@ -22,8 +21,9 @@ from bot.store.errors import (
 )
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import REFERENCE_PATTERN, AppointmentForm
 from tests.support.accounts import CHEAP_HASHER
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 from .conftest import make_reply
 

@@ -107,6 +107,7 @@ EMERGENCIES = [
     ("mi hija se tomó todas las pastillas de mi mamá", "overdose_poisoning"),
     ("je veux mourir ce soir", "self_harm"),
     ("我不想活了", "self_harm"),
+    ("me voy a suicidar esta noche", "self_harm"),
 ]
 
 
@@ -128,6 +129,9 @@ def test_emergencies_are_recognised(message: str, sub: str) -> None:
         "no soy suicida, solo quiero saber cuánto cuesta el tratamiento",
         "me muero de ganas de saber si aceptan mi seguro",
         "i overdosed two years ago and i'm in recovery now, do you treat addiction?",
+        "sounds good, thank you",
+        "my grandmother had a stroke years ago, could she still get infusions?",
+        "tengo dolor de cabeza desde ayer, ¿ustedes tratan migrañas?",
     ],
 )
 def test_negations_and_idioms_are_not_emergencies(message: str) -> None:
@@ -145,6 +149,7 @@ def test_negations_and_idioms_are_not_emergencies(message: str) -> None:
         ("what is a ketamine infusion like", "question"),
         ("¿cuántos miligramos debo tomar?", "advice"),
         ("quiero hacer una cita por favor", "appointment"),
+        ("tomo sertralina, ¿la dejo de tomar antes de la infusión?", "advice"),
     ],
 )
 def test_ordinary_messages_are_routed(message: str, kind: str) -> None:

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.pipeline import Responder
-
-
-class NoIndex:
-    """An index source that fails the test if retrieval is reached."""
-
-    def current(self):
-        raise AssertionError("retrieval was reached")
+from tests.support.fakes import NoIndex
 
 
 @pytest.fixture(scope="module")

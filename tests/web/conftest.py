@@ -18,9 +18,8 @@ import pytest
 from bot.settings import PROJECT_ROOT, Settings
 from tests.support.browser import chromium
 from tests.support.databases import pg_database
+from tests.support.fakes import FakeIndex, FakeResponder
 from tests.support.servers import serve
-
-from .fakes import FakeIndex, FakeResponder
 
 USE_REAL_RESPONDER = True  # the one line: True = real index of knowledge/ + embedding model
 # A question the responder answers with citations (fake: by keyword; real: from knowledge/).
@@ -31,23 +30,11 @@ ANSWERABLE_QUESTION = (
 
 # --- settings and store ----------------------------------------------------------------
 @pytest.fixture(scope="session")
-def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the shipped knowledge/ built once per test session."""
-    from bot.ingest.pipeline import publish
-
-    data_dir = tmp_path_factory.mktemp("index-data")
-    settings = Settings(data_dir=data_dir, knowledge_dir=PROJECT_ROOT / "knowledge")
-    publish(settings, progress=False)
-    return settings.resolved_index_dir
-
-
-@pytest.fixture(scope="session")
-def real_responder(real_index_dir: Path) -> Any:
+def real_responder(shipped_index_dir: Path) -> Any:
+    """The served path over the shipped index: questions embedded by its ONNX encoder."""
     from bot.answer.pipeline import load_responder
-    from bot.settings import offline_environment
 
-    offline_environment()
-    return load_responder(Settings(index_dir=real_index_dir))
+    return load_responder(Settings(index_dir=shipped_index_dir))
 
 
 @pytest.fixture

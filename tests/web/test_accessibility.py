@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.axe import blocking, run_axe
+from tests.support.fakes import FakeResponder
 
 from .browser import ChatDriver
-from .fakes import FakeResponder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import ANSWERABLE_QUESTION
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]  # a live server per test
 
 
 def test_gradio_client_asks_and_gives_feedback(live: Any) -> None:

@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 
 from bot.settings import Settings
 from bot.types import Reply
+from tests.support.fakes import FakeResponder
 
 from .browser import ChatDriver
 from .conftest import ANSWERABLE_QUESTION, USE_REAL_RESPONDER
-from .fakes import FakeResponder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_the_page_loads_no_third_party_assets(client: TestClient) -> None:
 
 
 def test_the_staff_console_is_mounted_under_staff_and_refuses_framing(make_stack: Any) -> None:
-    pytest.importorskip("bot.web.staff")
+    pytest.importorskip("bot.web.staff.app")
     stack = make_stack(FakeResponder(), staff=True)
     with TestClient(stack.app) as client:
         response = client.get("/staff/", follow_redirects=False)

@@ -14,16 +14,15 @@ from typing import Any
 
 import pytest
 
-from bot.web.chat import ChatPage
 from bot.web.ops import (
     PrintedToLog,
     configure_json_logging,
     configure_text_logging,
     printed_line_for_log,
 )
-from bot.web.visitor import VisitorChat, VisitorSession
-
-from .fakes import FakeResponder
+from bot.web.visitor.actions import VisitorChat, VisitorSession
+from bot.web.visitor.chat import ChatPage
+from tests.support.fakes import FakeResponder
 
 MARKER = "Zebra-Quokka-7731"  # stands for anything a visitor types
 PERSONAL = f"my phone is 555_123_4567, jane @ example.com, {MARKER}"
@@ -102,7 +101,7 @@ def test_gradio_printing_reaches_the_log_without_the_visitors_text(
 @pytest.mark.parametrize(
     ("line", "kept"),
     [
-        ('  File "/srv/app/bot/web/chat.py", line 12, in answer', True),
+        ('  File "/srv/app/bot/web/visitor/chat.py", line 12, in answer', True),
         ("Traceback (most recent call last):", True),
         (f"KeyError: '{MARKER}'", False),
         (f"    message = {MARKER}", False),

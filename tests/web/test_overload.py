@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 
 from bot.types import Reply
-from bot.web.admission import AdmissionControl
+from bot.web.visitor.admission import AdmissionControl
 from tests.fault.gradio_queue import GradioQueue, QueueFull, new_session
-
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 QUESTION = "What are your opening hours?"
 

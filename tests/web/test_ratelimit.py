@@ -11,14 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.settings import InvalidSettings, Settings, load_settings
-from bot.store.appointments import AppointmentForm
 from bot.store.db import make_engine, migrate
 from bot.store.models import RateLimitCounter
+from bot.store.visitor.appointments import AppointmentForm
 from bot.web.ratelimit import Limits, SqlStorage, VisitorLimiter, fingerprint
-from bot.web.visitor import VisitorChat, VisitorSession
+from bot.web.visitor.actions import VisitorChat, VisitorSession
 from tests.support.databases import pg_database
-
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder, SecondsClock
 
 ADDRESS = "203.0.113.7"
 
@@ -91,18 +90,12 @@ def test_a_mistyped_limit_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> No
         load_settings()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_sql_counters_open_a_new_window_once_the_old_one_ends(tmp_path: Path) -> None:
+def test_sql_counters_open_a_new_window_once_the_old_one_ends(
+    tmp_path: Path, seconds_clock: SecondsClock
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(engine)
-    clock = Clock()
+    clock = seconds_clock
     storage = SqlStorage(engine, clock)
 
     assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]

@@ -8,7 +8,7 @@ import pytest
 
 from bot.clinic import ClinicContact
 from bot.types import Citation, Reply
-from bot.web import render
+from bot.web.visitor import render
 
 
 def cite(n: int = 1, url: str | None = "https://clinic.example/hours", **kw: str) -> Citation:

@@ -12,8 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.web.routes import ALLOWED, RULES, is_allowed, mounted_routes
-
-from .fakes import FakeResponder
+from tests.support.fakes import FakeResponder
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +24,7 @@ def full_app(
     from bot.store.db import make_engine, migrate
     from bot.store.repo import ChatLog
     from bot.web.server import create_app
-
-    from .fakes import FakeIndex
+    from tests.support.fakes import FakeIndex
 
     data = tmp_path_factory.mktemp("routes")
     settings = Settings(data_dir=data, session_secret="routes-test-secret-" + "q1w2e3r4" * 4)

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from bot.web.chat import build_chat
-from bot.web.visitor import VisitorChat
-
-from .fakes import FakeResponder
+from bot.web.visitor.actions import VisitorChat
+from bot.web.visitor.chat import build_chat
+from tests.support.fakes import FakeResponder
 
 
 def suggestion_buttons(blocks: Any) -> list[str]:

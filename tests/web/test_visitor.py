@@ -8,25 +8,18 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from bot.store.appointments import AppointmentForm
-from bot.web.visitor import VisitorChat, VisitorSession
-
-from .fakes import FakeResponder
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from bot.store.visitor.appointments import AppointmentForm
+from bot.web.visitor.actions import VisitorChat, VisitorSession
+from tests.support.fakes import FakeResponder, SecondsClock
 
 
 @pytest.fixture
-def chat(make_stack: Any) -> tuple[VisitorChat, Any, Clock]:
-    stack = make_stack(FakeResponder(), rate_limit_per_minute=3, max_message_chars=50)
-    clock = Clock()
-    return VisitorChat(stack.settings, stack.responder, stack.chatlog, clock), stack, clock
+def chat(
+    make_stack: Any, fake_responder: FakeResponder, seconds_clock: SecondsClock
+) -> tuple[VisitorChat, Any, SecondsClock]:
+    stack = make_stack(fake_responder, rate_limit_per_minute=3, max_message_chars=50)
+    visitor = VisitorChat(stack.settings, stack.responder, stack.chatlog, seconds_clock)
+    return visitor, stack, seconds_clock
 
 
 def form(**kw: Any) -> AppointmentForm:

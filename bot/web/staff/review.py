@@ -2,7 +2,8 @@
 the appointment-request queue and insights.
 
 Thin routes over `ChatLog`; every view, export and change is audited (changes by the store,
-in the same transaction). Added by `bot.web.staff` to a router that requires a signed-in account.
+in the same transaction). Added by `bot.web.staff.app` to a router that requires a signed-in
+account.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from bot.store.errors import InvalidValue
 from bot.store.models import REQUEST_STATUSES
 from bot.store.repo import ChatLog
 from bot.types import REPLY_KINDS
-from bot.web.auth import StaffSession, base_path
-from bot.web.insights import day_chart, group_similar
+from bot.web.staff.auth import StaffSession, base_path
+from bot.web.staff.insights import day_chart, group_similar
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000

@@ -1,7 +1,7 @@
 """The staff console app (mounted at /staff): sign-in guard, security headers, error pages.
 
-`build_staff_app` wires the pieces: `auth` (login, sessions, CSRF, roles), `staff_review`
-(conversations, requests, insights; any signed-in account) and `staff_editor` (knowledge
+`build_staff_app` wires the pieces: `auth` (login, sessions, CSRF, roles), `review`
+(conversations, requests, insights; any signed-in account) and `editor` (knowledge
 pages, re-ingest, audit trail; editors only), all rendered with autoescaping Jinja2 templates
 from `templates/staff/`. Every route except the login form and the stylesheet needs a
 signed-in account; every view, export and change of visitor data is audited.
@@ -30,12 +30,13 @@ from bot.settings import Settings
 from bot.store.db import safe_url
 from bot.store.errors import DatabaseUnavailable, InvalidValue, StoreError
 from bot.store.repo import ChatLog
-from bot.web import staff_editor, staff_review
-from bot.web.auth import Forbidden, NotSignedIn, StaffAuth, StaffSession, base_path, utc_now
+from bot.web.staff import editor as staff_editor
+from bot.web.staff import review as staff_review
+from bot.web.staff.auth import Forbidden, NotSignedIn, StaffAuth, StaffSession, base_path, utc_now
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "staff"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "staff"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

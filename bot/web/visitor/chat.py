@@ -18,15 +18,15 @@ from typing import Any
 import gradio as gr
 from gradio.components.chatbot import MessageDict
 
-from bot.web import handoff, render
-from bot.web.visitor import Turn, VisitorChat, VisitorSession
+from bot.web.visitor import handoff, render
+from bot.web.visitor.actions import Turn, VisitorChat, VisitorSession
 
 log = logging.getLogger(__name__)
 
 API_SESSIONS_KEPT = 10_000
 MIN_SESSION_HASH = 8  # Gradio's own are 10-11 random characters
 
-Message = MessageDict  # content is escaped HTML built by bot.web.render
+Message = MessageDict  # content is escaped HTML built by bot.web.visitor.render
 # The appointment form's one-time key (see `new_form_key`): anything else from the browser is
 # ignored, so a malformed key only costs idempotency, never a request.
 _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

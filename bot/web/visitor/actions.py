@@ -1,6 +1,6 @@
 """What a visitor can do, as plain functions over the Responder and the ChatLog (no Gradio).
 
-The chat UI (`bot.web.chat`) and the API endpoints call these; tests call them directly.
+The chat UI (`bot.web.visitor.chat`) and the API endpoints call these; tests call them directly.
 Limits (message length, per-session rate) are checked here, before anything reaches the
 responder. Every failure of the responder or the store becomes a friendly message and one
 log line with the session id and the exception's type and place, never the visitor's text.
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.settings import Settings
-from bot.store.appointments import AppointmentForm, validate
 from bot.store.errors import AlreadyRequested, AppointmentInvalid
+from bot.store.visitor.appointments import AppointmentForm, validate
 from bot.types import Reply
 from bot.web.ratelimit import VisitorLimiter
 

@@ -74,7 +74,7 @@ def check_password(password: str, username: str = "") -> str:
 
 @cache
 def common_passwords() -> frozenset[str]:
-    """The list in bot/store/data/common_passwords.txt (data, not code), lower-cased."""
+    """The list in bot/store/staff/data/common_passwords.txt (data, not code), lower-cased."""
     lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import gradio as gr
 
-from bot.store.appointments import AppointmentForm
-from bot.web.visitor import AppointmentOutcome
+from bot.store.visitor.appointments import AppointmentForm
+from bot.web.visitor.actions import AppointmentOutcome
 
 FIELDS = ("name", "phone", "email", "preferred_time", "reason", "consent")
 # each field's element id; its error slot is "<id>-error" (chat-page.js relies on both)
@@ -33,7 +33,7 @@ FIELD_IDS = {
 
 @dataclass
 class AppointmentPanel:
-    """The form's components, for wiring events in `bot.web.chat`."""
+    """The form's components, for wiring events in `bot.web.visitor.chat`."""
 
     view: gr.Column  # the whole panel, shown instead of the chat
     fields: gr.Column  # the inputs and the submit button, hidden once sent
@@ -44,7 +44,7 @@ class AppointmentPanel:
     done: gr.Markdown
     submit: gr.Button
     back: gr.Button
-    key: gr.Textbox  # hidden: the form's one-time key, kept in the browser (see bot.web.chat)
+    key: gr.Textbox  # hidden: the form's one-time key, kept in the browser (see visitor.chat)
 
     def outputs(self) -> list[Any]:
         """What `submit_updates` updates, in its order."""

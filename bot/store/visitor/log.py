@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.appointments import AppointmentForm, clean, validate
 from bot.store.base import Store
 from bot.store.errors import (
     AlreadyRequested,
@@ -26,6 +25,7 @@ from bot.store.models import (
     Message,
 )
 from bot.store.redact import redact
+from bot.store.visitor.appointments import AppointmentForm, clean, validate
 from bot.types import Reply
 
 _REFERENCE_TRIES = 8

@@ -3,7 +3,7 @@
 The same operations as `ingest.py` (`bot.ingest.pipeline.plan/publish/rollback`), run in a
 worker thread; their reports and errors are shown as they are, with the sentences each
 changed page gains and loses. An editor can also upload or edit one page in the browser:
-it is staged, previewed as a dry run with that diff, then published (`bot.web.page_drafts`).
+it is staged, previewed as a dry run with that diff, then published (`bot.web.staff.page_drafts`).
 Only the editor role reaches these routes (the router they are added to carries that
 check). Dry-run, page previews, publish and roll back are audited here; viewing the audit
 trail is audited too.
@@ -30,8 +30,8 @@ from bot.ingest import pipeline
 from bot.ingest.publish import IngestError
 from bot.settings import Settings
 from bot.store.repo import ChatLog
-from bot.web import page_drafts
-from bot.web.auth import StaffSession
+from bot.web.staff import page_drafts
+from bot.web.staff.auth import StaffSession
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,24 @@
+"""No exemplar copies an eval-set message: the dev-set figures measure unseen wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage.decontaminate import EVAL_DIR, eval_messages, exemplar_lines, near_copies
+from bot.triage.exemplars import exemplar_files
+
+
+def test_a_lightly_reworded_message_is_a_near_copy_and_a_different_one_is_not() -> None:
+    exemplars = [
+        ("will my insurance pay for a ketamine infusion", "a.jsonl:1"),
+        ("my neighbour's dog barks all night", "a.jsonl:2"),
+    ]
+    found = near_copies(exemplars, ["Will my insurance pay for ketamine infusions?"])
+    assert [c.source for c in found] == ["a.jsonl:1"]
+    assert found[0].similarity >= 0.8
+
+
+@pytest.mark.skipif(not EVAL_DIR.exists(), reason="the shared eval sets are not beside the repo")
+def test_no_shipped_exemplar_is_a_near_copy_of_an_eval_message() -> None:
+    found = near_copies(exemplar_lines(exemplar_files()), eval_messages())
+    assert [f"{c.source} ~ {c.eval_text!r}" for c in found] == []
