@@ -386,10 +386,10 @@ def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(publish_module, "write_current", killed_once)
 
 
-def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+def _two_versions_then_a_killed_third(
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = settings.model_copy(update={"keep_versions": 2})
+) -> tuple[list[str | None], str]:
+    """Two published versions, then a third killed after its rename: (versions, the orphan)."""
     versions = []
     for i in range(2):
         write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
@@ -400,6 +400,15 @@ def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run
         publish(settings, embedder, progress=False)
     index_dir = settings.resolved_index_dir
     (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    return versions, orphan
+
+
+def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
+    index_dir = settings.resolved_index_dir
     assert read_current(index_dir) == versions[-1]
     embedded_before = len(embedder.texts)
 
@@ -419,16 +428,8 @@ def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_cou
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings.model_copy(update={"keep_versions": 2})
-    versions = []
-    for i in range(2):
-        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
-        versions.append(publish(settings, embedder, progress=False).version)
-    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
-    _kill_between_rename_and_switch(monkeypatch)
-    with pytest.raises(Killed):
-        publish(settings, embedder, progress=False)
+    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
     index_dir = settings.resolved_index_dir
-    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
     shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
 
     # retention alone never counts it (nor deletes it: the next ingest decides)
