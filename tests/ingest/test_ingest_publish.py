@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.index import VERSIONS, open_index, read_current
+from bot.index.publish import STAGING
 from bot.ingest import RollbackError, plan, publish, rollback, verify_version
-from bot.ingest.publish import STAGING
 from bot.settings import Settings
 from tests.ingest import helpers
 from tests.ingest.helpers import SHIPPED_PAGE, tree, write_page
@@ -289,7 +289,7 @@ def test_chunks_embedded_by_a_killed_run_are_not_embedded_again(
 ) -> None:
     import importlib
 
-    publish_module = importlib.import_module("bot.ingest.publish")  # the module, not the function
+    publish_module = importlib.import_module("bot.index.publish")
 
     three_pages(knowledge)
 
@@ -352,7 +352,7 @@ def test_a_version_that_fails_verification_is_never_served(
 
     from bot.ingest import VerificationFailed
 
-    publish_module = importlib.import_module("bot.ingest.publish")
+    publish_module = importlib.import_module("bot.index.publish")
     three_pages(knowledge)
     first = publish(settings, embedder, progress=False)
     (knowledge / "gamma.md").unlink()
@@ -376,7 +376,7 @@ class Killed(BaseException):
 def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    publish_module = importlib.import_module("bot.ingest.publish")
+    publish_module = importlib.import_module("bot.index.publish")
     real = publish_module.write_current
 
     def killed_once(index_dir: Path, version: str) -> None:
@@ -433,7 +433,7 @@ def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_cou
     shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
 
     # retention alone never counts it (nor deletes it: the next ingest decides)
-    from bot.ingest.publish import cleanup
+    from bot.index.publish import cleanup
 
     assert cleanup(index_dir, keep=2) == []
     assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted([*versions, orphan])
