@@ -32,6 +32,7 @@ published version without a restart. Nothing here imports chromadb, torch or onn
 import time: the ingest no-op path reads manifests alone and must stay fast.
 """
 
+from bot.index.manifest import MANIFEST, Manifest
 from bot.index.read import (
     CACHE,
     CHROMA,
@@ -40,7 +41,6 @@ from bot.index.read import (
     CURRENT,
     ENCODER,
     HASHES,
-    MANIFEST,
     PAGES,
     VECTORS,
     VERSION_ID,
@@ -55,10 +55,13 @@ from bot.index.read import (
     combined_hash,
     encoder_problem,
     file_sha256,
+    kept_versions,
     open_index,
     page_from_json,
     read_current,
     read_manifest,
+    read_page_record,
+    read_records,
 )
 
 __all__ = [
@@ -79,13 +82,17 @@ __all__ = [
     "IndexLoadError",
     "IndexNotFound",
     "IndexWatcher",
+    "Manifest",
     "ServingIndex",
     "chroma_client",
     "combined_hash",
     "encoder_problem",
     "file_sha256",
+    "kept_versions",
     "open_index",
     "page_from_json",
     "read_current",
     "read_manifest",
+    "read_page_record",
+    "read_records",
 ]

@@ -105,7 +105,7 @@ def test_editing_deleting_and_adding_pages_changes_only_their_chunks(
     assert before - after == gamma_ids | {alpha_two}
     assert beta_ids <= after
     with open_index(settings.resolved_index_dir) as index:
-        assert index.manifest["parent"] == first.version
+        assert index.manifest.parent == first.version
         assert "gamma" not in index.pages and "delta" in index.pages
 
 
