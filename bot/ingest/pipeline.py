@@ -29,7 +29,7 @@ from bot.index import (
     read_current,
     read_manifest,
 )
-from bot.ingest import publish as pub
+from bot.index import publish as pub
 from bot.ingest.load import PageError, PageFile, discover, parse_page, read_bytes
 from bot.ingest.report import BadFile, IngestReport
 from bot.settings import Settings
@@ -407,7 +407,7 @@ def _chroma_base(
 ) -> pub.ChromaBase | None:
     """The served version's Chroma directory to copy, if its model, graph settings and the
     change since its last build from scratch allow (else the new version starts afresh)."""
-    from bot.ingest.chroma import churn_after
+    from bot.index.chroma import churn_after
 
     if served.version is None or served.manifest is None:
         return None
@@ -440,10 +440,10 @@ def _publish_version(
     def get_embedder() -> Embedder:
         if not loaded:  # only now: a run with everything cached never loads the model
             from bot.embed import load_embedder, shared_onnx_embedder
-            from bot.ingest.encoder import manifest_entry
+            from bot.index.publish import encoder_entry
 
             if encoder is not None:  # the exported encoder: no torch for a small change
-                key = manifest_entry(encoder)["sha256"]
+                key = encoder_entry(encoder)["sha256"]
                 loaded.append(shared_onnx_embedder(encoder, key, threads=0))
             else:
                 loaded.append(load_embedder(settings))

@@ -18,8 +18,8 @@ import pytest
 
 from bot.embed import HashingEmbedder
 from bot.index import VERSIONS, open_index
+from bot.index.publish import STAGING, TRASH
 from bot.ingest import publish, verify_version
-from bot.ingest.publish import STAGING, TRASH
 from bot.settings import PROJECT_ROOT, Settings
 from tests.ingest.helpers import write_page
 

@@ -26,8 +26,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.embed import Embedder, EmbeddingModelError
 from bot.index import PAGES, VERSION_ID, VERSIONS, IndexLoadError, read_current, read_manifest
+from bot.index.publish import IngestError
 from bot.ingest import pipeline
-from bot.ingest.publish import IngestError
 from bot.settings import Settings
 from bot.store.repo import ChatLog
 from bot.web.staff import page_drafts

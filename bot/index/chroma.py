@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.index import COLLECTION, chroma_client
+from bot.index.read import COLLECTION, chroma_client
 from bot.types import Chunk
 
 # Denser than Chroma's default graph (16 neighbours, ef 100): with the same boilerplate sentence

@@ -3,7 +3,7 @@
 A version directory is immutable once published; the app follows CURRENT (see `bot.index`).
 Every step before the final `os.replace` of CURRENT is invisible to readers, so a crash or kill
 at any moment leaves the previous version serving; the next run removes the leftovers. A small
-change starts the staging Chroma directory as a copy of the served version's (`bot.ingest.chroma`),
+change starts the staging Chroma directory as a copy of the served version's (`bot.index.chroma`),
 verified like any other build; a copy that fails is built again from scratch.
 
 Why not LangChain's record manager (its indexing API): it syncs one mutable vector store in
@@ -30,12 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from bot.index import (
+from bot.embed import ENCODER_CONFIG, ENCODER_FILES
+from bot.index import chroma
+from bot.index.read import (
     CHROMA,
     CHUNKS,
     COLLECTION,
     CURRENT,
     ENCODER,
+    HASHES,
     MANIFEST,
     PAGES,
     VECTORS,
@@ -43,13 +46,12 @@ from bot.index import (
     VERSIONS,
     IndexLoadError,
     chroma_client,
+    combined_hash,
     encoder_problem,
     file_sha256,
     read_current,
     read_manifest,
 )
-from bot.ingest import chroma
-from bot.ingest import encoder as encoder_module
 from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
 
@@ -150,7 +152,7 @@ def build_version(
     np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS, VECTORS)
     manifest["records"] = {name: file_sha256(staging / name) for name in records}
-    manifest["encoder"] = encoder_module.install(encoder, staging) if encoder else None
+    manifest["encoder"] = install_encoder(encoder, staging) if encoder else None
     chroma_dir = staging / CHROMA
     added: list[str] = []
     if base is None:
@@ -170,6 +172,32 @@ def build_version(
         json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
     )
     return added
+
+
+def encoder_entry(encoder: Path) -> dict[str, Any]:
+    """The manifest's `encoder` entry for a cached encoder: its files' sha256 (as computed at
+    export; verification hashes the version's copies again), one hash over them, name, size."""
+    files = json.loads((encoder / HASHES).read_text(encoding="utf-8"))
+    config = json.loads((encoder / ENCODER_CONFIG).read_text(encoding="utf-8"))
+    return {
+        "files": {name: files[name] for name in ENCODER_FILES},
+        "sha256": combined_hash(files),
+        "name": config["name"],
+        "dimension": config["dimension"],
+    }
+
+
+def install_encoder(encoder: Path, version_dir: Path) -> dict[str, Any]:
+    """Hard-link (or copy, across file systems) the cached encoder into the version; returns
+    its manifest entry. Linking keeps a publish O(change): no 90 MB copy per version."""
+    target = version_dir / ENCODER
+    target.mkdir()
+    for name in ENCODER_FILES:
+        try:
+            os.link(encoder / name, target / name)
+        except OSError:
+            shutil.copy2(encoder / name, target / name)
+    return encoder_entry(encoder)
 
 
 @dataclass(frozen=True)
