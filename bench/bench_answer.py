@@ -104,6 +104,19 @@ def run(label: str, ask, cases, page_texts) -> dict:
     return summary
 
 
+def medquad_index(workdir: Path) -> Path:
+    """The MedQuAD pages written and ingested under `workdir` (once); the index directory."""
+    knowledge = workdir / "medquad-pages"
+    if not knowledge.exists():
+        subprocess.run(
+            [sys.executable, str(SHARED / "corpora/medquad/make_pages.py"), str(knowledge)],
+            check=True,
+        )
+    index_dir = workdir / "medquad-index"
+    ensure_index(knowledge, index_dir)
+    return index_dir
+
+
 def ensure_index(knowledge: Path, index_dir: Path) -> None:
     if (index_dir / "CURRENT").exists():
         return

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import time
@@ -26,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_answer import SHARED, ensure_index  # noqa: E402
-from consumer_rewrites import rewrite  # noqa: E402
+from bench_answer import SHARED, medquad_index  # noqa: E402
+from consumer_rewrites import with_rewrites  # noqa: E402
 
 from bot.settings import offline_environment  # noqa: E402
 
@@ -51,7 +50,6 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args()
     offline_environment()
-    import subprocess
 
     from sklearn.model_selection import KFold
 
@@ -61,15 +59,7 @@ def main() -> int:
     from bot.index import open_index
     from bot.triage.normalise import normalise
 
-    knowledge = args.workdir / "medquad-pages"
-    if not knowledge.exists():
-        subprocess.run(
-            [sys.executable, str(SHARED / "corpora/medquad/make_pages.py"), str(knowledge)],
-            check=True,
-        )
-    index_dir = args.workdir / "medquad-index"
-    ensure_index(knowledge, index_dir)
-    index = open_index(index_dir)
+    index = open_index(medquad_index(args.workdir))
     embedder = SentenceTransformerEmbedder()
     retriever = Retriever(index, embedder)
     by_id = {c.chunk_id: c for c in index.chunks}
@@ -77,9 +67,7 @@ def main() -> int:
     cases = load_cases(SHARED / "corpora/medquad/dev-questions.jsonl")
     if args.limit:
         cases = cases[: args.limit]
-    rng = random.Random(0)
-    variants = [("templated", c["question"], c) for c in cases]
-    variants += [("consumer", rewrite(c["question"], rng), c) for c in cases]
+    variants = with_rewrites(cases)
 
     def ours_rank(dense, lexical, weight, k, gold) -> int | None:
         fused = fuse(dense, lexical, weight, k)[:DEPTH]

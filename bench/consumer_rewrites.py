@@ -56,3 +56,10 @@ def rewrite(question: str, rng: random.Random) -> str:
         words[i] = typo(words[i], rng)
     ending = rng.choice(["", "", "?", "??"])
     return rng.choice(_OPENINGS) + " ".join(words) + ending
+
+
+def with_rewrites(cases: list[dict], seed: int = 0) -> list[tuple[str, str, dict]]:
+    """(style, question, case): each templated question, then each one's consumer rewrite."""
+    rng = random.Random(seed)
+    variants = [("templated", c["question"], c) for c in cases]
+    return variants + [("consumer", rewrite(c["question"], rng), c) for c in cases]

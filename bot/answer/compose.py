@@ -27,7 +27,7 @@ from bot.types import Chunk, Citation
 
 SECOND_SENTENCE_MARGIN = 0.08  # a further sentence must score within this of the best
 MAX_SENTENCES = 3
-CANDIDATE_CHUNKS = 4
+CANDIDATE_CHUNKS = 6
 
 REMINDER = (
     "This is general information from our pages, not medical advice. "
@@ -192,9 +192,9 @@ LEXICAL_WEIGHT = 0.25  # share of question terms found in a sentence, added to i
 SYNONYM_CREDIT = 0.3  # a synonym covers a question word less well than the word itself
 ANSWER_TYPE_BONUS = 0.05
 REASON_BONUS = 0.2  # a why-question is answered by a reason, not by its own words echoed
-PASSAGE_MARGIN = 0.15  # the top passage's best sentence is cited too if this close
+PASSAGE_MARGIN = 0.2  # the top passage's best sentence is cited too if this close
 CONTEXT_WEIGHT = 0.0  # weight of the whole passage's similarity in a sentence's score
-RANK_PENALTY = 0.01  # per place down the fused ranking
+RANK_PENALTY = 0.0  # per place down the fused ranking (CV chose none: the sentence decides)
 # Question forms and the sentence forms that answer them (classic answer-type cues).
 ANSWER_TYPES = [
     (
@@ -293,6 +293,11 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return bonus
 
 
+def is_candidate(text: str) -> bool:
+    """The page's own questions and its headings answer nothing: never quoted."""
+    return not _QUESTION_SENTENCE.search(text) and not _HEADING.match(text)
+
+
 def score_sentences(
     question: str,
     question_vector: np.ndarray,
@@ -311,7 +316,7 @@ def score_sentences(
         s
         for hit in hits[:CANDIDATE_CHUNKS]
         for s in sentences(hit.chunk, table)
-        if not _QUESTION_SENTENCE.search(s.text) and not _HEADING.match(s.text)
+        if is_candidate(s.text)
     ]
     if not candidates:
         return []

@@ -51,6 +51,9 @@ _FOLLOW_UP = re.compile(
     r"does it|do they|can it|will it|would i|do i|should i)\b",
     re.I,
 )
+# A question that points at its subject ("does it work quickly") with few words of its own.
+_POINTING = re.compile(r"\b(it|its|this|that|they|them)\b", re.I)
+POINTING_TOPIC_WORDS = 3
 
 
 class IndexSource:
@@ -162,6 +165,33 @@ class Responder:
         query = retriever.spelling.fix(query)
         query_vector = retriever.embed_query(query)
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
+        return self.analyse_hits(query, query_vector, hits, retriever.vocabulary)
+
+    def analyse_question(self, query: str) -> Analysis:
+        """`analyse`, judged with the subject filled in for a short question that only points
+        at it.
+
+        Asked with nothing before it, "does it work quickly" is about what the site is about:
+        whether the pages answer it is judged on the query joined with the title of the page
+        that matches it best. The passages and sentences quoted stay those of the question
+        itself (the title's words would pull the ranking towards the title)."""
+        found = self.analyse(query)
+        pointing = _POINTING.search(query) and len(content_terms(query)) <= POINTING_TOPIC_WORDS
+        if pointing and found.hits:
+            judged = self.analyse(f"{query} ({found.hits[0].chunk.title})")
+            return replace(found, evidence=judged.evidence)
+        return found
+
+    def analyse_hits(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        hits: list[Hit],
+        vocabulary: frozenset[str],
+    ) -> Analysis:
+        """Sentence scoring and answerability evidence for given passages (`analyse` after
+        retrieval; the training benchmarks pass passages with a page left out)."""
+        retriever = self.retriever()
         table = retriever.index.sentences  # None: published before ingest embedded sentences
         scored = compose.score_sentences(
             query, query_vector, hits, self.embed_sentences, retriever.idf, table
@@ -175,7 +205,7 @@ class Responder:
             query,
             hits,
             scored,
-            retriever.vocabulary,
+            vocabulary,
             retriever.idf,
             sentence_dense=sentence_dense,
         )
@@ -191,7 +221,7 @@ class Responder:
             partial = self.answer_parts(message, pieces, lead=lead, remind=remind)
             if partial is not None:
                 return partial
-        found = self.analyse(query)
+        found = self.analyse_question(query)
         retrieved = tuple(_as_retrieved(h) for h in found.hits[:RETRIEVED_SHOWN])
         decision = answerability.decide(found.evidence, self.answer_model)
         notes = (decision.reason, f"p={decision.probability:.3f}", *decision.unknown_terms)

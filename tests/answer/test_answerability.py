@@ -102,3 +102,16 @@ def test_a_question_worded_like_one_sentence_is_closer_to_that_sentence_than_to_
     ).evidence
     assert evidence.values["sentence_dense"] > evidence.values["passage_dense"]
     assert evidence.values["sentence_dense"] > 0.6
+
+
+@pytest.mark.model
+def test_a_short_question_that_points_at_its_subject_is_judged_with_the_page_title(
+    real_responder,
+):
+    question = "can it treat bipolar disorder"
+    plain = real_responder.analyse(question)
+    judged = real_responder.analyse_question(question)
+    assert [h.chunk.chunk_id for h in judged.hits] == [h.chunk.chunk_id for h in plain.hits]
+    assert judged.evidence.values["passage_dense"] > plain.evidence.values["passage_dense"]
+    named = "can ketamine treat bipolar disorder in adults"  # names its subject: judged as asked
+    assert real_responder.analyse_question(named).evidence == real_responder.analyse(named).evidence
