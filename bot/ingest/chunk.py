@@ -1,7 +1,7 @@
 """Cut a page into chunks that follow its structure (pure: a function of the `Page` only).
 
 A chunk is one paragraph; or several short consecutive paragraphs of the same section merged up
-to `MERGE_CHARS`; or, for a paragraph longer than `MAX_CHARS`, a run of its sentences (pysbd)
+to `MERGE_CHARS`; or, for a paragraph longer than `MAX_CHARS`, a run of its sentences
 up to `MAX_CHARS`. A chunk never crosses a heading and never includes one; its `text` is always
 `page.text[start:end]`, so an answer can quote it verbatim and point at where it is.
 """
@@ -12,8 +12,8 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
-from functools import lru_cache
 
+from bot.sentences import sentence_spans
 from bot.types import Chunk, Page
 
 MERGE_CHARS = 500
@@ -80,26 +80,13 @@ def _spans(page: Page) -> Iterator[tuple[int, int, str]]:
             yield (*group, heading)
 
 
-@lru_cache(maxsize=1)
-def _segmenter():  # type: ignore[no-untyped-def]
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
-
-
 def _sentence_bounds(text: str, start: int, end: int) -> list[int]:
-    """Offsets in `text` where a sentence of text[start:end] starts, plus `end`."""
-    paragraph = text[start:end]
+    """Offsets in `text` where a sentence of text[start:end] starts, plus `end`: the one
+    sentence splitter (bot.sentences), so chunks and the stored sentence spans agree."""
     bounds = [start]
-    position = 0
-    for sentence in _segmenter().segment(paragraph):
-        # pysbd's own offsets are unreliable for repeated sentences; find each one in order.
-        found = paragraph.find(sentence.strip(), position)
-        if found < 0:
-            continue
-        if found > 0 and start + found > bounds[-1]:
-            bounds.append(start + found)
-        position = found + len(sentence.strip())
+    for sentence_start, _ in sentence_spans(text[start:end]):
+        if sentence_start > 0 and start + sentence_start > bounds[-1]:
+            bounds.append(start + sentence_start)
     bounds.append(end)
     return bounds
 

@@ -1,4 +1,5 @@
-"""Rate limits for chat messages and appointment requests, per client address and per session.
+"""Rate limits, one `limits` storage for both audiences: chat messages and appointment requests
+per client address and per session, and the staff login's slow-down per client address.
 
 The algorithm is the `limits` library's fixed window. Its counters live in memory for one
 instance (SQLite, `make run`) or in the shared database when it is PostgreSQL, so several
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, parse, parse_many
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Engine, delete, select
@@ -130,6 +131,14 @@ class SqlStorage(Storage):
             conn.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
 
+def storage_for(engine: Engine | None) -> Storage:
+    """The counters' home: the database when it is PostgreSQL (instances share one limit),
+    this process's memory otherwise."""
+    if engine is not None and engine.dialect.name == "postgresql":
+        return SqlStorage(engine)
+    return MemoryStorage()
+
+
 @dataclass(frozen=True)
 class Limits:
     """The configured limits (settings in the `limits` notation, e.g. "60/minute")."""
@@ -158,8 +167,7 @@ class VisitorLimiter:
     @classmethod
     def for_settings(cls, settings: Settings, engine: Engine | None = None) -> VisitorLimiter:
         """Shared counters in PostgreSQL when the app uses it; this process's memory otherwise."""
-        shared = engine is not None and engine.dialect.name == "postgresql"
-        return cls(Limits.from_settings(settings), SqlStorage(engine) if shared else None)
+        return cls(Limits.from_settings(settings), storage_for(engine))
 
     def _hit(self, kind: str, items: list[RateLimitItem], identity: str | None) -> bool:
         if not identity:
@@ -183,3 +191,48 @@ class VisitorLimiter:
         return self._hit(
             "session-appointments", self.limits.session_appointments, session_id
         ) and self._hit("client-appointments", self.limits.client_appointments, client)
+
+
+# The staff login's slow-down: after FREE_FAILURES failed logins from one address, each further
+# attempt waits BASE_DELAY_S * 2**n (at most MAX_DELAY_S); the count lives for one window.
+FREE_FAILURES = 3
+BASE_DELAY_S = 0.5
+MAX_DELAY_S = 8.0
+LOGIN_FAILURE_WINDOW = parse("1000 per 15 minutes")  # only the count matters, not the amount
+
+
+class LoginSlowdown:
+    """Failed staff logins per client address, counted like the chat's limits (same storage,
+    so shared by instances on PostgreSQL); a successful login clears its address's count."""
+
+    def __init__(self, storage: Storage | None = None) -> None:
+        self.strategy = FixedWindowRateLimiter(storage if storage is not None else MemoryStorage())
+
+    def _ids(self, address: str) -> tuple[str, str]:
+        return ("staff-login-failures", fingerprint(address))
+
+    def delay_for(self, address: str) -> float:
+        """Seconds the next attempt from `address` waits (0 for the first FREE_FAILURES)."""
+        try:
+            stats = self.strategy.get_window_stats(LOGIN_FAILURE_WINDOW, *self._ids(address))
+        except Exception as exc:  # a database hiccup must not lock staff out
+            log.warning("login slow-down storage failed: %s", type(exc).__name__)
+            return 0.0
+        count = LOGIN_FAILURE_WINDOW.amount - stats.remaining
+        if count < FREE_FAILURES:
+            return 0.0
+        return float(min(MAX_DELAY_S, BASE_DELAY_S * 2 ** (count - FREE_FAILURES)))
+
+    def failed(self, address: str) -> None:
+        """Count one failed login from `address`."""
+        try:
+            self.strategy.hit(LOGIN_FAILURE_WINDOW, *self._ids(address))
+        except Exception as exc:
+            log.warning("login slow-down storage failed: %s", type(exc).__name__)
+
+    def succeeded(self, address: str) -> None:
+        """A login from `address` worked: its next failures start free again."""
+        try:
+            self.strategy.clear(LOGIN_FAILURE_WINDOW, *self._ids(address))
+        except Exception as exc:
+            log.warning("login slow-down storage failed: %s", type(exc).__name__)

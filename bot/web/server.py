@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from bot.settings import Settings
 from bot.web.guard import RequestGuard
 from bot.web.health import BoundedCheck
-from bot.web.ratelimit import VisitorLimiter
+from bot.web.ratelimit import Limits, LoginSlowdown, VisitorLimiter, storage_for
 from bot.web.security import SecurityHeaders
 from bot.web.visitor.actions import ChatLogLike, ResponderLike, VisitorChat, where
 from bot.web.visitor.admission import AdmissionControl, queue_length
@@ -175,12 +175,16 @@ def create_app(
             return HTMLResponse("<!doctype html><title>Not found</title>Page not found.", 404)
         return HTMLResponse(knowledge_page_html(page, settings.clinic_name))
 
+    # One rate-limit storage for the chat's limits and the staff login's slow-down.
+    limit_storage = storage_for(getattr(chatlog, "engine", None))
     if staff_app is None:
-        staff_app = _build_staff(settings, chatlog, getattr(responder, "embedder", None))
+        staff_app = _build_staff(
+            settings, chatlog, getattr(responder, "embedder", None), LoginSlowdown(limit_storage)
+        )
     if staff_app:
         app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
 
-    limiter = VisitorLimiter.for_settings(settings, getattr(chatlog, "engine", None))
+    limiter = VisitorLimiter(Limits.from_settings(settings), limit_storage)
     visitor = VisitorChat(settings, responder, chatlog, limiter=limiter)
     page = ChatPage(visitor)
     blocks = page.build()
@@ -256,10 +260,18 @@ def _behind_prefix(asgi_app: Any, root_path: str) -> Any:
     return prefixed
 
 
-def _build_staff(settings: Settings, chatlog: Any, embedder: Any) -> Any | None:
+def _build_staff(
+    settings: Settings, chatlog: Any, embedder: Any, login_slowdown: LoginSlowdown
+) -> Any | None:
     """The staff console (issue 5) if this checkout has it; it shares the responder's model."""
     try:
         from bot.web.staff.app import build_staff_app
     except ImportError:
         return None
-    return build_staff_app(settings, chatlog, settings.resolved_index_dir, embedder=embedder)
+    return build_staff_app(
+        settings,
+        chatlog,
+        settings.resolved_index_dir,
+        embedder=embedder,
+        login_slowdown=login_slowdown,
+    )

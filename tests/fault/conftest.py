@@ -1,4 +1,4 @@
-"""Fixtures for the fault tests: a hashing-embedder index of knowledge/, live servers, PostgreSQL.
+"""Fixtures for the fault tests: a Responder over the shipped pages, live servers, PostgreSQL.
 
 The long versions of the fault suites run only with CLINICBOT_LONG_FAULTS=1 (they are also
 marked `slow`); the default versions are sized to stay well under two minutes per module.
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.embed import HashingEmbedder
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from tests.support.databases import pg_database
 
 LONG = os.environ.get("CLINICBOT_LONG_FAULTS") == "1"
@@ -31,28 +30,18 @@ def _fresh_chroma_systems() -> Iterator[None]:
     SharedSystemClient.clear_system_cache()
 
 
-@pytest.fixture(scope="session")
-def hashing_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """knowledge/ published once with the hashing embedder (no model): a read-only index."""
-    from bot.ingest.pipeline import publish
-
-    data_dir = tmp_path_factory.mktemp("fault-index")
-    settings = Settings(data_dir=data_dir, knowledge_dir=PROJECT_ROOT / "knowledge")
-    report = publish(settings, HashingEmbedder(), progress=False)
-    assert report.version is not None, report.lines()
-    return settings.resolved_index_dir
-
-
 @pytest.fixture
-def make_responder(hashing_index: Path) -> Callable[..., Any]:
-    """A real Responder over the hashing index (optionally with an LLM phraser)."""
+def make_responder(shipped_index_dir: Path) -> Callable[..., Any]:
+    """A real Responder over the shipped pages, embedded with the real model and served by its
+    own ONNX encoder as in production (optionally with an LLM phraser): the answers the fault
+    tests break must be the answers visitors get."""
     from bot.answer.pipeline import Responder
-    from bot.index import IndexWatcher
+    from bot.index import CurrentEncoder, IndexWatcher
 
-    def make(index_dir: Path | None = None, **settings: Any) -> Any:
-        index_dir = index_dir or hashing_index
+    def make(**settings: Any) -> Any:
+        watcher = IndexWatcher(shipped_index_dir)
         return Responder(
-            IndexWatcher(index_dir), HashingEmbedder(), Settings(index_dir=index_dir, **settings)
+            watcher, CurrentEncoder(watcher), Settings(index_dir=shipped_index_dir, **settings)
         )
 
     return make

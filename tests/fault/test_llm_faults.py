@@ -19,6 +19,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.outputs import ChatResult
 
 from bot.answer.llm import MAX_CALLS_IN_FLIGHT, SYSTEM_PROMPT, make_phraser
+from bot.sentences import sentence_spans
 from bot.settings import Settings
 from tests.support.servers import serve
 
@@ -158,7 +159,9 @@ def test_more_hanging_calls_than_llm_workers_are_skipped_and_the_model_recovers(
     while "llm:busy" in responder.reply(question).notes and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "llm:busy" not in responder.reply(question).notes
-    sentence = expected.citations[0].quote.split("\n")[0].strip().rstrip(".")
+    quote = expected.citations[0].quote
+    start, end = sentence_spans(quote)[0]  # one sentence of the cited quote, cited
+    sentence = quote[start:end].rstrip(".")
     healthy = with_model(make_responder, FakeListChatModel(responses=[f"{sentence} [1]."]))
     assert "llm:phrased" in healthy.reply(question).notes
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from bot.web.ratelimit import LoginSlowdown, SqlStorage
 from bot.web.secret import WeakSecret, ensure_session_secret
 from tests.support.accounts import PASSWORD
 from tests.support.fakes import FakeClock, NoSleep
@@ -93,6 +94,20 @@ def test_repeated_failures_from_one_address_are_slowed_down(
     assert sleeps.delays == [0.5, 1.0, 2.0, 4.0]
     Console(site).login("nobody", password="wrong password")
     assert sleeps.delays == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_instances_sharing_the_rate_limit_storage_share_the_slow_down(
+    make_app: Callable[..., FastAPI], engine: Engine, seeded: Seeded, sleeps: NoSleep
+) -> None:
+    # Two app instances over one database: the counters the chat's limits use (SqlStorage).
+    storage = SqlStorage(engine)
+    first = Console(mounted(make_app(login_slowdown=LoginSlowdown(storage))))
+    second = Console(mounted(make_app(login_slowdown=LoginSlowdown(storage))))
+    for _ in range(3):
+        first.login("nobody", password="wrong password")
+    assert sleeps.delays == []
+    second.login("nobody", password="wrong password")
+    assert sleeps.delays == [0.5]  # the other instance's failures count here too
 
 
 def test_the_login_form_needs_its_own_csrf_token(anonymous: Console, seeded: Seeded) -> None:

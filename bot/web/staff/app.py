@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.store.db import safe_url
 from bot.store.errors import DatabaseUnavailable, InvalidValue, StoreError
 from bot.store.repo import ChatLog
+from bot.web.ratelimit import LoginSlowdown
 from bot.web.staff import editor as staff_editor
 from bot.web.staff import review as staff_review
 from bot.web.staff.auth import Forbidden, NotSignedIn, StaffAuth, StaffSession, base_path, utc_now
@@ -110,11 +111,13 @@ def build_staff_app(
     embedder: Embedder | None = None,
     clock: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    login_slowdown: LoginSlowdown | None = None,
 ) -> FastAPI:
     """The console as an ASGI app, to mount at "/staff" (works under a proxy root_path too).
 
     `embedder` is what editor publishes embed with (default: the configured model, loaded on
-    first use); `clock` and `sleep` are seams for tests.
+    first use); `login_slowdown` counts failed logins (the app passes one over the chat's rate
+    limit storage); `clock` and `sleep` are seams for tests.
     """
     env = make_environment(settings.zone)
 
@@ -139,7 +142,14 @@ def build_staff_app(
         context.setdefault("next", "")
         return render(request, "login.html", status_code=status_code, **context)
 
-    auth = StaffAuth(settings, chatlog, clock=clock, sleep=sleep, render_login=render_login)
+    auth = StaffAuth(
+        settings,
+        chatlog,
+        clock=clock,
+        sleep=sleep,
+        render_login=render_login,
+        slowdown=login_slowdown,
+    )
     app = FastAPI(
         title="Staff console",
         docs_url=None,

@@ -13,8 +13,9 @@ out everywhere (every browser and device), and the button says so. A counter rat
 "sessions valid after" time, so a login in the same clock tick as a logout, or on an instance
 whose clock runs behind, is neither wrongly kept nor wrongly refused.
 
-Failed logins are slowed per client address here (in this process) and locked out per
-account by the store (`ChatLog.verify_login`, shared by every instance).
+Failed logins are slowed per client address (`bot.web.ratelimit.LoginSlowdown`, the chat's
+`limits` storage: shared by instances on PostgreSQL) and locked out per account by the store
+(`ChatLog.verify_login`, shared by every instance).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import asyncio
 import hmac
 import logging
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.settings import Settings
 from bot.store.repo import ChatLog
+from bot.web.ratelimit import LoginSlowdown
 from bot.web.secret import check_session_secret
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,6 @@ LOGIN_COOKIE = "clinicbot_staff_login"  # the login form's CSRF token, before an
 MAX_SESSION_HOURS = 12  # a session ends after this even if used all day
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-
-# Per-address slow-down: after FREE_FAILURES failed logins from one address, each further
-# attempt waits BASE_DELAY_S * 2**n (at most MAX_DELAY_S). Forgotten after FAILURE_MEMORY_S.
-FREE_FAILURES = 3
-BASE_DELAY_S = 0.5
-MAX_DELAY_S = 8.0
-FAILURE_MEMORY_S = 15 * 60
 
 
 class NotSignedIn(Exception):
@@ -116,6 +110,7 @@ class StaffAuth:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         render_login: Callable[..., HTMLResponse],
+        slowdown: LoginSlowdown | None = None,
     ) -> None:
         secret = settings.session_secret
         self.ephemeral_secret = not secret
@@ -134,7 +129,7 @@ class StaffAuth:
         self.clock = clock
         self.sleep = sleep
         self.render_login = render_login
-        self._failures: dict[str, tuple[int, float]] = {}
+        self.slowdown = slowdown if slowdown is not None else LoginSlowdown()
 
     # --- the session cookie ----------------------------------------------------------
 
@@ -258,27 +253,6 @@ class StaffAuth:
         if not token or not hmac.compare_digest(token, expected):
             raise Forbidden("The form has expired or did not come from this console. Reload it.")
 
-    # --- per-address slow-down --------------------------------------------------------
-
-    def _delay_for(self, address: str, now: float) -> float:
-        count, last = self._failures.get(address, (0, 0.0))
-        if now - last > FAILURE_MEMORY_S:
-            self._failures.pop(address, None)
-            return 0.0
-        if count < FREE_FAILURES:
-            return 0.0
-        return float(min(MAX_DELAY_S, BASE_DELAY_S * 2 ** (count - FREE_FAILURES)))
-
-    def _record_failure(self, address: str, now: float) -> None:
-        count, last = self._failures.get(address, (0, 0.0))
-        if now - last > FAILURE_MEMORY_S:
-            count = 0
-        self._failures[address] = (count + 1, now)
-        if len(self._failures) > 10_000:  # bound memory under a spray of addresses
-            oldest = sorted(self._failures.items(), key=lambda item: item[1][1])[:5_000]
-            for key, _ in oldest:
-                del self._failures[key]
-
     # --- the routes ---------------------------------------------------------------------
 
     def new_login_token(self) -> tuple[str, str]:
@@ -333,14 +307,14 @@ class StaffAuth:
                     status_code=400,
                 )
             address = request.client.host if request.client else "?"
-            delay = self._delay_for(address, time.monotonic())
+            delay = self.slowdown.delay_for(address)
             if delay:
                 await self.sleep(delay)
             account = await run_in_threadpool(
                 self.chatlog.verify_login, username, password, self.clock()
             )
             if account is None:
-                self._record_failure(address, time.monotonic())
+                self.slowdown.failed(address)
                 return self.login_page(
                     request,
                     next=target,
@@ -351,7 +325,7 @@ class StaffAuth:
                     ),
                     status_code=401,
                 )
-            self._failures.pop(address, None)
+            self.slowdown.succeeded(address)
             now = self.clock().timestamp()
             session = StaffSession(
                 account.username,

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from bot.answer.text import STOP_WORDS
 from bot.types import REPLY_KINDS
 
 # Questions whose TF-IDF cosine to a group's centroid reaches this join the group. Tuned on
@@ -32,12 +33,8 @@ class QuestionGroup:
 
 
 def _content_words(text: str) -> str:
-    """Lower-cased words without English stop words: "Do you take X?" and "X accepted?" meet."""
-    # scikit-learn on first use: it costs ~50 MB and a second at every app start otherwise,
-    # for a staff page most processes never render.
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return " ".join(w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS)
+    """Lower-cased words without stop words: "Do you take X?" and "X accepted?" meet."""
+    return " ".join(w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS)
 
 
 def group_similar(
