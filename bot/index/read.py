@@ -31,6 +31,37 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "CACHE",
+    "CHROMA",
+    "CHUNKS",
+    "COLLECTION",
+    "CURRENT",
+    "ENCODER",
+    "HASHES",
+    "PAGES",
+    "VECTORS",
+    "VERSIONS",
+    "VERSION_ID",
+    "CurrentEncoder",
+    "IndexCorrupt",
+    "IndexLoadError",
+    "IndexNotFound",
+    "IndexWatcher",
+    "ServingIndex",
+    "chroma_client",
+    "combined_hash",
+    "encoder_problem",
+    "file_sha256",
+    "kept_versions",
+    "open_index",
+    "page_from_json",
+    "read_current",
+    "read_manifest",
+    "read_page_record",
+    "read_records",
+]
+
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE = "embeddings.sqlite3"
