@@ -102,7 +102,7 @@ def load(version_dir: Path) -> Manifest:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError(f"{path} is missing") from None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:  # a damaged file is not even UTF-8
         raise ManifestError(f"{path} is unreadable: {exc}") from None
     try:
         return Manifest.model_validate_json(text)
