@@ -32,6 +32,7 @@ def int8_copy(folder: Path, target: Path) -> Path:
 
     shutil.copytree(folder, target)
     (target / "model.onnx").chmod(0o644)
+    (target / "model.onnx.data").unlink(missing_ok=True)  # the int8 model is one file
     quantize_dynamic(
         folder / "model.onnx",
         target / "model.onnx",
@@ -66,18 +67,18 @@ def main() -> int:
         cmd = [sys.executable, str(ROOT / "ingest.py"), "--index", str(args.index)]
         subprocess.run(cmd, check=True)
 
-    from bot.embed import OnnxEmbedder, SentenceTransformerEmbedder
+    from bot.embed import QUERY_THREADS, OnnxEmbedder, SentenceTransformerEmbedder
     from bot.index import ENCODER, open_index
 
     stored = open_index(args.index).path / ENCODER
     tmp = Path(tempfile.mkdtemp(prefix="bench-int8-"))
     encoders = {
         "torch": SentenceTransformerEmbedder(),
-        "onnx fp32 (shipped)": OnnxEmbedder(stored),
+        "onnx fp32 (shipped)": OnnxEmbedder(stored, threads=QUERY_THREADS),  # as serving
     }
     if not args.no_int8:
         encoders["onnx int8"] = OnnxEmbedder(int8_copy(stored, tmp / "int8"))
-        size = {n: (p / "model.onnx").stat().st_size for n, p in
+        size = {n: sum(f.stat().st_size for f in p.glob("model.onnx*")) for n, p in
                 (("fp32", stored), ("int8", tmp / "int8"))}  # fmt: skip
         print(
             f"model.onnx: fp32 {size['fp32'] / 2**20:.1f} MiB, int8 {size['int8'] / 2**20:.1f} MiB"

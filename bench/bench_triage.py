@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.eval import percentile  # noqa: E402
+from bot.stats import percentile  # noqa: E402
 from bot.triage import load, triage  # noqa: E402
 from bot.triage.exemplars import DATA_DIR  # noqa: E402
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer.text import normalise_text
+from bot.stats import percentile
 
 
 @dataclass
@@ -95,15 +96,6 @@ def score_case(
 def _share(values: Iterable[bool | None]) -> float | None:
     counted = [v for v in values if v is not None]
     return sum(counted) / len(counted) if counted else None
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: a reported p95 is a real observation)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def summarise(results: Sequence[CaseResult]) -> dict[str, float | int | None]:

@@ -21,7 +21,7 @@ from typing import IO
 
 from tqdm import tqdm
 
-from bot.web.ops import RedactFilter
+from bot.logs import RedactFilter
 
 OUR_LOGGERS = ("app", "bot", "ingest")
 LOG_FILE = Path("logs") / "app.log"

@@ -7,7 +7,7 @@ Defaults come from the settings (CLINICBOT_* environment variables): 127.0.0.1:7
 `clinicbot-ingest` publishes (data/index), SQLite in data/. With no index yet, knowledge/ is
 ingested first. Runs the database migrations, then uvicorn; Ctrl-C or SIGTERM lets in-flight
 requests finish before the process exits. Exit status 1 with one line on stderr if it cannot start.
---log-json writes JSON lines without personal data (bot.web.ops; see docs/DEPLOYMENT.md).
+--log-json writes JSON lines without personal data (bot.logs; see docs/DEPLOYMENT.md).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, A
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     offline_environment()
-    from bot.web.ops import configure_json_logging, configure_text_logging, redirect_prints
+    from bot.logs import configure_json_logging, configure_text_logging, redirect_prints
 
     if args.log_json:
         configure_json_logging()

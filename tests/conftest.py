@@ -1,6 +1,6 @@
 """Fixtures shared by every test area: the real embedding model, the shipped knowledge index,
-the fakes of tests/support/fakes.py (clocks, a Responder, an index, embedders), and the slow
-tier's marking.
+the fakes of tests/support/fakes.py (clocks, a Responder; the index and embedder fakes are
+imported where used), and the slow tier's marking.
 
 The first two are session-scoped: the model loads once and the index of `knowledge/` is built
 once, with the real ingest, in a temporary directory (never the developer's data/). Helpers
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings, offline_environment
-from tests.support.fakes import FakeClock, FakeIndex, FakeResponder, SecondsClock
+from tests.support.fakes import FakeClock, FakeResponder, SecondsClock
 
 offline_environment()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -94,9 +94,3 @@ def seconds_clock() -> SecondsClock:
 def fake_responder() -> FakeResponder:
     """Canned replies by keyword instead of the real Responder; records every call."""
     return FakeResponder()
-
-
-@pytest.fixture
-def fake_index() -> FakeIndex:
-    """A one-page index (with markup in its text) for the console and the routes."""
-    return FakeIndex()

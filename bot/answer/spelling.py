@@ -29,10 +29,6 @@ def english_counts() -> dict[str, int]:
     return {word: int(count) for word, count in pairs}
 
 
-def english_words() -> frozenset[str]:
-    return frozenset(english_counts())
-
-
 COMMON_COUNT = 20_000_000  # everyday words ("near", "normal", "guys") are above this
 
 

@@ -1,12 +1,12 @@
 """Knowledge ingestion: pages -> clean text -> chunks -> embeddings -> a published index version.
 
-The flow is load.py -> clean.py -> chunk.py -> cache.py -> publish.py, driven by pipeline.py.
-Public API: `plan`, `publish`, `rollback` and their `IngestReport`. The name `publish` here is
-the pipeline function, which hides the `publish` module (reach it with importlib if needed).
+The flow is load.py -> clean.py -> chunk.py -> cache.py -> sentences.py, driven by pipeline.py,
+which hands the new version to `bot.index.publish` (build, verify, atomic switch).
+Public API: `plan`, `publish`, `rollback` and their `IngestReport`; the version errors are
+re-exported from `bot.index.publish`.
 """
 
-from bot.ingest.pipeline import KnowledgeDirMissing, plan, publish, rollback
-from bot.ingest.publish import (
+from bot.index.publish import (
     IndexNotWritable,
     IngestBusy,
     IngestError,
@@ -14,6 +14,7 @@ from bot.ingest.publish import (
     VerificationFailed,
     verify_version,
 )
+from bot.ingest.pipeline import KnowledgeDirMissing, plan, publish, rollback
 from bot.ingest.report import BadFile, IngestReport
 
 __all__ = [

@@ -34,10 +34,9 @@ from bot.embed import (
     TOKENIZER,
     EmbeddingModelError,
 )
-from bot.index import ENCODER, combined_hash, file_sha256
+from bot.index import HASHES, file_sha256
 
 ENCODERS = "encoders"  # the cache folder inside the index directory
-HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
 SOURCE_HASHES = "source-hashes.json"  # in the cache folder: model files' sha256 by file identity
 # Bump when the export below changes: cached exports made by other code are then redone.
 EXPORT_FORMAT = (
@@ -225,29 +224,3 @@ def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return folder
-
-
-def manifest_entry(encoder: Path) -> dict[str, Any]:
-    """The manifest's `encoder` entry for a cached encoder: its files' sha256 (as computed at
-    export; verification hashes the version's copies again), one hash over them, name, size."""
-    files = json.loads((encoder / HASHES).read_text(encoding="utf-8"))
-    config = json.loads((encoder / ENCODER_CONFIG).read_text(encoding="utf-8"))
-    return {
-        "files": {name: files[name] for name in ENCODER_FILES},
-        "sha256": combined_hash(files),
-        "name": config["name"],
-        "dimension": config["dimension"],
-    }
-
-
-def install(encoder: Path, version_dir: Path) -> dict[str, Any]:
-    """Hard-link (or copy, across file systems) the cached encoder into the version; returns
-    its manifest entry. Linking keeps a publish O(change): no 90 MB copy per version."""
-    target = version_dir / ENCODER
-    target.mkdir()
-    for name in ENCODER_FILES:
-        try:
-            os.link(encoder / name, target / name)
-        except OSError:
-            shutil.copy2(encoder / name, target / name)
-    return manifest_entry(encoder)

@@ -10,8 +10,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.index import read_current
+from bot.index.publish import IngestError
 from bot.ingest.pipeline import publish
-from bot.ingest.publish import IngestError
 from bot.settings import Settings
 
 if TYPE_CHECKING:

@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING, Any
 from bot.embed import model_name
 from bot.index import (
     CHROMA,
-    CHUNKS,
-    PAGES,
     VECTORS,
     VERSIONS,
     IndexLoadError,
-    page_from_json,
     read_current,
     read_manifest,
+    read_records,
 )
-from bot.ingest import publish as pub
+from bot.index import publish as pub
+from bot.index.manifest import SCHEMA_VERSION, Manifest, PageEntry
 from bot.ingest.load import PageError, PageFile, discover, parse_page, read_bytes
 from bot.ingest.report import BadFile, IngestReport
 from bot.settings import Settings
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 3  # 2: sentences.jsonl + sentence_vectors.npy; 3: vectors.npy + encoder/
 _CODE = ("load.py", "clean.py", "chunk.py")
 
 
@@ -78,12 +76,12 @@ class _Entry:
 @dataclass
 class _Served:
     version: str | None = None
-    manifest: dict[str, Any] | None = None
+    manifest: Manifest | None = None
     warning: str | None = None
 
     @property
-    def pages(self) -> dict[str, Any]:
-        return self.manifest["pages"] if self.manifest else {}
+    def pages(self) -> dict[str, PageEntry]:
+        return self.manifest.pages if self.manifest else {}
 
 
 def _served(index_dir: Path) -> _Served:
@@ -110,7 +108,7 @@ def _scan(
         )
     files, bad, ignored = discover(knowledge)
     trust_manifest = (
-        not rebuild and served.manifest is not None and served.manifest.get("code") == _code_hash()
+        not rebuild and served.manifest is not None and served.manifest.code == _code_hash()
     )
     entries: dict[str, _Entry] = {}
     for file in files:
@@ -118,9 +116,9 @@ def _scan(
             data = read_bytes(file.path, settings.max_page_bytes)
             entry = _Entry(file, hashlib.sha256(data).hexdigest())
             known = served.pages.get(file.source)
-            if trust_manifest and known and known.get("file_sha256") == entry.file_sha256:
-                entry.version, entry.chunk_ids = known["version"], known["chunk_ids"]
-                entry.warnings = tuple(known.get("warnings", ()))
+            if trust_manifest and known and known.file_sha256 == entry.file_sha256:
+                entry.version, entry.chunk_ids = known.version, list(known.chunk_ids)
+                entry.warnings = known.warnings
             else:
                 entry.page = parse_page(file, data)
                 entry.chunks = chunk_page(entry.page)
@@ -143,12 +141,12 @@ def _keep_failed(entries: dict[str, _Entry], bad: list[PageError], served: _Serv
         source = Path(error.path).stem
         known = served.pages.get(source)
         if known and source not in entries:
-            file = PageFile(source, Path(error.path), known.get("path", ""))
+            file = PageFile(source, Path(error.path), known.path)
             entries[source] = _Entry(
                 file,
-                known.get("file_sha256", ""),
-                version=known["version"],
-                chunk_ids=known["chunk_ids"],
+                known.file_sha256,
+                version=known.version,
+                chunk_ids=list(known.chunk_ids),
             )
             kept.append(source)
     return sorted(kept)
@@ -165,14 +163,8 @@ def _fill_records(
         return
     pages: dict[str, Page] = {}
     chunks: dict[str, list[Chunk]] = {}
-    version_dir = index_dir / VERSIONS / str(served.version)
     with contextlib.suppress(OSError, ValueError, TypeError):
-        with (version_dir / PAGES).open(encoding="utf-8") as f:
-            pages = {p.source: p for p in (page_from_json(json.loads(line)) for line in f)}
-        with (version_dir / CHUNKS).open(encoding="utf-8") as f:
-            for line in f:
-                c = Chunk(**json.loads(line))
-                chunks.setdefault(c.source, []).append(c)
+        pages, chunks = read_records(index_dir, str(served.version))
     for entry in missing:
         source = entry.file.source
         page, page_chunks = pages.get(source), chunks.get(source, [])
@@ -231,15 +223,15 @@ def _run(
             for s in order
             if s in prev_pages
             and (entries[s].version, entries[s].chunk_ids)
-            != (prev_pages[s]["version"], prev_pages[s]["chunk_ids"])
+            != (prev_pages[s].version, list(prev_pages[s].chunk_ids))
         ]
         unchanged = [s for s in order if s in prev_pages and s not in changed]
         removed_pages = sorted(set(prev_pages) - set(entries))
         new_ids = [cid for s in order for cid in entries[s].chunk_ids]
-        old_ids = set(served.manifest["chunk_ids"]) if served.manifest else set()
+        old_ids = set(served.manifest.chunk_ids) if served.manifest else set()
         warnings = [*recovered, *(w for w in (served.warning,) if w)]
         warnings += [f"{s}: {w}" for s in order for w in entries[s].warnings]
-        same_model = served.manifest is not None and served.manifest["embedding_model"] == model
+        same_model = served.manifest is not None and served.manifest.embedding_model == model
         from bot.ingest import sentences as sentences_module  # numpy: after the cheap checks
 
         has_sentences = sentences_module.stored_with_this_splitter(served.manifest)
@@ -372,11 +364,11 @@ def _wants_encoder(embedder: Embedder | None) -> bool:
     return embedder is None or getattr(embedder, "model_path", None) is not None
 
 
-def _serves_without_torch(manifest: dict[str, Any] | None, embedder: Embedder | None) -> bool:
+def _serves_without_torch(manifest: Manifest | None, embedder: Embedder | None) -> bool:
     """Whether a version holds what torch-free serving needs (else publish one that does)."""
-    if manifest is None or VECTORS not in manifest["records"]:
+    if manifest is None or VECTORS not in manifest.records:
         return False
-    return bool(manifest.get("encoder")) or not _wants_encoder(embedder)
+    return manifest.encoder is not None or not _wants_encoder(embedder)
 
 
 def _encoder_dir(settings: Settings, embedder: Embedder | None, model: str) -> Path | None:
@@ -407,11 +399,11 @@ def _chroma_base(
 ) -> pub.ChromaBase | None:
     """The served version's Chroma directory to copy, if its model, graph settings and the
     change since its last build from scratch allow (else the new version starts afresh)."""
-    from bot.ingest.chroma import churn_after
+    from bot.index.chroma import churn_after
 
     if served.version is None or served.manifest is None:
         return None
-    if served.manifest["embedding_model"] != model:
+    if served.manifest.embedding_model != model:
         return None
     churn = churn_after(served.manifest, chunk_ids)
     if churn is None:
@@ -440,10 +432,10 @@ def _publish_version(
     def get_embedder() -> Embedder:
         if not loaded:  # only now: a run with everything cached never loads the model
             from bot.embed import load_embedder, shared_onnx_embedder
-            from bot.ingest.encoder import manifest_entry
+            from bot.index.publish import encoder_entry
 
             if encoder is not None:  # the exported encoder: no torch for a small change
-                key = manifest_entry(encoder)["sha256"]
+                key = encoder_entry(encoder).sha256
                 loaded.append(shared_onnx_embedder(encoder, key, threads=0))
             else:
                 loaded.append(load_embedder(settings))
@@ -468,35 +460,35 @@ def _publish_version(
     now = dt.datetime.now(dt.UTC)
     content_hash = _content_hash(model, entries)
     version = pub.new_version_id(index_dir, content_hash, now)
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "version": version,
-        "parent": served.version if served.manifest else None,
-        "created_at": now.isoformat(timespec="seconds"),
-        "embedding_model": model,
-        "dimension": int(vectors.shape[1]) if len(vectors) else 0,
-        "code": _code_hash(),
-        "content_hash": content_hash,
-        "pages": {
-            e.file.source: {
-                "version": e.version,
-                "title": e.page.title if e.page else "",
-                "path": e.file.rel,
-                "url": e.page.url if e.page else None,
-                "updated": e.page.updated if e.page else None,
-                "file_sha256": e.file_sha256,
-                "chunk_ids": e.chunk_ids,
-                "warnings": list(e.warnings),
-            }
+    manifest = Manifest(
+        format=SCHEMA_VERSION,
+        version=version,
+        parent=served.version if served.manifest else None,
+        created_at=now.isoformat(timespec="seconds"),
+        embedding_model=model,
+        dimension=int(vectors.shape[1]) if len(vectors) else 0,
+        code=_code_hash(),
+        content_hash=content_hash,
+        pages={
+            e.file.source: PageEntry(
+                version=e.version,
+                title=e.page.title if e.page else "",
+                path=e.file.rel,
+                url=e.page.url if e.page else None,
+                updated=e.page.updated if e.page else None,
+                file_sha256=e.file_sha256,
+                chunk_ids=tuple(e.chunk_ids),
+                warnings=tuple(e.warnings),
+            )
             for e in entries
         },
-        "chunk_ids": [c.chunk_id for c in chunks],
-        "sentences": sentences_module.manifest_entry(sentences),
-    }
+        chunk_ids=tuple(c.chunk_id for c in chunks),
+        sentences=sentences_module.manifest_entry(sentences),
+    )
     staging = index_dir / f"{pub.STAGING}{version}"
     pages = [e.page for e in entries if e.page]
     try:
-        base = None if rebuild else _chroma_base(index_dir, served, model, manifest["chunk_ids"])
+        base = None if rebuild else _chroma_base(index_dir, served, model, list(manifest.chunk_ids))
         pub.build_verified(staging, manifest, pages, chunks, vectors, sentences, base, encoder)
     except BaseException:
         if staging.exists():

@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.index.manifest import Manifest, SentencesEntry
 from bot.ingest.cache import EmbeddingCache, vectors_for
 from bot.sentences import (
     STORED_DTYPE,
@@ -30,15 +31,13 @@ if TYPE_CHECKING:
     from bot.embed import Embedder
 
 
-def stored_with_this_splitter(manifest: Mapping[str, Any] | None) -> bool:
+def stored_with_this_splitter(manifest: Manifest | None) -> bool:
     """Whether a version holds sentence vectors split by this code (else: publish anew)."""
-    stored = (manifest or {}).get("sentences")
-    return isinstance(stored, dict) and stored.get("splitter") == splitter_id()
+    stored = manifest.sentences if manifest else None
+    return stored is not None and stored.splitter == splitter_id()
 
 
-def served_spans(
-    version_dir: Path, manifest: Mapping[str, Any] | None
-) -> dict[str, tuple[Span, ...]]:
+def served_spans(version_dir: Path, manifest: Manifest | None) -> dict[str, tuple[Span, ...]]:
     """Chunk id -> spans of the served version, if split by this code; {} if unusable."""
     if not stored_with_this_splitter(manifest):
         return {}
@@ -76,11 +75,11 @@ def embed_sentences(
     return ChunkSentences(spans, rows, vectors), embedded
 
 
-def manifest_entry(data: ChunkSentences) -> dict[str, Any]:
+def manifest_entry(data: ChunkSentences) -> SentencesEntry:
     """What the manifest says about the stored sentences."""
-    return {
-        "splitter": splitter_id(),
-        "sentences": sum(len(s) for s in data.spans),
-        "distinct": len(data.vectors),
-        "dtype": np.dtype(STORED_DTYPE).name,
-    }
+    return SentencesEntry(
+        splitter=splitter_id(),
+        sentences=sum(len(s) for s in data.spans),
+        distinct=len(data.vectors),
+        dtype=np.dtype(STORED_DTYPE).name,
+    )

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from bot.store.db import translate_errors, write_engine
 from bot.store.models import AuditEvent, utcnow
 from bot.store.views import AuditView
-from bot.store.visitor.appointments import new_reference
 
 
 class Store:
@@ -36,12 +35,13 @@ class Store:
         lockout: timedelta = timedelta(minutes=15),
         password_hasher: PasswordHasher | None = None,
         keep_numbers: Collection[str] = (),
-        references: Callable[[], str] = new_reference,
+        references: Callable[[], str] | None = None,
     ) -> None:
         """`clock`: returns aware UTC now. `max_failed_logins`/`lockout`: staff lock-out policy
         (Settings.staff_max_failed_logins). `password_hasher`: argon2 parameters (tests pass
         cheap ones). `keep_numbers`: phone numbers redaction leaves alone (the clinic's own).
-        `references`: makes appointment references (tests force collisions with it)."""
+        `references`: makes appointment references (default: the visitor side's
+        `new_reference`; tests force collisions with it)."""
         self._engine = engine
         self._writer = write_engine(engine)
         self._clock = clock

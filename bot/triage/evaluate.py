@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.eval import percentile
+from bot.stats import percentile
 from bot.triage.cases import Case, figures, format_figures, from_exemplar, load_dev
 from bot.triage.decision import triage
 from bot.triage.exemplars import read_exemplars

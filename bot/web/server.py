@@ -1,13 +1,15 @@
 """The FastAPI app: the chat mounted at "/", the staff console at "/staff", health routes,
 the embed script, read-only page views, and the security headers around all of them.
 
-`create_app(settings, responder, chatlog)` is the one entry; `app.py` runs it with uvicorn.
+`create_app(settings, responder, store, index=..., clock=...)` is the one entry: everything it
+serves from is passed in (bot/serve.py builds the real ones; tests pass fakes).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,10 @@ def theme() -> gr.themes.Base:
     )
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _index_of(responder: Any) -> IndexProvider | None:
     source = getattr(responder, "index_source", None)
     return source.current if source is not None and hasattr(source, "current") else None
@@ -105,14 +111,18 @@ def knowledge_page_html(page: Any, clinic_name: str) -> str:
 def create_app(
     settings: Settings,
     responder: ResponderLike,
-    chatlog: ChatLogLike,
+    store: ChatLogLike,
     *,
     index: IndexProvider | None = None,
+    clock: Callable[[], datetime] = utc_now,
     db_check: Callable[[], None] | None = None,
     staff_app: Any | None = None,
 ) -> FastAPI:
-    """The whole web app. `index`/`db_check` default to what responder/chatlog expose;
-    `staff_app` defaults to the console of `bot.web.staff.app` (False: no console)."""
+    """The whole web app over `responder` (the answering pipeline), `store` (the ChatLog) and
+    `index` (the served version, for the page views; default: the responder's). `clock` is
+    the staff console's wall clock (sessions, idle timeout). `db_check` defaults to a query
+    on the store's engine; `staff_app` to the console of `bot.web.staff.app` (False: none)."""
+    chatlog = store
     index = index or _index_of(responder)
     db_check = db_check or _db_check_of(chatlog)
     if db_check is not None:
@@ -179,7 +189,11 @@ def create_app(
     limit_storage = storage_for(getattr(chatlog, "engine", None))
     if staff_app is None:
         staff_app = _build_staff(
-            settings, chatlog, getattr(responder, "embedder", None), LoginSlowdown(limit_storage)
+            settings,
+            chatlog,
+            getattr(responder, "embedder", None),
+            LoginSlowdown(limit_storage),
+            clock,
         )
     if staff_app:
         app.mount("/staff", _behind_prefix(staff_app, settings.root_path))
@@ -261,7 +275,11 @@ def _behind_prefix(asgi_app: Any, root_path: str) -> Any:
 
 
 def _build_staff(
-    settings: Settings, chatlog: Any, embedder: Any, login_slowdown: LoginSlowdown
+    settings: Settings,
+    chatlog: Any,
+    embedder: Any,
+    login_slowdown: LoginSlowdown,
+    clock: Callable[[], datetime],
 ) -> Any | None:
     """The staff console (issue 5) if this checkout has it; it shares the responder's model."""
     try:
@@ -273,5 +291,6 @@ def _build_staff(
         chatlog,
         settings.resolved_index_dir,
         embedder=embedder,
+        clock=clock,
         login_slowdown=login_slowdown,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,12 +37,6 @@ WATCH_SCRIPT = """
   window.print = mark("print");
 })();
 """
-
-
-@pytest.fixture(scope="session")
-def knowledge_index(shipped_index_dir: Path) -> Path:
-    """The shipped knowledge/ indexed with the real model (tests/conftest.py, once a session)."""
-    return shipped_index_dir
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.web.ops import configure_json_logging, json_handler
+from bot.logs import configure_json_logging, json_handler
 
 SESSION = "0123456789abcdef0123456789abcdef"
 

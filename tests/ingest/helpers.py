@@ -47,7 +47,7 @@ def chroma_ids(index_dir: Path, version: str | None = None) -> set[str]:
     """The chunk ids in a version's Chroma collection, read from a copy (opening Chroma writes
     to its files, and a published version must not change)."""
     from bot.index import CHROMA, VERSIONS, chroma_client, read_current
-    from bot.ingest.chroma import copy_published
+    from bot.index.chroma import copy_published
 
     version = version or read_current(index_dir)
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,7 +85,7 @@ def test_a_copy_that_cannot_be_changed_is_built_from_scratch_and_published(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from bot.ingest import chroma
+    from bot.index import chroma
 
     pages(knowledge)
     publish(settings, embedder, progress=False)

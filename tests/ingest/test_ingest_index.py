@@ -182,3 +182,22 @@ def test_watcher_is_safe_to_use_from_many_threads(
     assert watcher.current().version == second
     assert len(seen) == 80
     watcher.close()
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (b"\xa6\xff not text", "unreadable"),
+        (b"{not json", "unreadable"),
+        (b"{}", "not a manifest"),
+        (b'{"version": "v", "embedding_model": "m", "pages": {}, "chunk_ids": 3}', "chunk_ids"),
+    ],
+)
+def test_a_manifest_that_is_not_one_is_refused_by_name(
+    tmp_path: Path, text: bytes, reason: str
+) -> None:
+    from bot.index import IndexCorrupt, read_manifest
+
+    (tmp_path / "manifest.json").write_bytes(text)
+    with pytest.raises(IndexCorrupt, match=reason):
+        read_manifest(tmp_path)

@@ -18,8 +18,8 @@ import pytest
 
 from bot.embed import HashingEmbedder
 from bot.index import VERSIONS, open_index, read_current
+from bot.index.publish import STAGING, TRASH
 from bot.ingest import publish, verify_version
-from bot.ingest.publish import STAGING, TRASH
 from bot.settings import PROJECT_ROOT, Settings
 from tests.ingest.helpers import write_page
 
@@ -119,7 +119,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
     with open_index(index) as served:
         assert served.version != old.version
         partial.new_ids = set(served.chunk_by_id)
-        copied = served.manifest["chroma_build"]["base"] == old.version
+        copied = served.manifest.chroma_build.base == old.version
         assert copied == (request.param == "one page changed")  # the path this scene tests
     partial.full_run, partial.staging_after = full_run, staging_after
     return partial

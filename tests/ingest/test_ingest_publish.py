@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.index import VERSIONS, open_index, read_current
+from bot.index.publish import STAGING
 from bot.ingest import RollbackError, plan, publish, rollback, verify_version
-from bot.ingest.publish import STAGING
 from bot.settings import Settings
 from tests.ingest import helpers
 from tests.ingest.helpers import SHIPPED_PAGE, tree, write_page
@@ -105,7 +105,7 @@ def test_editing_deleting_and_adding_pages_changes_only_their_chunks(
     assert before - after == gamma_ids | {alpha_two}
     assert beta_ids <= after
     with open_index(settings.resolved_index_dir) as index:
-        assert index.manifest["parent"] == first.version
+        assert index.manifest.parent == first.version
         assert "gamma" not in index.pages and "delta" in index.pages
 
 
@@ -289,7 +289,7 @@ def test_chunks_embedded_by_a_killed_run_are_not_embedded_again(
 ) -> None:
     import importlib
 
-    publish_module = importlib.import_module("bot.ingest.publish")  # the module, not the function
+    publish_module = importlib.import_module("bot.index.publish")
 
     three_pages(knowledge)
 
@@ -352,7 +352,7 @@ def test_a_version_that_fails_verification_is_never_served(
 
     from bot.ingest import VerificationFailed
 
-    publish_module = importlib.import_module("bot.ingest.publish")
+    publish_module = importlib.import_module("bot.index.publish")
     three_pages(knowledge)
     first = publish(settings, embedder, progress=False)
     (knowledge / "gamma.md").unlink()
@@ -376,7 +376,7 @@ class Killed(BaseException):
 def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    publish_module = importlib.import_module("bot.ingest.publish")
+    publish_module = importlib.import_module("bot.index.publish")
     real = publish_module.write_current
 
     def killed_once(index_dir: Path, version: str) -> None:
@@ -386,10 +386,10 @@ def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(publish_module, "write_current", killed_once)
 
 
-def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+def _two_versions_then_a_killed_third(
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = settings.model_copy(update={"keep_versions": 2})
+) -> tuple[list[str | None], str]:
+    """Two published versions, then a third killed after its rename: (versions, the orphan)."""
     versions = []
     for i in range(2):
         write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
@@ -400,6 +400,15 @@ def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run
         publish(settings, embedder, progress=False)
     index_dir = settings.resolved_index_dir
     (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
+    return versions, orphan
+
+
+def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"keep_versions": 2})
+    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
+    index_dir = settings.resolved_index_dir
     assert read_current(index_dir) == versions[-1]
     embedded_before = len(embedder.texts)
 
@@ -419,20 +428,12 @@ def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_cou
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings.model_copy(update={"keep_versions": 2})
-    versions = []
-    for i in range(2):
-        write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
-        versions.append(publish(settings, embedder, progress=False).version)
-    write_page(knowledge, "p.md", "P", f"Version 2. {LONG}")
-    _kill_between_rename_and_switch(monkeypatch)
-    with pytest.raises(Killed):
-        publish(settings, embedder, progress=False)
+    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
     index_dir = settings.resolved_index_dir
-    (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
     shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
 
     # retention alone never counts it (nor deletes it: the next ingest decides)
-    from bot.ingest.publish import cleanup
+    from bot.index.publish import cleanup
 
     assert cleanup(index_dir, keep=2) == []
     assert sorted(p.name for p in (index_dir / VERSIONS).iterdir()) == sorted([*versions, orphan])

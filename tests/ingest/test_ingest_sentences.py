@@ -88,7 +88,7 @@ def test_a_version_published_before_sentence_vectors_is_republished_with_them_fr
     assert upgrade.new_version and upgrade.pages_unchanged == ("alpha", "beta")
     assert any("no sentence vectors" in w for w in upgrade.warnings)
     with open_index(index_dir) as new:
-        assert new.sentences is not None and new.manifest["parent"] == first.version
+        assert new.sentences is not None and new.manifest.parent == first.version
     assert not publish(settings, ExplodingEmbedder(), progress=False).new_version
 
 

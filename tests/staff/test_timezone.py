@@ -237,7 +237,7 @@ def test_the_editor_shows_the_index_publish_time_on_the_clinics_clock(
     assert editor.post("/editor/publish").status_code == 200
     version = read_current(index_dir)
     assert version is not None
-    published = read_manifest(index_dir / VERSIONS / version)["created_at"]  # UTC, ISO 8601
+    published = read_manifest(index_dir / VERSIONS / version).created_at  # UTC, ISO 8601
 
     page = editor.get("/editor").text
 

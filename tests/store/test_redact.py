@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.store.redact import PUBLIC_HELPLINES, redact
+from bot.redact import PUBLIC_HELPLINES, redact
 
 CASES = [
     # phones, US formats

@@ -64,35 +64,27 @@ def test_first_start_ingests_knowledge_then_serves_and_stops_cleanly(tmp_path: P
     assert "alembic.runtime.migration" in log_text
 
 
-def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    env = {**os.environ, "CLINICBOT_DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run(
-        [sys.executable, "app.py", "--database-url", "mysql://nope/x", "--index", str(tmp_path)],
+def start_app(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python app.py --index TMP ARGS` with data in TMP/data and `env` set, run to its exit."""
+    return subprocess.run(
+        [sys.executable, "app.py", "--index", str(tmp_path), *args],
         cwd=PROJECT_ROOT,
-        env=env,
+        env={**os.environ, "CLINICBOT_DATA_DIR": str(tmp_path / "data"), **env},
         capture_output=True,
         text=True,
         timeout=240,
     )
+
+
+def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = start_app(tmp_path, "--database-url", "mysql://nope/x")
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("app: ")
 
 
 def test_a_mistyped_time_zone_stops_the_start_in_one_line(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CLINICBOT_DATA_DIR": str(tmp_path / "data"),
-        "CLINICBOT_TIMEZONE": "America/New_Yrok",
-    }
-    result = subprocess.run(
-        [sys.executable, "app.py", "--index", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    result = start_app(tmp_path, CLINICBOT_TIMEZONE="America/New_Yrok")
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -104,19 +96,7 @@ def test_a_mistyped_time_zone_stops_the_start_in_one_line(tmp_path: Path) -> Non
 
 
 def test_a_missing_clinic_name_stops_the_start_in_one_line(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CLINICBOT_DATA_DIR": str(tmp_path / "data"),
-        "CLINICBOT_CLINIC_FILE": str(tmp_path / "clinic.toml"),  # not there
-    }
-    result = subprocess.run(
-        [sys.executable, "app.py", "--index", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    result = start_app(tmp_path, CLINICBOT_CLINIC_FILE=str(tmp_path / "clinic.toml"))  # not there
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (

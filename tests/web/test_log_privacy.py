@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.web.ops import (
+from bot.logs import (
     PrintedToLog,
     configure_json_logging,
     configure_text_logging,

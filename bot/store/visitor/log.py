@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.redact import redact
 from bot.store.base import Store
 from bot.store.errors import (
     AlreadyRequested,
@@ -24,8 +25,7 @@ from bot.store.models import (
     Conversation,
     Message,
 )
-from bot.store.redact import redact
-from bot.store.visitor.appointments import AppointmentForm, clean, validate
+from bot.store.visitor.appointments import AppointmentForm, clean, new_reference, validate
 from bot.types import Reply
 
 _REFERENCE_TRIES = 8
@@ -118,7 +118,7 @@ class VisitorLog(Store):
             raise InvalidValue(f"a form key must be 1-{REQUEST_KEY_MAX} characters")
         form = clean(form)
         for _ in range(_REFERENCE_TRIES):
-            reference = self._references()
+            reference = (self._references or new_reference)()
             now = self._clock()
             try:
                 with self._write() as session:

@@ -11,7 +11,6 @@ trail is audited too.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -25,9 +24,17 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.embed import Embedder, EmbeddingModelError
-from bot.index import PAGES, VERSION_ID, VERSIONS, IndexLoadError, read_current, read_manifest
+from bot.index import (
+    VERSIONS,
+    IndexLoadError,
+    kept_versions,
+    read_current,
+    read_manifest,
+    read_page_record,
+)
+from bot.index.manifest import Manifest, PageEntry
+from bot.index.publish import IngestError
 from bot.ingest import pipeline
-from bot.ingest.publish import IngestError
 from bot.settings import Settings
 from bot.store.repo import ChatLog
 from bot.web.staff import page_drafts
@@ -41,43 +48,25 @@ class ServedVersion:
     """What the index directory serves, read from manifests only (no Chroma)."""
 
     version: str | None
-    manifest: dict[str, Any]
+    manifest: Manifest | None
     versions: tuple[str, ...]  # kept versions, newest first
     error: str = ""
 
     @property
-    def pages(self) -> list[tuple[str, dict[str, Any]]]:
-        pages: dict[str, dict[str, Any]] = self.manifest.get("pages", {})
-        return sorted(pages.items(), key=lambda item: str(item[1].get("title") or item[0]).lower())
+    def pages(self) -> list[tuple[str, PageEntry]]:
+        pages = self.manifest.pages if self.manifest else {}
+        return sorted(pages.items(), key=lambda item: (item[1].title or item[0]).lower())
 
 
 def served_version(index_dir: Path) -> ServedVersion:
     """The served version, its manifest and the versions kept for rollback."""
-    versions_dir = index_dir / VERSIONS
-    kept: tuple[str, ...] = ()
-    if versions_dir.is_dir():
-        names = (p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name))
-        kept = tuple(sorted(names, reverse=True))
+    kept = kept_versions(index_dir)
     try:
         version = read_current(index_dir)
-        manifest = read_manifest(versions_dir / version) if version else {}
+        manifest = read_manifest(index_dir / VERSIONS / version) if version else None
     except IndexLoadError as exc:
-        return ServedVersion(None, {}, kept, str(exc))
+        return ServedVersion(None, None, kept, str(exc))
     return ServedVersion(version, manifest, kept)
-
-
-def read_page_text(index_dir: Path, version: str, source: str) -> dict[str, Any] | None:
-    """One page record (cleaned text, title, url, version) of a served version, or None."""
-    path = index_dir / VERSIONS / version / PAGES
-    try:
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                record: dict[str, Any] = json.loads(line)
-                if record.get("source") == source:
-                    return record
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def add_routes(
@@ -101,7 +90,7 @@ def add_routes(
 
     def served_record(source: str) -> dict[str, Any] | None:
         version = served_version(index_dir).version
-        return read_page_text(index_dir, version, source) if version else None
+        return read_page_record(index_dir, version, source) if version else None
 
     def page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("report", None)
@@ -139,7 +128,7 @@ def add_routes(
     @router.get("/editor/pages/{source}", response_class=HTMLResponse, name="editor_page")
     def editor_page(request: Request, source: str) -> Response:
         served = served_version(index_dir)
-        record = read_page_text(index_dir, served.version, source) if served.version else None
+        record = read_page_record(index_dir, served.version, source) if served.version else None
         if record is None:
             raise StarletteHTTPException(404, "That page is not in the served index version.")
         file = settings.knowledge_dir / str(record.get("path", ""))

@@ -5,7 +5,7 @@
 Each line holds `time` (UTC, ISO 8601), `level`, `logger`, `message`, and `session` when the
 record names a visitor session (`extra={"session_id": ...}`, or the "(session=<id>)" our log
 calls already write), plus `error` with the traceback when there is one. `RedactFilter` runs
-every message and traceback through `bot.store.redact.redact` first, so a phone number, an
+every message and traceback through `bot.redact.redact` first, so a phone number, an
 e-mail address or a date of birth that reaches a log call (a database error quoting a row,
 a staff search in a URL) is written as [phone], [email] or [date]. uvicorn's access lines
 keep the method, path and status but never the client address, the query string (a staff
@@ -29,7 +29,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from bot.store.redact import redact
+from bot.redact import redact
 
 ACCESS_LOGGER = "uvicorn.access"
 # The code logs a visitor session by a hash of its id, as "(session=<hash>)".

@@ -3,7 +3,7 @@
 A version directory is immutable once published; the app follows CURRENT (see `bot.index`).
 Every step before the final `os.replace` of CURRENT is invisible to readers, so a crash or kill
 at any moment leaves the previous version serving; the next run removes the leftovers. A small
-change starts the staging Chroma directory as a copy of the served version's (`bot.ingest.chroma`),
+change starts the staging Chroma directory as a copy of the served version's (`bot.index.chroma`),
 verified like any other build; a copy that fails is built again from scratch.
 
 Why not LangChain's record manager (its indexing API): it syncs one mutable vector store in
@@ -30,26 +30,29 @@ from typing import Any
 
 import numpy as np
 
-from bot.index import (
+from bot.embed import ENCODER_CONFIG, ENCODER_FILES
+from bot.index import chroma
+from bot.index import manifest as manifest_module
+from bot.index.manifest import MANIFEST, ChromaBuild, EncoderEntry, Manifest, SentencesEntry
+from bot.index.read import (
     CHROMA,
     CHUNKS,
     COLLECTION,
     CURRENT,
     ENCODER,
-    MANIFEST,
+    HASHES,
     PAGES,
     VECTORS,
     VERSION_ID,
     VERSIONS,
     IndexLoadError,
     chroma_client,
+    combined_hash,
     encoder_problem,
     file_sha256,
     read_current,
     read_manifest,
 )
-from bot.ingest import chroma
-from bot.ingest import encoder as encoder_module
 from bot.sentences import SENTENCE_VECTORS, SENTENCES, ChunkSentences, read_table, write_table
 from bot.types import Chunk, Page
 
@@ -125,7 +128,7 @@ def _write_jsonl(path: Path, records: Sequence[Page | Chunk]) -> None:
 
 def build_version(
     staging: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     pages: Sequence[Page],
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
@@ -149,8 +152,8 @@ def build_version(
     write_table(staging, [c.chunk_id for c in chunks], sentences)
     np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS, VECTORS)
-    manifest["records"] = {name: file_sha256(staging / name) for name in records}
-    manifest["encoder"] = encoder_module.install(encoder, staging) if encoder else None
+    record_hashes = {name: file_sha256(staging / name) for name in records}
+    encoder_entry_ = install_encoder(encoder, staging) if encoder else None
     chroma_dir = staging / CHROMA
     added: list[str] = []
     if base is None:
@@ -158,18 +161,49 @@ def build_version(
     else:
         chroma.copy_published(base.path, chroma_dir)
         added = chroma.apply_change(chroma_dir, chunks, vectors)
-    manifest["chroma_build"] = {
-        "hnsw": chroma.HNSW,
-        "base": base.version if base else None,
-        "churn": base.churn if base else 0,
-    }
-    manifest["chroma_files"] = sorted(
+    chroma_files = sorted(
         p.relative_to(chroma_dir).as_posix() for p in chroma_dir.rglob("*") if p.is_file()
     )
-    (staging / MANIFEST).write_text(
-        json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
+    complete = manifest.model_copy(
+        update={
+            "records": record_hashes,
+            "encoder": encoder_entry_,
+            "chroma_build": ChromaBuild(
+                hnsw=chroma.HNSW,
+                base=base.version if base else None,
+                churn=base.churn if base else 0,
+            ),
+            "chroma_files": tuple(chroma_files),
+        }
     )
+    manifest_module.write(staging, complete)
     return added
+
+
+def encoder_entry(encoder: Path) -> EncoderEntry:
+    """The manifest's `encoder` entry for a cached encoder: its files' sha256 (as computed at
+    export; verification hashes the version's copies again), one hash over them, name, size."""
+    files = json.loads((encoder / HASHES).read_text(encoding="utf-8"))
+    config = json.loads((encoder / ENCODER_CONFIG).read_text(encoding="utf-8"))
+    return EncoderEntry(
+        files={name: files[name] for name in ENCODER_FILES},
+        sha256=combined_hash(files),
+        name=config["name"],
+        dimension=config["dimension"],
+    )
+
+
+def install_encoder(encoder: Path, version_dir: Path) -> EncoderEntry:
+    """Hard-link (or copy, across file systems) the cached encoder into the version; returns
+    its manifest entry. Linking keeps a publish O(change): no 90 MB copy per version."""
+    target = version_dir / ENCODER
+    target.mkdir()
+    for name in ENCODER_FILES:
+        try:
+            os.link(encoder / name, target / name)
+        except OSError:
+            shutil.copy2(encoder / name, target / name)
+    return encoder_entry(encoder)
 
 
 @dataclass(frozen=True)
@@ -184,7 +218,7 @@ class ChromaBase:
 
 def build_verified(
     staging: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     pages: Sequence[Page],
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
@@ -235,13 +269,13 @@ def verify_version(
         manifest = read_manifest(version_dir)
     except IndexLoadError as exc:
         raise VerificationFailed(str(exc)) from exc
-    if manifest.get("sentences"):  # versions published before sentences were stored have none
-        _check_sentences(version_dir, manifest)
-    ids: list[str] = manifest["chunk_ids"]
-    if VECTORS in manifest["records"]:  # versions published before vectors.npy have none
+    if manifest.sentences:  # versions published before sentences were stored have none
+        _check_sentences(version_dir, manifest, manifest.sentences)
+    ids = list(manifest.chunk_ids)
+    if VECTORS in manifest.records:  # versions published before vectors.npy have none
         _check_vectors(version_dir, manifest)
-    if manifest.get("encoder"):
-        _check_encoder(version_dir, manifest)
+    if manifest.encoder:
+        _check_encoder(version_dir, manifest, manifest.encoder)
     if not open_chroma:
         return
     client = chroma_client(version_dir / CHROMA)
@@ -268,16 +302,16 @@ def verify_version(
         client.close()
 
 
-def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
+def _check_sentences(version_dir: Path, manifest: Manifest, stored: SentencesEntry) -> None:
     try:
         with (version_dir / CHUNKS).open(encoding="utf-8") as f:
             chunks = [json.loads(line) for line in f if line.strip()]
         table = read_table(
             version_dir,
             [(c["chunk_id"], len(c["text"])) for c in chunks],
-            int(manifest.get("dimension") or 0),
+            manifest.dimension,
         )
-        distinct = manifest["sentences"]["distinct"]
+        distinct = stored.distinct
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise VerificationFailed(f"{version_dir}: sentences do not fit the chunks ({exc})") from exc
     if len(table.vectors) != distinct:
@@ -286,12 +320,12 @@ def _check_sentences(version_dir: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-def _check_vectors(version_dir: Path, manifest: dict[str, Any]) -> None:
+def _check_vectors(version_dir: Path, manifest: Manifest) -> None:
     try:
         vectors = np.load(version_dir / VECTORS, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise VerificationFailed(f"{version_dir}: {VECTORS} is unreadable ({exc})") from exc
-    expected = (len(manifest["chunk_ids"]), int(manifest.get("dimension") or 0))
+    expected = (len(manifest.chunk_ids), manifest.dimension)
     if vectors.shape != expected or vectors.dtype != np.float32:
         raise VerificationFailed(
             f"{version_dir}: {VECTORS} is {vectors.dtype} {vectors.shape}, expected "
@@ -299,24 +333,22 @@ def _check_vectors(version_dir: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-def _check_encoder(version_dir: Path, manifest: dict[str, Any]) -> None:
+def _check_encoder(version_dir: Path, manifest: Manifest, entry: EncoderEntry) -> None:
     """The stored encoder matches its manifest hashes and reproduces stored chunk vectors."""
     from bot.embed import EmbeddingModelError, shared_onnx_embedder
 
-    entry = manifest["encoder"]
     problem = encoder_problem(version_dir, entry)
     if problem:
         raise VerificationFailed(f"{version_dir}: {problem}")
-    if entry.get("name") != manifest["embedding_model"]:
+    if entry.name != manifest.embedding_model:
         raise VerificationFailed(
-            f"{version_dir}: the encoder is {entry.get('name')}, the vectors "
-            f"{manifest['embedding_model']}"
+            f"{version_dir}: the encoder is {entry.name}, the vectors {manifest.embedding_model}"
         )
-    ids = manifest["chunk_ids"]
+    ids = manifest.chunk_ids
     if not ids:
         return
     try:
-        encoder = shared_onnx_embedder(version_dir / ENCODER, entry["sha256"], threads=0)
+        encoder = shared_onnx_embedder(version_dir / ENCODER, entry.sha256, threads=0)
     except EmbeddingModelError as exc:
         raise VerificationFailed(str(exc)) from exc
     rows = random.Random(version_dir.name).sample(range(len(ids)), min(ENCODER_PROBE, len(ids)))
@@ -452,7 +484,7 @@ def _served_or_none(index_dir: Path) -> str | None:
 def _orphan_problem(version_dir: Path, served: str | None) -> str | None:
     """Why an interrupted run's version must not be published, or None if it may be."""
     try:
-        parent = read_manifest(version_dir).get("parent")
+        parent = read_manifest(version_dir).parent
     except IndexLoadError as exc:
         return f"unreadable: {exc}"
     if parent != served:
@@ -505,7 +537,7 @@ def cleanup(index_dir: Path, keep: int) -> list[str]:
         version = read_current(index_dir)
         while version and version not in protected and len(protected) < keep:
             protected.append(version)
-            version = read_manifest(versions_dir / version).get("parent")
+            version = read_manifest(versions_dir / version).parent
     for name in sorted(names, key=lambda n: _written(versions_dir / n), reverse=True):
         if len(protected) >= keep:
             break
@@ -532,7 +564,7 @@ def rollback(index_dir: Path) -> str:
             current = read_current(index_dir)
             if current is None:
                 raise RollbackError(f"nothing published at {index_dir}: nothing to roll back")
-            parent = read_manifest(index_dir / VERSIONS / current).get("parent")
+            parent = read_manifest(index_dir / VERSIONS / current).parent
         except IndexLoadError as exc:
             raise RollbackError(f"cannot read the served version: {exc}") from exc
         if not parent:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.index import COLLECTION, chroma_client
+from bot.index.manifest import Manifest
+from bot.index.read import COLLECTION, chroma_client
 from bot.types import Chunk
 
 # Denser than Chroma's default graph (16 neighbours, ef 100): with the same boilerplate sentence
@@ -97,14 +98,14 @@ def _add(collection: Any, ids: list[str], vectors: np.ndarray, step: int) -> Non
         collection.add(ids=ids[i : i + step], embeddings=vectors[i : i + step])
 
 
-def churn_after(base_manifest: dict[str, Any] | None, chunk_ids: Sequence[str]) -> int | None:
+def churn_after(base_manifest: Manifest | None, chunk_ids: Sequence[str]) -> int | None:
     """Chunks added + removed since the base's last build from scratch, or None when the next
     version must be built from scratch (no base, other HNSW settings, or too much change)."""
     if base_manifest is None:
         return None
-    build = base_manifest.get("chroma_build")
-    if not isinstance(build, dict) or build.get("hnsw") != HNSW:
+    build = base_manifest.chroma_build
+    if build is None or build.hnsw != HNSW:
         return None  # published before this was recorded, or with other graph settings
-    old, new = set(base_manifest["chunk_ids"]), set(chunk_ids)
-    churn = int(build.get("churn", 0)) + len(old ^ new)
+    old, new = set(base_manifest.chunk_ids), set(chunk_ids)
+    churn = build.churn + len(old ^ new)
     return churn if churn <= MAX_CHURN * len(new) else None

@@ -1,31 +1,9 @@
-"""Read the published index: the version CURRENT names, its records, vectors and query encoder.
+"""Open a published version for reading: CURRENT, the manifest's file checks, the records,
+vectors and query encoder; `IndexWatcher` follows CURRENT so a running app serves a newly
+published version without a restart.
 
-Layout (written by `bot.ingest.publish`, see docs/CONTRACTS.md):
-
-    <index_dir>/CURRENT                      the served version id, replaced atomically
-    <index_dir>/embeddings.sqlite3           embedding cache (ingest only)
-    <index_dir>/encoders/<key>/              ONNX encoder cache (ingest only), linked into versions
-    <index_dir>/versions/<id>/manifest.json  version, parent, created_at, model, pages, chunk ids
-    <index_dir>/versions/<id>/pages.jsonl    one Page per line
-    <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
-    <index_dir>/versions/<id>/vectors.npy    one float32 vector per chunk, in chunk order
-    <index_dir>/versions/<id>/encoder/       model.onnx(.data), tokenizer.json, encoder.json
-    <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
-    <index_dir>/versions/<id>/sentences.jsonl       per chunk: its sentence spans and vector rows
-    <index_dir>/versions/<id>/sentence_vectors.npy  one vector per distinct sentence (float16)
-
-Serving reads a version and never writes to it (published versions are immutable, byte for
-byte): questions are embedded by the version's ONNX encoder (onnxruntime + tokenizers, no torch)
-and searched exactly against `vectors.npy` in numpy, so serving does not open Chroma. The
-Chroma collection is for ingest (delta builds, verification) and other tools. A version
-published before `vectors.npy` existed is read from a private copy of its Chroma directory; one
-without an encoder embeds questions with sentence-transformers (torch) and says so in the log.
-The two sentence files (see `bot.sentences`) are absent from older versions too; answering then
-embeds their sentences per question.
-
-`open_index` loads one version; `IndexWatcher` follows CURRENT so a running app serves a newly
-published version without a restart. Nothing here imports chromadb, torch or onnxruntime at
-import time: the ingest no-op path reads manifests alone and must stay fast.
+Nothing here imports chromadb, torch or onnxruntime at import time: the ingest no-op path reads
+manifests alone and must stay fast.
 """
 
 from __future__ import annotations
@@ -40,6 +18,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.index import manifest as manifest_module
+from bot.index.manifest import EncoderEntry, Manifest
 from bot.types import Chunk, Page
 
 if TYPE_CHECKING:
@@ -51,15 +31,46 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "CACHE",
+    "CHROMA",
+    "CHUNKS",
+    "COLLECTION",
+    "CURRENT",
+    "ENCODER",
+    "HASHES",
+    "PAGES",
+    "VECTORS",
+    "VERSIONS",
+    "VERSION_ID",
+    "CurrentEncoder",
+    "IndexCorrupt",
+    "IndexLoadError",
+    "IndexNotFound",
+    "IndexWatcher",
+    "ServingIndex",
+    "chroma_client",
+    "combined_hash",
+    "encoder_problem",
+    "file_sha256",
+    "kept_versions",
+    "open_index",
+    "page_from_json",
+    "read_current",
+    "read_manifest",
+    "read_page_record",
+    "read_records",
+]
+
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE = "embeddings.sqlite3"
-MANIFEST = "manifest.json"
 PAGES = "pages.jsonl"
 CHUNKS = "chunks.jsonl"
 CHROMA = "chroma"
 VECTORS = "vectors.npy"
 ENCODER = "encoder"
+HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
 COLLECTION = "clinic"
 VERSION_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
@@ -92,31 +103,25 @@ def read_current(index_dir: Path) -> str | None:
     return version
 
 
-def read_manifest(version_dir: Path) -> dict[str, Any]:
-    """The version's manifest, with its file list checked (cheap: no Chroma)."""
-    path = version_dir / MANIFEST
+def read_manifest(version_dir: Path) -> Manifest:
+    """The version's manifest, validated, with its file list checked (cheap: no Chroma)."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexCorrupt(f"{path} is missing") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"{path} is unreadable: {exc}") from None
-    needed = ("version", "embedding_model", "pages", "chunk_ids", "records", "chroma_files")
-    if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
-        raise IndexCorrupt(f"{path} is damaged: not a manifest (fields missing)")
+        manifest = manifest_module.load(version_dir)
+    except manifest_module.ManifestError as exc:
+        raise IndexCorrupt(str(exc)) from None
     # Our record files never change after publishing (the bot quotes them: check every byte);
     # Chroma's files may (it writes on open), so only their presence is checked.
     problems = [
         f"{name} {problem}"
-        for name, digest in manifest["records"].items()
+        for name, digest in manifest.records.items()
         if (problem := _record_problem(version_dir / name, digest))
     ]
     problems += [
         f"{CHROMA}/{name} missing"
-        for name in manifest["chroma_files"]
+        for name in manifest.chroma_files
         if not (version_dir / CHROMA / name).is_file()
     ]
-    if not problems and (problem := _chroma_db_problem(version_dir, len(manifest["chunk_ids"]))):
+    if not problems and (problem := _chroma_db_problem(version_dir, len(manifest.chunk_ids))):
         problems.append(problem)
     if problems:
         raise IndexCorrupt(f"{version_dir} is damaged: {', '.join(problems[:3])}")
@@ -159,17 +164,14 @@ def combined_hash(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
 
 
-def encoder_problem(version_dir: Path, entry: Any) -> str | None:
+def encoder_problem(version_dir: Path, entry: EncoderEntry) -> str | None:
     """What is wrong with a version's encoder files against its manifest entry, or None."""
     from bot.embed import ENCODER_FILES, LEGACY_ENCODER_FILES
 
-    try:
-        files = dict(entry["files"])
-        layouts = (sorted(ENCODER_FILES), sorted(LEGACY_ENCODER_FILES))
-        if sorted(files) not in layouts or combined_hash(files) != entry["sha256"]:
-            return "the manifest's encoder entry is inconsistent"
-    except (KeyError, TypeError, ValueError):
-        return "the manifest's encoder entry is damaged"
+    files = dict(entry.files)
+    layouts = (sorted(ENCODER_FILES), sorted(LEGACY_ENCODER_FILES))
+    if sorted(files) not in layouts or combined_hash(files) != entry.sha256:
+        return "the manifest's encoder entry is inconsistent"
     for name, digest in files.items():
         path = version_dir / ENCODER / name
         if not path.is_file():
@@ -189,6 +191,44 @@ def page_from_json(data: dict[str, Any]) -> Page:
     data["headings"] = tuple(tuple(h) for h in data.get("headings", ()))
     data["warnings"] = tuple(data.get("warnings", ()))
     return Page(**data)
+
+
+def read_page_record(index_dir: Path, version: str, source: str) -> dict[str, Any] | None:
+    """One page record of a version (cleaned text, title, url, version, path), or None."""
+    path = index_dir / VERSIONS / version / PAGES
+    try:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                record: dict[str, Any] = json.loads(line)
+                if record.get("source") == source:
+                    return record
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def kept_versions(index_dir: Path) -> tuple[str, ...]:
+    """The version ids in the index directory, newest first (served or kept for rollback)."""
+    versions_dir = index_dir / VERSIONS
+    if not versions_dir.is_dir():
+        return ()
+    names = (p.name for p in versions_dir.iterdir() if p.is_dir() and VERSION_ID.match(p.name))
+    return tuple(sorted(names, reverse=True))
+
+
+def read_records(index_dir: Path, version: str) -> tuple[dict[str, Page], dict[str, list[Chunk]]]:
+    """A version's pages by source and chunks by page source, straight from its record files
+    (no checks: for ingest reusing unchanged pages). Raises OSError, ValueError or TypeError."""
+    version_dir = index_dir / VERSIONS / version
+    pages = {
+        p.source: p
+        for p in (page_from_json(json.loads(line)) for line in _lines(version_dir / PAGES))
+    }
+    chunks: dict[str, list[Chunk]] = {}
+    for line in _lines(version_dir / CHUNKS):
+        chunk = Chunk(**json.loads(line))
+        chunks.setdefault(chunk.source, []).append(chunk)
+    return pages, chunks
 
 
 def chroma_client(path: Path) -> ClientAPI:
@@ -214,8 +254,8 @@ class ServingIndex:
                 f"CURRENT names version {version} but {self.path} is missing; "
                 "run `python ingest.py` to publish a fresh version"
             )
-        self.manifest: dict[str, Any] = read_manifest(self.path)
-        self.embedding_model: str = self.manifest["embedding_model"]
+        self.manifest: Manifest = read_manifest(self.path)
+        self.embedding_model: str = self.manifest.embedding_model
         try:
             pages = [page_from_json(json.loads(line)) for line in _lines(self.path / PAGES)]
             self.chunks: list[Chunk] = [
@@ -226,9 +266,9 @@ class ServingIndex:
         self.pages: dict[str, Page] = {p.source: p for p in pages}
         self.chunk_by_id: dict[str, Chunk] = {c.chunk_id: c for c in self.chunks}
         self.chunk_ids: list[str] = [c.chunk_id for c in self.chunks]
-        if self.chunk_ids != self.manifest["chunk_ids"]:
+        if tuple(self.chunk_ids) != self.manifest.chunk_ids:
             raise IndexCorrupt(f"{self.path} is damaged: chunks.jsonl does not match the manifest")
-        self.dimension = int(self.manifest.get("dimension") or 0)
+        self.dimension = self.manifest.dimension
         self.sentences: SentenceTable | None = self._load_sentences()
         self.vectors: np.ndarray = self._load_vectors()
         self._encoder: Embedder | None = None
@@ -238,7 +278,7 @@ class ServingIndex:
         """The chunk vectors, one row per chunk in chunk order (float32)."""
         import numpy as np
 
-        if VECTORS not in self.manifest["records"]:
+        if VECTORS not in self.manifest.records:
             return self._vectors_from_chroma_copy()
         try:
             vectors = np.load(self.path / VECTORS, allow_pickle=False)
@@ -258,7 +298,7 @@ class ServingIndex:
 
         import numpy as np
 
-        from bot.ingest.chroma import copy_published
+        from bot.index.chroma import copy_published
 
         log.warning(
             "version %s has no %s: reading its vectors from a copy of its Chroma store "
@@ -306,19 +346,17 @@ class ServingIndex:
             splitter_id,
         )
 
-        stored = self.manifest.get("sentences")
+        stored = self.manifest.sentences
         if not stored:
             return None
-        if not isinstance(stored, dict) or not {SENTENCES, SENTENCE_VECTORS} <= set(
-            self.manifest["records"]
-        ):
+        if not {SENTENCES, SENTENCE_VECTORS} <= set(self.manifest.records):
             raise IndexCorrupt(f"{self.path} is damaged: sentence files not in the manifest")
-        if stored.get("splitter") != splitter_id():
+        if stored.splitter != splitter_id():
             log.warning(
                 "version %s: its sentences were split by %s, this code splits with %s; "
                 "embedding them per question (run `python ingest.py` to store them again)",
                 self.version,
-                stored.get("splitter"),
+                stored.splitter,
                 splitter_id(),
             )
             return None
@@ -348,7 +386,7 @@ class ServingIndex:
             shared_sentence_transformer,
         )
 
-        entry = self.manifest.get("encoder")
+        entry = self.manifest.encoder
         if not entry:
             log.warning(
                 "version %s has no ONNX encoder: embedding questions with sentence-transformers "
@@ -368,7 +406,7 @@ class ServingIndex:
         if problem:
             raise IndexCorrupt(f"{self.path} is damaged: {problem}")
         try:
-            encoder = shared_onnx_embedder(self.path / ENCODER, entry["sha256"])
+            encoder = shared_onnx_embedder(self.path / ENCODER, entry.sha256)
         except EmbeddingModelError as exc:
             raise IndexCorrupt(f"{self.path} is damaged: {exc}") from exc
         if encoder.name != self.embedding_model or (

@@ -4,7 +4,7 @@
 with `[email]`, dates and date-times (dates of birth above all) with `[date]`, US social
 security numbers with `[ssn]`, payment card numbers (Luhn-checked) with `[card]` and phone
 numbers with `[phone]`. It is a pure function of its input, run on every question before it
-reaches the database and on every log line (`bot.web.ops.RedactFilter`).
+reaches the database and on every log line (`bot.logs.RedactFilter`).
 
 What stays, on purpose:
 - Public helplines (911, 988, the Poison Help line 1-800-222-1222 and the others in
