@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -111,6 +112,22 @@ def startup_steps(show: bool) -> Iterator[Callable[[str], None]]:
         bar.done()
 
 
+def claim_address(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the model and index load: a port already taken is
+    one clear line within a second, and the `Chat:` line is printed only for an address we
+    hold (port 0 picks a free one, and that line names it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def server_options(settings: Settings, *, log_json: bool = False) -> dict[str, Any]:
     """uvicorn's settings: where to listen, whom to trust for X-Forwarded-*, shutdown grace."""
     return {
@@ -142,6 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = ensure_session_secret(settings_from(args))
     except (InvalidSettings, WeakSecret) as exc:  # a mistyped CLINICBOT_TIMEZONE, a weak secret
         print(f"app: cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        listener = claim_address(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"app: cannot start: cannot listen on {settings.host}:{settings.port}: "
+            f"{exc.strerror or exc} (another app running? --port or CLINICBOT_PORT picks another)",
+            file=sys.stderr,
+        )
         return 1
     log_file = None
     if not args.log_json:  # a person at a terminal: the log goes to data/logs/app.log
@@ -192,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if log_file is not None:
         print(f"Log: {log_file}", file=sys.stderr)
-    print(f"Chat: http://{settings.host}:{settings.port}/", file=sys.stderr)
+    print(f"Chat: http://{settings.host}:{listener.getsockname()[1]}/", file=sys.stderr)
     import uvicorn
 
     redirect_prints()  # from here on, Gradio's own printing reaches the log without its text
-    uvicorn.run(app, **server_options(settings, log_json=args.log_json))
-    return 0
+    server = uvicorn.Server(uvicorn.Config(app, **server_options(settings, log_json=args.log_json)))
+    server.run(sockets=[listener])
+    return 0 if server.started else 3
 
 
 if __name__ == "__main__":

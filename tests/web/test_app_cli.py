@@ -104,3 +104,20 @@ def test_a_missing_clinic_name_stops_the_start_in_one_line(tmp_path: Path) -> No
         f"CLINICBOT_CLINIC_NAME (or `name` in {tmp_path / 'clinic.toml'})"
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_a_port_in_use_is_one_line_before_anything_loads(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = start_app(tmp_path, "--port", str(port))
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"app: cannot start: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(another app running? --port or CLINICBOT_PORT picks another)"
+    ]
+    assert not (tmp_path / "data" / "logs").exists()  # nothing was loaded or served
