@@ -95,22 +95,12 @@ def render(args: argparse.Namespace) -> str:
         keep_trailing_newline=True,
         autoescape=False,  # nginx syntax, not HTML
     )
+    # Every option reaches the template under its own name; these are derived or defaulted.
     return env.get_template(TEMPLATE.name).render(
+        vars(args),
         upstreams=args.upstream,
-        server_name=args.server_name,
-        clinic_site=args.clinic_site,
         staff_allow=args.staff_allow or ["127.0.0.1"],
-        prefix=args.prefix,
         tls=bool(args.tls_cert),
-        tls_cert=args.tls_cert,
-        tls_key=args.tls_key,
-        listen=args.listen,
-        access_log=args.access_log,
-        chat_rate=args.chat_rate,
-        chat_burst=args.chat_burst,
-        login_rate=args.login_rate,
-        login_burst=args.login_burst,
-        body_limit=args.body_limit,
         chat_csp=chat_csp(),
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.db import translate_errors, write_engine
 from bot.store.models import AuditEvent, utcnow
-from bot.store.views import AuditView
+from bot.store.views import AuditView, row_view
 
 
 class Store:
@@ -95,10 +95,7 @@ class Store:
             query = query.where(AuditEvent.target_id == target_id)
         with self._read() as session:
             rows = session.scalars(query.limit(limit).offset(offset))
-            return [
-                AuditView(e.id, e.at, e.username, e.action, e.target_type, e.target_id, e.detail)
-                for e in rows
-            ]
+            return [row_view(AuditView, e) for e in rows]
 
     @staticmethod
     def _audit(

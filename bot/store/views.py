@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, TypeVar
+
+_View = TypeVar("_View")
+
+
+def row_view(view_type: type[_View], row: Any, **computed: Any) -> _View:
+    """A frozen view of an ORM row whose columns carry the view's field names: one copy rule for
+    every view, so a field added to both sides cannot be forgotten in one converter.
+    `computed` gives the fields that are not a plain column copy."""
+    values = {
+        f.name: computed[f.name] if f.name in computed else getattr(row, f.name)
+        for f in fields(view_type)
+    }
+    return view_type(**values)
 
 
 @dataclass(frozen=True)

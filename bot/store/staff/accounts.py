@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.store.base import Store
 from bot.store.errors import InvalidValue, StaffExists, UnknownStaff, WeakPassword
 from bot.store.models import STAFF_ROLES, USERNAME_MAX, StaffUser, random_generation
-from bot.store.views import StaffView
+from bot.store.views import StaffView, row_view
 
 MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B: 8 at least; 12 for accounts reading patient data
 MAX_PASSWORD_LENGTH = 1024  # argon2 handles any length; this only bounds the work per attempt
@@ -113,17 +113,7 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 def view(user: StaffUser) -> StaffView:
     """The account as a frozen dataclass (no password hash)."""
-    return StaffView(
-        id=user.id,
-        username=user.username,
-        role=user.role,
-        active=user.active,
-        failed_logins=user.failed_logins,
-        locked_until=user.locked_until,
-        created_at=user.created_at,
-        last_login_at=user.last_login_at,
-        session_generation=user.session_generation,
-    )
+    return row_view(StaffView, user)
 
 
 def find(session: Session, username: str, *, for_update: bool = False) -> StaffUser | None:

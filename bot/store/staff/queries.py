@@ -35,6 +35,7 @@ from bot.store.views import (
     RequestView,
     StoredCitation,
     Transcript,
+    row_view,
 )
 from bot.types import REPLY_KINDS
 
@@ -150,20 +151,14 @@ def list_conversations(
     for c in conversations:
         row = counts.get(c.id)
         summaries.append(
-            ConversationSummary(
-                id=c.id,
-                session_id=c.session_id,
-                started_at=c.started_at,
-                last_at=c.last_at,
+            row_view(
+                ConversationSummary,
+                c,
                 message_count=row.n if row else 0,
                 kinds=tuple(sorted(kinds[c.id])),
                 thumbs_up=int(row.up or 0) if row else 0,
                 thumbs_down=int(row.down or 0) if row else 0,
-                has_emergency=c.has_emergency,
                 needs_attention=c.has_emergency and c.reviewed_at is None,
-                reviewed_at=c.reviewed_at,
-                reviewed_by=c.reviewed_by,
-                review_note=c.review_note,
                 first_question=first_questions.get(c.id, ""),
                 appointment_references=tuple(references[c.id]),
             )
@@ -173,49 +168,24 @@ def list_conversations(
 
 def message_view(m: Message) -> MessageView:
     """A logged message as a frozen view."""
-    return MessageView(
-        id=m.id,
-        conversation_id=m.conversation_id,
-        created_at=m.created_at,
-        question=m.question,
-        answer=m.answer,
-        kind=m.kind,
-        citations=tuple(
-            StoredCitation(
-                n=int(c.get("n", 0)),
-                source=str(c.get("source", "")),
-                title=str(c.get("title", "")),
-                url=c.get("url"),
-                quote=str(c.get("quote", "")),
-                chunk_id=str(c.get("chunk_id", "")),
-                page_version=str(c.get("page_version", "")),
-            )
-            for c in (m.citations or [])
-        ),
-        index_version=m.index_version,
-        latency_ms=m.latency_ms,
-        feedback=m.feedback,
-        feedback_at=m.feedback_at,
+    citations = tuple(
+        StoredCitation(
+            n=int(c.get("n", 0)),
+            source=str(c.get("source", "")),
+            title=str(c.get("title", "")),
+            url=c.get("url"),
+            quote=str(c.get("quote", "")),
+            chunk_id=str(c.get("chunk_id", "")),
+            page_version=str(c.get("page_version", "")),
+        )
+        for c in (m.citations or [])
     )
+    return row_view(MessageView, m, citations=citations)
 
 
 def request_view(r: AppointmentRequest) -> RequestView:
     """An appointment request as a frozen view."""
-    return RequestView(
-        id=r.id,
-        reference=r.reference,
-        conversation_id=r.conversation_id,
-        name=r.name,
-        phone=r.phone,
-        email=r.email,
-        preferred_time=r.preferred_time,
-        reason=r.reason,
-        consent=r.consent,
-        status=r.status,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        staff_note=r.staff_note,
-    )
+    return row_view(RequestView, r)
 
 
 def transcript(session: Session, conv_id: str) -> Transcript | None:
@@ -231,15 +201,9 @@ def transcript(session: Session, conv_id: str) -> Transcript | None:
         .where(AppointmentRequest.conversation_id == conv_id)
         .order_by(AppointmentRequest.id)
     )
-    return Transcript(
-        id=c.id,
-        session_id=c.session_id,
-        started_at=c.started_at,
-        last_at=c.last_at,
-        has_emergency=c.has_emergency,
-        reviewed_at=c.reviewed_at,
-        reviewed_by=c.reviewed_by,
-        review_note=c.review_note,
+    return row_view(
+        Transcript,
+        c,
         messages=tuple(message_view(m) for m in messages),
         requests=tuple(request_view(r) for r in requests),
     )

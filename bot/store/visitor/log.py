@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -133,12 +134,7 @@ class VisitorLog(Store):
                         AppointmentRequest(
                             reference=reference,
                             conversation_id=conversation.id if conversation else None,
-                            name=form.name,
-                            phone=form.phone,
-                            email=form.email,
-                            preferred_time=form.preferred_time,
-                            reason=form.reason,
-                            consent=form.consent,
+                            **asdict(form),  # the form's fields are the request's columns
                             status="new",
                             created_at=now,
                             updated_at=now,
