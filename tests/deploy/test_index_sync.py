@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -68,9 +69,18 @@ def serve(index: Path, version: str) -> Path:
     return index
 
 
-def test_a_sync_switches_a_running_follower_to_the_new_version(
-    source: tuple[Path, list[str]], tmp_path: Path
-) -> None:
+class Follower(NamedTuple):
+    """A destination host holding only the first version, and a running app's watcher on it."""
+
+    index: Path
+    first: str
+    second: str
+    dest: Path
+    watcher: IndexWatcher
+
+
+@pytest.fixture
+def follower(source: tuple[Path, list[str]], tmp_path: Path) -> Follower:
     index, (first, second) = source
     dest = tmp_path / "dest"
     (dest / "versions").mkdir(parents=True)
@@ -78,6 +88,11 @@ def test_a_sync_switches_a_running_follower_to_the_new_version(
     serve(dest, first)
     watcher = IndexWatcher(dest)
     assert watcher.current().version == first
+    return Follower(index, first, second, dest, watcher)
+
+
+def test_a_sync_switches_a_running_follower_to_the_new_version(follower: Follower) -> None:
+    index, _, second, dest, watcher = follower
 
     done = sync(index, dest)
 
@@ -91,15 +106,9 @@ def test_a_sync_switches_a_running_follower_to_the_new_version(
 
 
 def test_an_interrupted_copy_is_never_served_and_the_next_run_completes_it(
-    source: tuple[Path, list[str]], tmp_path: Path
+    follower: Follower, tmp_path: Path
 ) -> None:
-    index, (first, second) = source
-    dest = tmp_path / "dest"
-    (dest / "versions").mkdir(parents=True)
-    shutil.copytree(index / "versions" / first, dest / "versions" / first)
-    serve(dest, first)
-    watcher = IndexWatcher(dest)
-    assert watcher.current().version == first
+    index, first, second, dest, watcher = follower
     # An rsync that copies the manifest, then dies (a dropped connection, a full disk).
     fake = tmp_path / "bin"
     fake.mkdir()

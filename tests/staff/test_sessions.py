@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,10 +64,15 @@ def is_refused(site: FastAPI, stolen: Stolen, seeded: Seeded) -> bool:
     return True
 
 
-def run_cli(monkeypatch: pytest.MonkeyPatch, db_url: str, *args: str, stdin: str = "") -> int:
-    """`python -m bot.staff ARGS --database-url URL`, in-process."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    return staff_cli([*args, "--database-url", db_url], password_hasher=CHEAP_HASHER)
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Callable[..., int]:
+    """`python -m bot.staff ARGS --database-url URL`, in-process, on the test database."""
+
+    def run(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return staff_cli([*args, "--database-url", db_url], password_hasher=CHEAP_HASHER)
+
+    return run
 
 
 @pytest.fixture
@@ -153,15 +158,11 @@ def test_a_fresh_login_right_after_logout_works(
 
 
 def test_changing_the_password_ends_open_sessions(
-    site: FastAPI,
-    staff: Console,
-    seeded: Seeded,
-    db_url: str,
-    monkeypatch: pytest.MonkeyPatch,
+    site: FastAPI, staff: Console, seeded: Seeded, run_cli: Callable[..., int]
 ) -> None:
     stolen = steal(staff)
     new = "n3w-secret-phrase\n"
-    assert run_cli(monkeypatch, db_url, "passwd", "ana", "--password-stdin", stdin=new) == 0
+    assert run_cli("passwd", "ana", "--password-stdin", stdin=new) == 0
 
     assert is_refused(site, stolen, seeded)
     assert Console(site).login("ana", PASSWORD).status_code == 401
@@ -169,17 +170,13 @@ def test_changing_the_password_ends_open_sessions(
 
 
 def test_disabling_ends_open_sessions_and_enabling_does_not_revive_them(
-    site: FastAPI,
-    staff: Console,
-    seeded: Seeded,
-    db_url: str,
-    monkeypatch: pytest.MonkeyPatch,
+    site: FastAPI, staff: Console, seeded: Seeded, run_cli: Callable[..., int]
 ) -> None:
     stolen = steal(staff)
-    assert run_cli(monkeypatch, db_url, "disable", "ana") == 0
+    assert run_cli("disable", "ana") == 0
     assert is_refused(site, stolen, seeded)
 
-    assert run_cli(monkeypatch, db_url, "enable", "ana") == 0
+    assert run_cli("enable", "ana") == 0
     assert is_refused(site, stolen, seeded)
     assert Console(site).login("ana").status_code == 303
 
