@@ -126,45 +126,54 @@ def _write_jsonl(path: Path, records: Sequence[Page | Chunk]) -> None:
             f.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
 
 
+@dataclass(frozen=True, eq=False)
+class VersionContent:
+    """What one version holds: the manifest (without the hashes written at build), the pages,
+    chunks with their vectors and sentences, and the cached ONNX query encoder to link into it
+    (None: a model that has none, e.g. the tests' hashing embedder)."""
+
+    manifest: Manifest
+    pages: Sequence[Page]
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    sentences: ChunkSentences
+    encoder: Path | None = None
+
+
 def build_version(
-    staging: Path,
-    manifest: Manifest,
-    pages: Sequence[Page],
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    sentences: ChunkSentences,
-    base: ChromaBase | None = None,
-    encoder: Path | None = None,
+    staging: Path, content: VersionContent, base: ChromaBase | None = None
 ) -> list[str]:
     """Write a complete version into the empty directory `staging` (manifest last).
 
     With `base`, the Chroma collection is a copy of the served version's plus the change;
-    returns the chunk ids added to that copy (none for a build from scratch). `encoder` is the
-    cached ONNX query encoder to link into the version (None: a model that has none, e.g. the
-    tests' hashing embedder).
+    returns the chunk ids added to that copy (none for a build from scratch).
     """
     try:
         staging.mkdir(parents=True)
     except OSError as exc:
         raise IndexNotWritable(f"cannot create {staging}: {exc.strerror or exc}") from exc
-    _write_jsonl(staging / PAGES, pages)
-    _write_jsonl(staging / CHUNKS, chunks)
-    write_table(staging, [c.chunk_id for c in chunks], sentences)
-    np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    _write_jsonl(staging / PAGES, content.pages)
+    _write_jsonl(staging / CHUNKS, content.chunks)
+    write_table(staging, [c.chunk_id for c in content.chunks], content.sentences)
+    np.save(
+        staging / VECTORS,
+        np.ascontiguousarray(content.vectors, dtype=np.float32),
+        allow_pickle=False,
+    )
     records = (PAGES, CHUNKS, SENTENCES, SENTENCE_VECTORS, VECTORS)
     record_hashes = {name: file_sha256(staging / name) for name in records}
-    encoder_entry_ = install_encoder(encoder, staging) if encoder else None
+    encoder_entry_ = install_encoder(content.encoder, staging) if content.encoder else None
     chroma_dir = staging / CHROMA
     added: list[str] = []
     if base is None:
-        chroma.build_new(chroma_dir, chunks, vectors)
+        chroma.build_new(chroma_dir, content.chunks, content.vectors)
     else:
         chroma.copy_published(base.path, chroma_dir)
-        added = chroma.apply_change(chroma_dir, chunks, vectors)
+        added = chroma.apply_change(chroma_dir, content.chunks, content.vectors)
     chroma_files = sorted(
         p.relative_to(chroma_dir).as_posix() for p in chroma_dir.rglob("*") if p.is_file()
     )
-    complete = manifest.model_copy(
+    complete = content.manifest.model_copy(
         update={
             "records": record_hashes,
             "encoder": encoder_entry_,
@@ -216,16 +225,7 @@ class ChromaBase:
     churn: int
 
 
-def build_verified(
-    staging: Path,
-    manifest: Manifest,
-    pages: Sequence[Page],
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    sentences: ChunkSentences,
-    base: ChromaBase | None = None,
-    encoder: Path | None = None,
-) -> None:
+def build_verified(staging: Path, content: VersionContent, base: ChromaBase | None = None) -> None:
     """Build the version in `staging` and verify it; raises VerificationFailed.
 
     A copy of `base` is only a shortcut: if copying or changing it fails, or the result fails
@@ -234,9 +234,7 @@ def build_verified(
     """
     if base is not None:
         try:
-            added = build_version(
-                staging, manifest, pages, chunks, vectors, sentences, base, encoder
-            )
+            added = build_version(staging, content, base)
             verify_version(staging, also_probe=added)
             return
         except Exception as exc:  # Chroma, SQLite and the file system raise many kinds
@@ -247,7 +245,7 @@ def build_verified(
                 exc,
             )
             remove_tree(staging)
-    build_version(staging, manifest, pages, chunks, vectors, sentences, encoder=encoder)
+    build_version(staging, content)
     verify_version(staging)
 
 

@@ -489,7 +489,8 @@ def _publish_version(
     pages = [e.page for e in entries if e.page]
     try:
         base = None if rebuild else _chroma_base(index_dir, served, model, list(manifest.chunk_ids))
-        pub.build_verified(staging, manifest, pages, chunks, vectors, sentences, base, encoder)
+        content = pub.VersionContent(manifest, pages, chunks, vectors, sentences, encoder)
+        pub.build_verified(staging, content, base)
     except BaseException:
         if staging.exists():
             pub.remove_tree(staging)

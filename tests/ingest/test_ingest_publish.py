@@ -386,10 +386,13 @@ def _kill_between_rename_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(publish_module, "write_current", killed_once)
 
 
-def _two_versions_then_a_killed_third(
+@pytest.fixture
+def killed_third(
     settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[str | None], str]:
-    """Two published versions, then a third killed after its rename: (versions, the orphan)."""
+) -> tuple[Settings, list[str | None], str]:
+    """With two versions kept: two published versions, then a third killed after its rename:
+    (the settings, the versions, the orphan)."""
+    settings = settings.model_copy(update={"keep_versions": 2})
     versions = []
     for i in range(2):
         write_page(knowledge, "p.md", "P", f"Version {i}. {LONG}")
@@ -400,14 +403,13 @@ def _two_versions_then_a_killed_third(
         publish(settings, embedder, progress=False)
     index_dir = settings.resolved_index_dir
     (orphan,) = {p.name for p in (index_dir / VERSIONS).iterdir()} - set(versions)
-    return versions, orphan
+    return settings, versions, orphan
 
 
 def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run(
-    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+    killed_third: tuple[Settings, list[str | None], str], embedder: CountingEmbedder
 ) -> None:
-    settings = settings.model_copy(update={"keep_versions": 2})
-    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
+    settings, versions, orphan = killed_third
     index_dir = settings.resolved_index_dir
     assert read_current(index_dir) == versions[-1]
     embedded_before = len(embedder.texts)
@@ -425,10 +427,11 @@ def test_a_version_left_unpublished_by_a_killed_run_is_published_by_the_next_run
 
 
 def test_an_interrupted_version_that_no_longer_verifies_is_removed_and_never_counted(
-    settings: Settings, knowledge: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+    killed_third: tuple[Settings, list[str | None], str],
+    knowledge: Path,
+    embedder: CountingEmbedder,
 ) -> None:
-    settings = settings.model_copy(update={"keep_versions": 2})
-    versions, orphan = _two_versions_then_a_killed_third(settings, knowledge, embedder, monkeypatch)
+    settings, versions, orphan = killed_third
     index_dir = settings.resolved_index_dir
     shutil.rmtree(index_dir / VERSIONS / orphan / "chroma")  # damaged since
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     BigInteger,
@@ -52,6 +52,28 @@ class Filters:
     thumbs_down: bool = False
     unreviewed: bool = False
     text: str | None = None
+
+
+class FilterArgs(TypedDict, total=False):
+    """`Filters` as the store's keyword arguments (kinds as any set); all optional.
+
+    `start`/`end`: conversations active in [start, end). `kinds`: with at least one reply
+    of those kinds ("appointment" also matches conversations with an appointment
+    request). `thumbs_down`: with a -1 feedback. `unreviewed`: not marked reviewed.
+    `text`: case-insensitive substring of a question or answer.
+    """
+
+    start: datetime | None
+    end: datetime | None
+    kinds: set[str] | None
+    thumbs_down: bool
+    unreviewed: bool
+    text: str | None
+
+
+def filters_from(args: FilterArgs) -> Filters:
+    """The `Filters` for the store's keyword arguments (an unknown one is a TypeError)."""
+    return Filters(**{**args, "kinds": frozenset(args.get("kinds") or ())})
 
 
 def check_status(status: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Unpack
 
 from bot.localtime import day_start, local_date
 from bot.store.base import Store
@@ -23,27 +23,14 @@ class StaffReview(Store):
     """What the console reads and marks (mixed into `bot.store.repo.ChatLog`)."""
 
     def list_conversations(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        kinds: set[str] | None = None,
-        thumbs_down: bool = False,
-        unreviewed: bool = False,
-        text: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        self, *, limit: int = 50, offset: int = 0, **filters: Unpack[review.FilterArgs]
     ) -> list[ConversationSummary]:
-        """Conversations matching every given filter: unreviewed emergencies first, then newest.
-
-        `start`/`end`: conversations active in [start, end). `kinds`: with at least one reply
-        of those kinds ("appointment" also matches conversations with an appointment
-        request). `thumbs_down`: with a -1 feedback. `unreviewed`: not marked reviewed.
-        `text`: case-insensitive substring of a question or answer.
-        """
-        filters = review.Filters(start, end, frozenset(kinds or ()), thumbs_down, unreviewed, text)
+        """Conversations matching every given filter (see `FilterArgs`): unreviewed
+        emergencies first, then newest."""
         with self._read() as session:
-            return review.list_conversations(session, filters, limit=limit, offset=offset)
+            return review.list_conversations(
+                session, review.filters_from(filters), limit=limit, offset=offset
+            )
 
     def get_transcript(self, conv_id: str) -> Transcript | None:
         """The whole conversation with citations, page versions and feedback; None if unknown."""
@@ -64,20 +51,11 @@ class StaffReview(Store):
             return True
 
     def export_rows(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        kinds: set[str] | None = None,
-        thumbs_down: bool = False,
-        unreviewed: bool = False,
-        text: str | None = None,
-        limit: int = 10_000,
+        self, *, limit: int = 10_000, **filters: Unpack[review.FilterArgs]
     ) -> list[ExportRow]:
         """One row per message of the conversations `list_conversations` would list."""
-        filters = review.Filters(start, end, frozenset(kinds or ()), thumbs_down, unreviewed, text)
         with self._read() as session:
-            return review.export_rows(session, filters, limit=limit)
+            return review.export_rows(session, review.filters_from(filters), limit=limit)
 
     @staticmethod
     def export_csv(
