@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import ingest_command  # noqa: E402
+
 from bot.eval import load_cases, score_case, summarise  # noqa: E402
 from bot.settings import Settings, offline_environment  # noqa: E402
 
@@ -120,15 +122,7 @@ def medquad_index(workdir: Path) -> Path:
 def ensure_index(knowledge: Path, index_dir: Path) -> None:
     if (index_dir / "CURRENT").exists():
         return
-    cmd = [
-        sys.executable,
-        str(ROOT / "ingest.py"),
-        "--knowledge",
-        str(knowledge),
-        "--index",
-        str(index_dir),
-    ]
-    subprocess.run(cmd, check=True)
+    subprocess.run(ingest_command(knowledge, index_dir), check=True)
 
 
 def main() -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from benchlib import ingest_command, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Does ketamine work for migraines?"
@@ -39,8 +39,7 @@ def free_port() -> int:
 def ensure_index(index: Path) -> None:
     if (index / "CURRENT").exists():
         return
-    cmd = [sys.executable, str(ROOT / "ingest.py"), "--knowledge", str(ROOT / "knowledge")]
-    subprocess.run([*cmd, "--index", str(index)], check=True)
+    subprocess.run(ingest_command(ROOT / "knowledge", index), check=True)
 
 
 def app_to_first_answer(index: Path, timeout: float) -> tuple[float, str]:
@@ -79,13 +78,7 @@ def app_to_first_answer(index: Path, timeout: float) -> tuple[float, str]:
         client.close()
         return elapsed, str(reply.get("kind"))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_app(proc, log)
 
 
 def cli_to_answer(index: Path) -> tuple[float, float, str]:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from benchlib import stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -95,13 +95,7 @@ def app_run(cmd: list[str], port: int, asked: list[str], workdir: Path) -> dict:
         rss = psutil.Process(proc.pid).memory_info().rss
         client.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_app(proc, log)
     warm.sort()
     return {
         "first_answer_s": first,
