@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from bot.settings import PROJECT_ROOT
+from tests.support.commands import run_command
 
 PYTHON = sys.executable
 NGINX = "/usr/sbin/nginx"
@@ -41,15 +42,7 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def run(args: Sequence[str], *, input: str | None = None, timeout: float = 300) -> str:
     """Run a project command to completion; its stdout, or a failure with its output."""
-    done = subprocess.run(
-        list(args),
-        cwd=PROJECT_ROOT,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    done = run_command(args, input=input, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(args)} -> {done.returncode}\n{done.stderr[-3000:]}"
     return done.stdout
 
