@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.types import QuotedSource
+
 _View = TypeVar("_View")
 
 
@@ -21,14 +23,10 @@ def row_view(view_type: type[_View], row: Any, **computed: Any) -> _View:
 
 
 @dataclass(frozen=True)
-class StoredCitation:
-    """A citation as the visitor saw it, with the page version it was quoted from."""
+class StoredCitation(QuotedSource):
+    """A citation as the visitor saw it, with the page version it was quoted from (the log
+    keeps the quote, not the whole passage)."""
 
-    n: int
-    source: str
-    title: str
-    url: str | None
-    quote: str
     chunk_id: str = ""
     page_version: str = ""
 
