@@ -1,4 +1,5 @@
-"""What the store hands out: plain frozen dataclasses, never ORM objects or open sessions."""
+"""What the store hands out (plain frozen dataclasses, never ORM objects or open sessions), and
+the appointment form it takes in, which the staff's view of a request extends."""
 
 from __future__ import annotations
 
@@ -49,18 +50,25 @@ class MessageView:
 
 
 @dataclass(frozen=True)
-class RequestView:
-    """An appointment request in the staff queue."""
+class AppointmentForm:
+    """What the visitor typed into the in-chat appointment form (checked and cleaned by
+    `bot.store.visitor.appointments`)."""
 
-    id: int
-    reference: str
-    conversation_id: str | None
     name: str
     phone: str
     email: str
     preferred_time: str
     reason: str
     consent: bool
+
+
+@dataclass(frozen=True)
+class RequestView(AppointmentForm):
+    """An appointment request in the staff queue: the form as sent, and where it stands."""
+
+    id: int
+    reference: str
+    conversation_id: str | None
     status: str
     created_at: datetime
     updated_at: datetime
@@ -68,38 +76,37 @@ class RequestView:
 
 
 @dataclass(frozen=True)
-class ConversationSummary:
-    """One row of the console's conversation list."""
+class ConversationHead:
+    """What the console's list and its transcript page both show of a conversation: when it
+    ran, whether it had an emergency, and its review."""
 
     id: str
     session_id: str
     started_at: datetime
     last_at: datetime
+    has_emergency: bool
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str
+
+
+@dataclass(frozen=True)
+class ConversationSummary(ConversationHead):
+    """One row of the console's conversation list."""
+
     message_count: int
     kinds: tuple[str, ...]  # distinct reply kinds, sorted
     thumbs_up: int
     thumbs_down: int
-    has_emergency: bool
     needs_attention: bool  # an emergency not reviewed yet: listed first, highlighted
-    reviewed_at: datetime | None
-    reviewed_by: str | None
-    review_note: str
     first_question: str
     appointment_references: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Transcript:
+class Transcript(ConversationHead):
     """A whole conversation as the visitor saw it, with its review state and requests."""
 
-    id: str
-    session_id: str
-    started_at: datetime
-    last_at: datetime
-    has_emergency: bool
-    reviewed_at: datetime | None
-    reviewed_by: str | None
-    review_note: str
     messages: tuple[MessageView, ...]
     requests: tuple[RequestView, ...]
 
