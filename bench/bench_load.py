@@ -1,6 +1,6 @@
 """Load: visitors at 50, 200 and 500 against a real app process, the client in its own processes.
 
-    python bench/bench_load.py                              # 50, 200, 500 visitors, 45 s each
+    python bench/bench_load.py                              # 50, 200, 500 visitors, 3 rounds
     python bench/bench_load.py --visitors 50,200 --duration 30 --think 1
     python bench/bench_load.py --topology proxy             # two instances behind nginx
 
@@ -9,24 +9,31 @@ with ingest.py if missing), on SQLite (direct) or one PostgreSQL schema (proxy: 
 instances with `--root-path /chat` behind Debian's nginx with deploy/nginx.conf.j2's limits).
 The benchmark sets the app's rate limits high (per session and per client address) and the
 visitor-session idle time short through CLINICBOT_* variables; `--env KEY=VALUE` adds or
-overrides any.
+overrides any. Before the load the app answers each question once, one at a time (its lazily
+loaded parts in memory): its RSS then is the "before" figure.
 
 The visitors run in `--clients` separate client processes (this script with `--worker`),
-each an asyncio loop of httpx sessions, so the client's own work never shares the app's
-interpreter; they run at a lower priority (`--client-nice`, 10), so on a machine shared with
-the app they use spare CPU rather than the app's. Each visitor is one browser tab's protocol
-(POST queue/join, then the queue/data event stream) asking dev-set questions through the
-`/ask` endpoint, with a random think time (uniform 0.5x-1.5x of --think); a refused message
-(HTTP 503) waits its Retry-After, as the chat page asks a person to. Behind nginx, visitor n
-connects from loopback address 127.0.x.y of its own, so per-address limits see separate
-visitors (direct, the visitors of one process share a connection pool).
+each a uvloop event loop of aiohttp sessions (C HTTP parser, orjson), so the client is light
+and never shares the app's interpreter; its CPU use is reported (`--client-nice` can lower its
+priority; default 0: a niced client starves when the shared machine is busy). Each visitor is
+one browser tab's protocol (POST queue/join, then the queue/data event stream) asking dev-set
+questions through the `/ask` endpoint, with a random think time (uniform 0.5x-1.5x of
+--think); a refused message (HTTP 503) waits its Retry-After, as the chat page asks a person
+to. Behind nginx, visitor n connects from loopback address 127.0.x.y of its own, so
+per-address limits see separate visitors (direct, the visitors of one process share a
+connection pool).
 
-Per level: replies (any reply kind) per second over the level, their latency p50/p95 as the
-client sees it, busy (503 refusals), proxy-limited (429), errors (stream failed or broke off,
-an app failure), the app's resident memory (VmRSS, sampled every 0.5 s: at the start and the
-peak of the level). After the last level it waits `--settle` seconds (idle sessions expire)
-and reads VmRSS again: the "after" figure. Replies/s of each level is also given as a share of
-the best level of the same run (the overload criterion: >= 0.9 at 200 and 500).
+The levels run in `--rounds` interleaved rounds of `--duration` seconds (round r starts at the
+r-th level), so a burst of other work on a shared machine hits one round of one level, not a
+whole level; each level's replies/s is the median of its rounds. Per level: replies (any
+reply kind) per second, latency p50/p95 as the client sees it, busy (503 refusals),
+proxy-limited (429), errors (stream failed or broke off, an app failure), the app's CPU per
+reply and the time its threads waited for a CPU (schedstat: the machine's other work), the
+client's CPU, and the app's resident memory (VmRSS, sampled every 0.5 s: start and peak).
+After the last round it waits `--settle` seconds (idle sessions expire) and reads VmRSS again:
+the "after" figure. Replies/s of each level is also given as a share of the best level of the
+same run (the overload criterion: >= 0.9 at 200 and 500). The load average is printed at the
+start and the end.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -116,6 +125,41 @@ def proc_kb(pid: int, key: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def app_cpu_s(deployment: Deployment) -> float:
+    return sum(cpu_s(i.process.pid) for i in deployment.instances)  # type: ignore[union-attr]
+
+
+def runqueue_waits(pid: int) -> dict[str, float]:
+    """Per thread, seconds it was runnable but waiting for a CPU (/proc schedstat): how much
+    the machine's other work held the app back."""
+    waits = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            waits[f"{pid}/{task.name}"] = int((task / "schedstat").read_text().split()[1]) / 1e9
+    return waits
+
+
+def app_waits(deployment: Deployment) -> dict[str, float]:
+    waits: dict[str, float] = {}
+    for instance in deployment.instances:
+        waits.update(runqueue_waits(instance.process.pid))  # type: ignore[union-attr]
+    return waits
+
+
+def waited_s(before: dict[str, float], after: dict[str, float]) -> float:
+    """Runqueue wait between two snapshots (threads started in between count in full)."""
+    return sum(max(0.0, w - before.get(t, 0.0)) for t, w in after.items())
 
 
 def ensure_index(index: Path) -> None:
@@ -204,7 +248,7 @@ def visitor_address(n: int) -> str:
 
 async def _ask(http: Any, base: str, dep: dict, question: str, session_hash: str) -> tuple:
     """One message through the queue: ("reply", kind) / ("busy", retry_after) / ("error", why)."""
-    import httpx
+    import aiohttp
 
     trigger = dep["targets"][0][0] if dep["targets"] else None
     body = {
@@ -215,33 +259,46 @@ async def _ask(http: Any, base: str, dep: dict, question: str, session_hash: str
         "event_data": None,
     }
     try:
-        joined = await http.post(base + "/gradio_api/queue/join", json=body)
-        if joined.status_code in (503, 429):
-            kind = "busy" if joined.status_code == 503 else "proxy_limited"
-            return kind, float(joined.headers.get("retry-after") or 0)
-        if joined.status_code != 200:
-            return "error", f"join {joined.status_code}"
-        event_id = joined.json()["event_id"]
+        async with http.post(base + "/gradio_api/queue/join", json=body) as joined:
+            if joined.status in (503, 429):
+                kind = "busy" if joined.status == 503 else "proxy_limited"
+                return kind, float(joined.headers.get("retry-after") or 0)
+            if joined.status != 200:
+                return "error", f"join {joined.status}"
+            event_id = orjson.loads(await joined.read())["event_id"]
         url = base + "/gradio_api/queue/data"
-        async with http.stream("GET", url, params={"session_hash": session_hash}) as stream:
-            if stream.status_code != 200:
-                return "error", f"stream {stream.status_code}"
-            async for line in stream.aiter_lines():
-                if not line.startswith("data:"):
+        async with http.get(url, params={"session_hash": session_hash}) as stream:
+            if stream.status != 200:
+                return "error", f"stream {stream.status}"
+            async for line in stream.content:
+                if not line.startswith(b"data:"):
                     continue
-                message = json.loads(line[5:])
+                message = orjson.loads(line[5:])
                 if message.get("event_id") not in (event_id, None):
                     continue
                 if message["msg"] == "process_completed":
                     if not message.get("success"):
                         return "error", "app failure"
-                    output = message["output"]["data"][0]
-                    return "reply", output.get("kind")
+                    return "reply", message["output"]["data"][0].get("kind")
                 if message["msg"] == "unexpected_error":
                     return "error", "unexpected_error"
-    except httpx.HTTPError as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return "error", type(exc).__name__
     return "error", "stream ended without a result"
+
+
+def _client(address: str | None, connections: int) -> Any:
+    """An aiohttp session: keep-alive pool of `connections`, from `address` when given."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(
+        limit=connections, local_addr=(address, 0) if address else None
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=120),
+        json_serialize=lambda value: orjson.dumps(value).decode(),
+    )
 
 
 async def _visitor(
@@ -254,8 +311,6 @@ async def _visitor(
     shared: Any | None,
 ) -> dict[str, Any]:
     """One visitor until the deadline; its own client (and loopback address) unless `shared`."""
-    import httpx
-
     rng = random.Random(n)
     seen: dict[str, Any] = {"latencies_ms": [], "kinds": Counter(), "errors": Counter()}
     seen.update(busy=0, proxy_limited=0, rate_limited=0)
@@ -264,15 +319,12 @@ async def _visitor(
     async with contextlib.AsyncExitStack() as stack:
         http = shared
         if http is None:
-            transport = httpx.AsyncHTTPTransport(local_address=visitor_address(n))
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(timeout=120, transport=transport)
-            )
+            http = await stack.enter_async_context(_client(visitor_address(n), 2))
         await asyncio.sleep(rng.uniform(0, think))  # arrivals spread over one think time
         while loop.time() < deadline:
-            started = time.perf_counter()
+            started = loop.time()
             status, detail = await _ask(http, base, dep, rng.choice(questions), session_hash)
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            elapsed_ms = (loop.time() - started) * 1000
             pause = rng.uniform(0.5, 1.5) * think
             if status == "reply" and detail in REPLY_KINDS:
                 seen["latencies_ms"].append(elapsed_ms)
@@ -289,14 +341,11 @@ async def _visitor(
 
 
 async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
-    import httpx
-
-    async with httpx.AsyncClient(timeout=60) as http:
-        config = (await http.get(spec["base"] + "/config")).raise_for_status().json()
+    async with _client(None, 4) as http, http.get(spec["base"] + "/config") as response:
+        config = orjson.loads(await response.read())
     dep = next(d for d in config["dependencies"] if d["api_name"] == "ask")
     deadline = asyncio.get_running_loop().time() + spec["duration"]
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(spec["visitors"]))
-    async with httpx.AsyncClient(timeout=120, limits=limits) as shared:
+    async with _client(None, 2 * len(spec["visitors"])) as shared:
         results = await asyncio.gather(
             *(
                 _visitor(
@@ -325,11 +374,16 @@ async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 def worker_main(spec_json: str) -> int:
     """`--worker SPEC`: run this process's visitors and print one JSON line of what they saw.
 
-    The worker lowers its own priority (`nice`), so on a machine it shares with the app it
-    takes spare CPU rather than the app's: closer to visitors on their own machines.
+    The client is kept light, so that it takes little of the CPU it shares with the app:
+    aiohttp (C HTTP parser) on uvloop, orjson, one keep-alive pool per process. Its own CPU
+    seconds are reported with what it saw. `nice` (default 0) can lower its priority.
     """
-    os.nice(json.loads(spec_json)["nice"])
-    total = asyncio.run(_worker(json.loads(spec_json)))
+    import uvloop
+
+    spec = json.loads(spec_json)
+    os.nice(spec["nice"])
+    total = uvloop.run(_worker(spec))
+    total["cpu_s"] = time.process_time()
     print(json.dumps(total))
     return 0
 
@@ -389,6 +443,8 @@ def level(
     clients = max(1, min(args.clients, visitors))
     before = machine()
     rss_start = rss_mb(deployment)
+    app_cpu_start = app_cpu_s(deployment)
+    app_waits_start = app_waits(deployment)
     processes = []
     started = time.monotonic()
     with RssSampler(deployment) as sampler:
@@ -419,6 +475,9 @@ def level(
                 out, _ = process.communicate()
             outputs.append(out)
     elapsed = time.monotonic() - started
+    app_cpu = app_cpu_s(deployment) - app_cpu_start
+    app_wait = waited_s(app_waits_start, app_waits(deployment))
+    client_cpu = 0.0
     lat: list[float] = []
     kinds: Counter = Counter()
     errors: Counter = Counter()
@@ -434,6 +493,7 @@ def level(
         errors.update(seen["errors"])
         for key in ("busy", "proxy_limited", "rate_limited"):
             counts[key] += seen[key]
+        client_cpu += seen.get("cpu_s", 0.0)
     return {
         "visitors": visitors,
         "clients": clients,
@@ -444,12 +504,16 @@ def level(
         "latency_p50_ms": round(percentile(lat, 50), 1),
         "latency_p95_ms": round(percentile(lat, 95), 1),
         "latency_mean_ms": round(statistics.fmean(lat), 1) if lat else None,
+        "latencies_ms": lat,
         "errors": sum(errors.values()),
         "error_types": dict(errors),
         "busy": counts["busy"],
         "proxy_limited": counts["proxy_limited"],
         "rate_limited": counts["rate_limited"],
         "kinds": dict(kinds),
+        "app_cpu_s": round(app_cpu, 1),
+        "client_cpu_s": round(client_cpu, 1),
+        "app_runqueue_wait_s": round(app_wait, 1),
         "rss_start_mb": round(rss_start, 1),
         "rss_peak_mb": round(sampler.peak, 1),
         "spread": spread(deployment),
@@ -467,6 +531,53 @@ BENCH_ENV = {
 }
 
 
+def rotated(levels: list[int], r: int) -> list[int]:
+    """Round r's order: each level starts a round once, so none always follows another."""
+    shift = r % len(levels)
+    return levels[shift:] + levels[:shift]
+
+
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One level over its rounds: the median round's replies/s (a burst of the machine's
+    other work in one round does not decide it), percentiles over all its replies, sums."""
+    lat = [ms for f in rounds for ms in f["latencies_ms"]]
+    total = {key: sum(f[key] for f in rounds) for key in SUMMED}
+    return {
+        "visitors": rounds[0]["visitors"],
+        "rounds_rps": [f["throughput_rps"] for f in rounds],
+        "throughput_rps": round(statistics.median(f["throughput_rps"] for f in rounds), 2),
+        "latency_p50_ms": round(percentile(lat, 50), 1),
+        "latency_p95_ms": round(percentile(lat, 95), 1),
+        **total,
+        "rss_start_mb": min(f["rss_start_mb"] for f in rounds),
+        "rss_peak_mb": max(f["rss_peak_mb"] for f in rounds),
+        "loads": [f"{f['load_before'].split()[0]}→{f['load_after'].split()[0]}" for f in rounds],
+    }
+
+
+SUMMED = (
+    "replies",
+    "busy",
+    "errors",
+    "app_cpu_s",
+    "client_cpu_s",
+    "app_runqueue_wait_s",
+    "duration_s",
+)
+
+
+def warm_up(deployment: Deployment, questions: list[str]) -> None:
+    """Each question once, one at a time, per instance: the app's lazily loaded parts (the
+    spelling corrector, triage's paths, the store's statements) are in memory before "before"
+    is read, so "after" measures what the load left behind, not the first use of a feature."""
+    for instance in deployment.instances:
+        client = QueueClient(instance.url, timeout=120)
+        for question in questions:
+            client.ask(question)
+        client.close()
+    time.sleep(2)
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
         return worker_main(sys.argv[2])
@@ -475,8 +586,11 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=2, help="app instances behind nginx")
     parser.add_argument("--visitors", default="50,200,500", help="levels, comma-separated")
     parser.add_argument("--clients", type=int, default=2, help="client processes per level")
-    parser.add_argument("--client-nice", type=int, default=10, help="client processes' nice")
-    parser.add_argument("--duration", type=float, default=45.0, help="seconds per level")
+    parser.add_argument("--client-nice", type=int, default=0, help="client processes' nice")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every level, interleaved; median"
+    )
     parser.add_argument("--think", type=float, default=3.5, help="mean think time, seconds")
     parser.add_argument("--settle", type=float, default=60.0, help="idle seconds before 'after'")
     parser.add_argument("--index", type=Path, default=ROOT / "data" / "bench" / "clinic-index")
@@ -499,11 +613,11 @@ def main() -> int:
     info = machine()
     print(f"machine: {info['nproc']} x {info['cpu']}, {info['memory']}; load {info['load']}")
     print(
-        f"levels {levels} visitors x {args.duration:.0f} s, think {args.think} s, "
+        f"levels {levels} visitors x {args.duration:.0f} s x {args.rounds} rounds interleaved, "
+        f"think {args.think} s, "
         f"{args.clients} client processes; topology {args.topology}"
     )
     print(f"app env: {env}; logs in {workroot}", flush=True)
-    results = []
     with contextlib.ExitStack() as stack:
         if args.topology == "proxy":
             url = stack.enter_context(pg_schema("bench_"))
@@ -522,33 +636,56 @@ def main() -> int:
             args.startup_timeout,
         )
         stack.callback(deployment.stop)
+        rss_first = rss_mb(deployment)
+        warm_up(deployment, questions)
         rss_idle = rss_mb(deployment)
-        for visitors in levels:
-            figures = level(deployment, visitors, args, questions)
-            results.append(figures)
-            print(json.dumps(figures), flush=True)
-            time.sleep(5)  # the queue drains; the next level starts from quiet
+        rounds: dict[int, list[dict[str, Any]]] = {v: [] for v in levels}
+        for r in range(args.rounds):
+            for visitors in rotated(levels, r):
+                figures = level(deployment, visitors, args, questions)
+                rounds[visitors].append(figures)
+                shown = {k: v for k, v in figures.items() if k != "latencies_ms"}
+                print(json.dumps({"round": r + 1, **shown}), flush=True)
+                time.sleep(5)  # the queue drains; the next level starts from quiet
+        results = [combine(rounds[v]) for v in levels]
         time.sleep(args.settle)
         rss_after = rss_mb(deployment)
+    end = machine()
 
     best = max(f["throughput_rps"] for f in results) or 1.0
     print()
     print(
-        "| visitors | replies | replies/s | share of best | p50 ms | p95 ms | busy (503) "
-        "| errors | RSS start → peak MB | load before → after |"
+        "| visitors | replies/s per round | median replies/s | share of best | p50 ms | p95 ms "
+        "| replies | busy (503) | errors | app CPU ms per reply | app CPU % | app waiting "
+        "for a CPU % | client CPU % | RSS start → peak MB | 1-min load per round |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * 15 + "|")
     for f in results:
+        seconds = f["duration_s"]
         print(
-            f"| {f['visitors']} | {f['replies']} | {f['throughput_rps']} | "
-            f"{f['throughput_rps'] / best:.2f} | {f['latency_p50_ms']:.0f} | "
-            f"{f['latency_p95_ms']:.0f} | {f['busy']} | {f['errors']} | "
-            f"{f['rss_start_mb']:.0f} → {f['rss_peak_mb']:.0f} | "
-            f"{f['load_before']} → {f['load_after']} |"
+            f"| {f['visitors']} | {', '.join(str(x) for x in f['rounds_rps'])} | "
+            f"{f['throughput_rps']} | {f['throughput_rps'] / best:.2f} | "
+            f"{f['latency_p50_ms']:.0f} | {f['latency_p95_ms']:.0f} | {f['replies']} | "
+            f"{f['busy']} | {f['errors']} | "
+            f"{1000 * f['app_cpu_s'] / max(1, f['replies']):.1f} | "
+            f"{100 * f['app_cpu_s'] / seconds:.0f} | "
+            f"{100 * f['app_runqueue_wait_s'] / seconds:.0f} | "
+            f"{100 * f['client_cpu_s'] / seconds:.0f} | "
+            f"{f['rss_start_mb']:.0f} → {f['rss_peak_mb']:.0f} | {', '.join(f['loads'])} |"
         )
+    idle_s = float(env.get("CLINICBOT_SESSION_IDLE_MINUTES", 30)) * 60
     print(
-        f"RSS idle before the load {rss_idle:.0f} MB, {args.settle:.0f} s after it "
-        f"{rss_after:.0f} MB ({rss_after / rss_idle:.2f}x)"
+        f"RSS: {rss_first:.0f} MB after the first question, {rss_idle:.0f} MB after the "
+        f"warm-up pass ({len(questions)} questions, one at a time) = before the load; "
+        f"{rss_after:.0f} MB {args.settle:.0f} s after the load "
+        f"({rss_after / rss_idle:.2f}x before; sessions expire after {idle_s:.0f} s idle, "
+        f"checked every {min(60.0, idle_s / 2):.0f} s)"
+    )
+    share = {f["visitors"]: f["throughput_rps"] / best for f in results}
+    print(
+        "replies/s vs the run's peak: "
+        + ", ".join(f"{v} visitors {r:.2f}" for v, r in share.items())
+        + f"; load average at start {info['load']}, at end {end['load']}"
     )
     if any(f["errors"] for f in results):
         print(f"errors: the app logs are kept in {workroot}")

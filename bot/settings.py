@@ -119,12 +119,18 @@ class Settings(BaseSettings):
     rate_limit_client_appointments: str = Field(
         "10/hour;30/day", description="Appointment requests per client address."
     )
-    queue_max_size: int = Field(
-        16,
-        description="Waiting requests beyond this get a 'busy' reply at once (HTTP 503); "
-        "a short queue keeps the wait short and the app's overhead per waiting visitor low.",
+    concurrency_limit: int | None = Field(
+        None,
+        ge=1,
+        description="Messages answered at once; default one per CPU this process may use "
+        "(affinity and cgroup quota): more only adds GIL contention to the same cores.",
     )
-    concurrency_limit: int = 4
+    queue_max_size: int | None = Field(
+        None,
+        ge=0,
+        description="Waiting messages beyond this get a 'busy' reply at once (HTTP 503); "
+        "default 4 per concurrent message, so a message waits about 4 answers' time at most.",
+    )
     busy_retry_after_s: int = Field(
         5, ge=1, description="Retry-After of the 503 sent when the queue is full."
     )

@@ -53,14 +53,22 @@ class Retrieved:
 
 
 @dataclass(frozen=True)
-class Citation:
-    """A numbered source under an answer: the verbatim quote, its passage and where to read it."""
+class QuotedSource:
+    """What every citation says, shown or logged: its number, the page and the verbatim quote.
+
+    `Citation` (under an answer) and the store's `StoredCitation` (in the log) extend it."""
 
     n: int
     source: str
     title: str
     url: str | None
     quote: str  # verbatim sentence(s) of the page
+
+
+@dataclass(frozen=True)
+class Citation(QuotedSource):
+    """A numbered source under an answer: the verbatim quote, its passage and where to read it."""
+
     passage: str  # the whole cited chunk
     chunk_id: str = ""
     page_version: str = ""

@@ -29,6 +29,7 @@ from bot.store.errors import (
 )
 from bot.store.repo import ChatLog
 from bot.store.views import (
+    AppointmentForm,
     AuditView,
     ConversationSummary,
     ExportRow,
@@ -39,7 +40,6 @@ from bot.store.views import (
     StoredCitation,
     Transcript,
 )
-from bot.store.visitor.appointments import AppointmentForm
 
 __all__ = [
     "AlreadyRequested",

@@ -1,10 +1,13 @@
-"""What the store hands out: plain frozen dataclasses, never ORM objects or open sessions."""
+"""What the store hands out (plain frozen dataclasses, never ORM objects or open sessions), and
+the appointment form it takes in, which the staff's view of a request extends."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
+
+from bot.types import QuotedSource
 
 _View = TypeVar("_View")
 
@@ -21,14 +24,10 @@ def row_view(view_type: type[_View], row: Any, **computed: Any) -> _View:
 
 
 @dataclass(frozen=True)
-class StoredCitation:
-    """A citation as the visitor saw it, with the page version it was quoted from."""
+class StoredCitation(QuotedSource):
+    """A citation as the visitor saw it, with the page version it was quoted from (the log
+    keeps the quote, not the whole passage)."""
 
-    n: int
-    source: str
-    title: str
-    url: str | None
-    quote: str
     chunk_id: str = ""
     page_version: str = ""
 
@@ -51,18 +50,25 @@ class MessageView:
 
 
 @dataclass(frozen=True)
-class RequestView:
-    """An appointment request in the staff queue."""
+class AppointmentForm:
+    """What the visitor typed into the in-chat appointment form (checked and cleaned by
+    `bot.store.visitor.appointments`)."""
 
-    id: int
-    reference: str
-    conversation_id: str | None
     name: str
     phone: str
     email: str
     preferred_time: str
     reason: str
     consent: bool
+
+
+@dataclass(frozen=True)
+class RequestView(AppointmentForm):
+    """An appointment request in the staff queue: the form as sent, and where it stands."""
+
+    id: int
+    reference: str
+    conversation_id: str | None
     status: str
     created_at: datetime
     updated_at: datetime
@@ -70,38 +76,37 @@ class RequestView:
 
 
 @dataclass(frozen=True)
-class ConversationSummary:
-    """One row of the console's conversation list."""
+class ConversationHead:
+    """What the console's list and its transcript page both show of a conversation: when it
+    ran, whether it had an emergency, and its review."""
 
     id: str
     session_id: str
     started_at: datetime
     last_at: datetime
+    has_emergency: bool
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str
+
+
+@dataclass(frozen=True)
+class ConversationSummary(ConversationHead):
+    """One row of the console's conversation list."""
+
     message_count: int
     kinds: tuple[str, ...]  # distinct reply kinds, sorted
     thumbs_up: int
     thumbs_down: int
-    has_emergency: bool
     needs_attention: bool  # an emergency not reviewed yet: listed first, highlighted
-    reviewed_at: datetime | None
-    reviewed_by: str | None
-    review_note: str
     first_question: str
     appointment_references: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Transcript:
+class Transcript(ConversationHead):
     """A whole conversation as the visitor saw it, with its review state and requests."""
 
-    id: str
-    session_id: str
-    started_at: datetime
-    last_at: datetime
-    has_emergency: bool
-    reviewed_at: datetime | None
-    reviewed_by: str | None
-    review_note: str
     messages: tuple[MessageView, ...]
     requests: tuple[RequestView, ...]
 

@@ -24,7 +24,12 @@ from bot.web.health import BoundedCheck
 from bot.web.ratelimit import Limits, LoginSlowdown, VisitorLimiter, storage_for
 from bot.web.security import SecurityHeaders
 from bot.web.visitor.actions import ChatLogLike, ResponderLike, VisitorChat, where
-from bot.web.visitor.admission import AdmissionControl, queue_length
+from bot.web.visitor.admission import (
+    AdmissionControl,
+    admission_limits,
+    queue_length,
+    usable_cpus,
+)
 from bot.web.visitor.chat import ChatPage
 from bot.web.visitor.sessions import SessionJanitor
 
@@ -33,6 +38,10 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PREFIX = "/clinic-static"  # "/static" belongs to Gradio
 QUEUE_POLL_S = 0.01
+# Queue positions are sent to waiting visitors once a second, not to every waiting visitor
+# each time a message starts ("auto"): at saturation that was one SSE message per waiting
+# visitor per answer, event-loop work that grew with the queue and took CPU from answering.
+QUEUE_STATUS_EVERY_S = 1.0
 
 IndexProvider = Callable[[], Any]  # returns the served index (bot.index.ServingIndex)
 
@@ -203,9 +212,13 @@ def create_app(
     page = ChatPage(visitor)
     blocks = page.build()
     blocks.state_session_capacity = settings.max_sessions  # read by mount_gradio_app
+    workers, max_waiting = admission_limits(
+        settings.concurrency_limit, settings.queue_max_size, usable_cpus()
+    )
     blocks.queue(
-        max_size=settings.queue_max_size,
-        default_concurrency_limit=settings.concurrency_limit,
+        status_update_rate=QUEUE_STATUS_EVERY_S,
+        max_size=max_waiting,
+        default_concurrency_limit=workers,
         api_open=False,
     )
     # Gradio's dispatcher polls every 1 ms while all workers are busy, which at saturation
@@ -236,7 +249,7 @@ def create_app(
     app.add_middleware(
         AdmissionControl,
         waiting=queue_length(blocks),
-        max_waiting=settings.queue_max_size,
+        max_waiting=max_waiting,
         retry_after_s=settings.busy_retry_after_s,
         busy_text=visitor.busy_text(),
     )

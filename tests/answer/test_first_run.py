@@ -17,7 +17,8 @@ import pytest
 from bot.embed import HashingEmbedder
 from bot.index import read_current
 from bot.ingest.first_run import FirstIngestFailed, ensure_index
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
+from tests.support.commands import run_command
 
 PAGE = (
     "---\ntitle: Visiting the clinic\n---\n\n# Visiting the clinic\n\n"
@@ -39,15 +40,7 @@ def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "CLINICBOT_KNOWLEDGE_DIR": str(tmp_path / "knowledge"),
         "CLINICBOT_DATA_DIR": str(tmp_path / "data"),
     }
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_command([sys.executable, "-m", *args], env=env)
 
 
 def ingest_lines(stderr: str) -> list[str]:

@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from bot.settings import PROJECT_ROOT
+from tests.support.commands import run_command
 
 PYTHON = sys.executable
 NGINX = "/usr/sbin/nginx"
@@ -41,22 +42,42 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def run(args: Sequence[str], *, input: str | None = None, timeout: float = 300) -> str:
     """Run a project command to completion; its stdout, or a failure with its output."""
-    done = subprocess.run(
-        list(args),
-        cwd=PROJECT_ROOT,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    done = run_command(args, input=input, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(args)} -> {done.returncode}\n{done.stderr[-3000:]}"
     return done.stdout
 
 
 # --- processes -------------------------------------------------------------------------------
+def stop_process(process: subprocess.Popen | None, sig: int, *, grace_s: float) -> None:
+    """Ask a running process to stop with `sig`; kill it if it is still there after `grace_s`."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+class LoopbackProcess:
+    """What the app and nginx processes share: a loopback port to reach, and a graceful stop."""
+
+    port: int
+    process: subprocess.Popen | None
+    stop_signal: ClassVar[int] = signal.SIGTERM
+    stop_grace_s: ClassVar[float] = 40
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        stop_process(self.process, self.stop_signal, grace_s=self.stop_grace_s)
+
+
 @dataclass
-class AppInstance:
+class AppInstance(LoopbackProcess):
     """One `python app.py` process on a loopback port."""
 
     name: str
@@ -65,10 +86,6 @@ class AppInstance:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def address(self) -> str:
@@ -110,28 +127,18 @@ class AppInstance:
         assert self.process is not None
         self.process.send_signal(sig)
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
 
 @dataclass
-class Nginx:
+class Nginx(LoopbackProcess):
     """Debian's nginx, run in the foreground from a private prefix directory."""
+
+    stop_signal: ClassVar[int] = signal.SIGQUIT  # nginx's graceful stop
+    stop_grace_s: ClassVar[float] = 15
 
     prefix: Path
     site: str  # the rendered deploy/nginx.conf.j2 (http-context directives)
     port: int
     process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def access_log(self) -> Path:
@@ -173,12 +180,7 @@ class Nginx:
 
     def start(self) -> None:
         self.write_config()
-        checked = subprocess.run(
-            self.command("-t", "-g", f"pid {self.prefix / 'nginx.pid'};"),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        checked = run_command(self.command("-t", "-g", f"pid {self.prefix / 'nginx.pid'};"))
         assert checked.returncode == 0, checked.stderr
         self.process = subprocess.Popen(
             self.command("-g", f"daemon off; pid {self.prefix / 'nginx.pid'};"),
@@ -194,15 +196,6 @@ class Nginx:
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("nginx did not start listening:\n" + tail(self.prefix / "error.log"))
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
     def access_entries(self) -> list[dict[str, Any]]:
         """The JSON access-log lines written so far."""

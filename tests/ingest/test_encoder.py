@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ import pytest
 
 from bot.index import ENCODER, VERSIONS, IndexCorrupt, open_index, read_current
 from bot.ingest import VerificationFailed, verify_version
-from bot.settings import PROJECT_ROOT
+from tests.support.commands import python_last_line
 
 pytestmark = pytest.mark.model
 
@@ -102,16 +100,7 @@ def test_a_version_published_with_a_one_file_encoder_still_serves(shipped_index_
 
 def run_python(code: str, index_dir: Path) -> str:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "INDEX": str(index_dir)}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip().splitlines()[-1]
+    return python_last_line(code, env=env)
 
 
 HEAVY = "('torch', 'sentence_transformers', 'transformers', 'chromadb')"

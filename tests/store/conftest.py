@@ -14,8 +14,9 @@ when the CI environment variable is set: then it fails.
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sqlalchemy import Engine, create_engine
 from bot.store.db import make_engine, migrate
 from bot.store.models import Base
 from bot.store.repo import ChatLog
+from bot.store.visitor.appointments import AppointmentForm
 from bot.types import Citation, Reply, ReplyKind
 from tests.support.accounts import CHEAP_HASHER
 from tests.support.databases import BACKENDS, pg_schema, require_postgres
@@ -96,6 +98,34 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def log(engine: Engine, clock: FakeClock) -> ChatLog:
     return ChatLog(engine, clock=clock, password_hasher=CHEAP_HASHER)
+
+
+# A valid appointment form as a visitor fills it in; tests vary it with dataclasses.replace.
+SAMPLE_FORM = AppointmentForm(
+    name="Ana Pérez",
+    phone="(555) 123-4567",
+    email="ana@example.com",
+    preferred_time="weekday mornings",
+    reason="Follow-up on TMS",
+    consent=True,
+)
+
+
+def exit_codes_of_forked(
+    target: Callable[..., None], args_each: Iterable[tuple], timeout: float
+) -> list[int | None]:
+    """Run `target(*args)` in one forked child per args, all at once; their exit codes.
+
+    Forked children start without an interpreter start-up, so they really race; each opens
+    its own database connection (none is carried across fork()).
+    """
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=target, args=args) for args in args_each]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout)
+    return [child.exitcode for child in children]
 
 
 def make_reply(

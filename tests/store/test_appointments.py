@@ -8,20 +8,14 @@ import pytest
 
 from bot.store.visitor.appointments import (
     REFERENCE_PATTERN,
-    AppointmentForm,
     clean,
     new_reference,
     validate,
 )
 
-GOOD = AppointmentForm(
-    name="Ana Pérez",
-    phone="(555) 123-4567",
-    email="ana@example.com",
-    preferred_time="weekday mornings",
-    reason="Follow-up on TMS",
-    consent=True,
-)
+from .conftest import SAMPLE_FORM
+
+GOOD = SAMPLE_FORM
 
 # (changes to GOOD, fields expected to have an error)
 CASES: list[tuple[dict[str, object], set[str]]] = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from bot.store.migrate import main as migrate_main
 from bot.store.models import Base
 from bot.store.repo import ChatLog
 
-from .conftest import make_reply
+from .conftest import exit_codes_of_forked, make_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"conversations", "messages", "appointment_requests", "staff_users", "audit_events"}
@@ -168,14 +167,8 @@ def _migrate_in_child(url: str) -> None:
 
 
 def test_two_processes_migrating_at_once_both_succeed(empty_db_url: str) -> None:
-    # Forked children start at once (no interpreter start-up), so they really race.
-    context = multiprocessing.get_context("fork")
-    children = [context.Process(target=_migrate_in_child, args=(empty_db_url,)) for _ in range(3)]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(60)
-    assert [child.exitcode for child in children] == [0, 0, 0]
+    exit_codes = exit_codes_of_forked(_migrate_in_child, [(empty_db_url,)] * 3, timeout=60)
+    assert exit_codes == [0, 0, 0]
     engine = make_engine(empty_db_url)
     assert current_revision(engine) == head_revision()
     engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,20 +20,13 @@ from bot.store.errors import (
 )
 from bot.store.models import AppointmentRequest, Conversation, Message
 from bot.store.repo import ChatLog
-from bot.store.visitor.appointments import REFERENCE_PATTERN, AppointmentForm
+from bot.store.visitor.appointments import REFERENCE_PATTERN
 from tests.support.accounts import CHEAP_HASHER
 from tests.support.fakes import FakeClock
 
-from .conftest import make_reply
+from .conftest import SAMPLE_FORM, exit_codes_of_forked, make_reply
 
-FORM = AppointmentForm(
-    name="Ana Pérez",
-    phone="(555) 123-4567",
-    email="ana@example.com",
-    preferred_time="mornings",
-    reason="<b>TMS</b> follow-up",
-    consent=True,
-)
+FORM = replace(SAMPLE_FORM, reason="<b>TMS</b> follow-up")  # markup that storing cleans
 
 
 def _messages(engine: Engine) -> list[Message]:
@@ -266,13 +258,8 @@ def _busy_writer(url: str, worker: int) -> None:
 def test_writers_in_several_processes_do_not_trip_over_each_other(db_url: str) -> None:
     # SQLite: each write takes the lock at BEGIN and waits its turn (busy timeout), so no
     # "database is locked" errors; PostgreSQL: ordinary row-level concurrency.
-    context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_busy_writer, args=(db_url, w)) for w in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(120)
-    assert [w.exitcode for w in workers] == [0, 0, 0]
+    exit_codes = exit_codes_of_forked(_busy_writer, [(db_url, w) for w in range(3)], timeout=120)
+    assert exit_codes == [0, 0, 0]
     # Opened only now: no database connection is carried across fork().
     engine = make_engine(db_url)
     log = ChatLog(engine)

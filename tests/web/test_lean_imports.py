@@ -3,22 +3,7 @@ and code that does use pandas still gets the real thing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from bot.settings import PROJECT_ROOT
-
-
-def run_python(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip().splitlines()[-1]
+from tests.support.commands import python_last_line
 
 
 def test_the_web_app_imports_gradio_without_pandas_and_pandas_still_works() -> None:
@@ -30,7 +15,7 @@ import pandas
 frame = pandas.DataFrame({"a": [1, 2, 3]})
 print(before, int(frame["a"].sum()), isinstance(frame, gradio.caching.pd.DataFrame))
 """
-    assert run_python(code) == "False 6 True"
+    assert python_last_line(code) == "False 6 True"
 
 
 def test_a_submodule_import_loads_the_real_pandas() -> None:
@@ -41,4 +26,4 @@ from pandas.core.frame import DataFrame
 import pandas
 print(pandas.DataFrame is DataFrame, type(sys.modules["pandas"]).__name__)
 """
-    assert run_python(code) == "True module"
+    assert python_last_line(code) == "True module"

@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 
 from bot.types import Reply
-from bot.web.visitor.admission import AdmissionControl
+from bot.web.visitor.admission import (
+    AdmissionControl,
+    admission_limits,
+    cgroup_cpu_quota,
+    usable_cpus,
+)
 from tests.fault.gradio_queue import GradioQueue, QueueFull, new_session
 from tests.support.fakes import FakeResponder
 
@@ -28,9 +33,17 @@ def test_the_middleware_refuses_a_join_without_reading_it_only_past_the_limit() 
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    app = AdmissionControl(
+    admission = AdmissionControl(
         inner, waiting=lambda: waiting[0], max_waiting=3, retry_after_s=7, busy_text="Busy now."
     )
+    reads: list[str] = []
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        async def counted() -> dict:
+            reads.append(scope["path"])
+            return await receive()
+
+        await admission(scope, counted, send)
 
     async def post(path: str) -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
@@ -46,6 +59,67 @@ def test_the_middleware_refuses_a_join_without_reading_it_only_past_the_limit() 
     assert refused.json()["detail"] == "Busy now."
     assert other.status_code == 200 and admitted.status_code == 200
     assert passed == ["/gradio_api/upload", "/gradio_api/queue/join"]
+    assert "/chat/gradio_api/queue/join" not in reads  # refused before its body was read
+
+
+def test_by_default_one_message_is_answered_per_cpu_and_four_per_worker_wait() -> None:
+    assert admission_limits(None, None, cpus=2) == (2, 8)
+    assert admission_limits(None, None, cpus=16) == (16, 64)
+    assert admission_limits(3, 0, cpus=16) == (3, 0)  # the settings win
+    assert admission_limits(None, 5, cpus=1) == (1, 5)
+
+
+def test_the_cpu_count_follows_a_containers_quota(tmp_path: Any) -> None:
+    assert cgroup_cpu_quota("max 100000") is None
+    assert cgroup_cpu_quota("150000 100000\n") == 1.5
+    quota = tmp_path / "cpu.max"
+    quota.write_text("50000 100000\n")  # half a CPU: one worker
+    assert usable_cpus(str(quota)) == 1
+    unlimited = usable_cpus(str(tmp_path / "missing"))
+    assert unlimited == len(__import__("os").sched_getaffinity(0))
+
+
+def test_with_default_limits_the_app_admits_per_cpu_and_refuses_the_rest(live: Any) -> None:
+    release = threading.Event()
+    started: list[str] = []
+
+    class SlowResponder(FakeResponder):
+        def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
+            started.append(message)
+            release.wait(30)
+            return super().reply(message, history, remind)
+
+    stack = live(responder=SlowResponder())
+    workers, waiting = admission_limits(None, None, usable_cpus())
+    queue = GradioQueue(stack.url)
+    answered: list[Any] = []
+
+    def visitor() -> None:
+        answered.append(queue.run("ask", [QUESTION], new_session())[0])
+
+    admitted = [threading.Thread(target=visitor) for _ in range(workers + waiting)]
+    try:
+        for t in admitted:
+            t.start()
+        deadline = time.monotonic() + 20
+        while len(started) < workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # the rest are waiting in the queue by now
+        refused = httpx.post(
+            stack.url + "/gradio_api/queue/join",
+            json={"data": [QUESTION], "fn_index": 0, "session_hash": new_session()},
+            timeout=10,
+        )
+        answering_at_once = len(started)
+    finally:
+        release.set()
+        for t in admitted:
+            t.join(30)
+        queue.close()
+
+    assert answering_at_once == workers
+    assert refused.status_code == 503 and "retry-after" in refused.headers
+    assert len(answered) == workers + waiting
 
 
 def test_a_full_queue_refuses_new_messages_at_once_with_retry_after(live: Any) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from bot.store.views import AppointmentForm
 
 NAME_MAX = 100
 PREFERRED_TIME_MAX = 100
@@ -36,18 +38,6 @@ _SPACES = re.compile(r"[ \t]+")
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 6
 REFERENCE_PATTERN = re.compile(rf"^APT-[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}$")
-
-
-@dataclass(frozen=True)
-class AppointmentForm:
-    """What the visitor typed into the in-chat appointment form."""
-
-    name: str
-    phone: str
-    email: str
-    preferred_time: str
-    reason: str
-    consent: bool
 
 
 def clean(form: AppointmentForm) -> AppointmentForm:

@@ -6,11 +6,17 @@ it: HTTP 503 with `Retry-After` and a JSON `detail` holding the page's "busy" te
 page shows it in a banner; `gradio_client` raises it as a QueueError). Refusing costs next to
 nothing, so the workers stay busy answering and throughput holds at its peak however many
 visitors arrive; the waiting ones see a bounded wait instead of a timeout.
+
+The limits come from the machine, not from a benchmark: `admission_limits` answers one message
+per CPU the process may use (`usable_cpus`: affinity and cgroup quota) and lets 4 per worker
+wait, unless the settings say otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +26,44 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JOIN_SUFFIX = "/gradio_api/queue/join"
+WAITING_PER_WORKER = 4
+
+
+def cgroup_cpu_quota(cpu_max: str) -> float | None:
+    """CPUs allowed by a cgroup v2 `cpu.max` line ("max 100000" or "150000 100000")."""
+    quota, _, period = cpu_max.strip().partition(" ")
+    if quota == "max" or not period:
+        return None
+    return int(quota) / int(period)
+
+
+def usable_cpus(cpu_max_file: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """CPUs this process can run on: its affinity mask, capped by a container's CPU quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    try:
+        with open(cpu_max_file) as f:
+            quota = cgroup_cpu_quota(f.read())
+    except (OSError, ValueError):
+        quota = None
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(1, cpus)
+
+
+def admission_limits(
+    concurrency: int | None, max_waiting: int | None, cpus: int
+) -> tuple[int, int]:
+    """(messages answered at once, messages allowed to wait): the settings, else per CPU.
+
+    Answering is CPU-bound Python (one ONNX thread each): past one worker per core, extra
+    workers only wait for the GIL and a core, adding latency and switching, not throughput.
+    """
+    workers = concurrency if concurrency is not None else max(1, cpus)
+    waiting = max_waiting if max_waiting is not None else WAITING_PER_WORKER * workers
+    return workers, waiting
 
 
 def queue_length(blocks: Any) -> Callable[[], int]:
