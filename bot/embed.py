@@ -137,7 +137,9 @@ class OnnxEmbedder:
     layer, mean-pooled over the attention mask and L2-normalised (what all-MiniLM-L6-v2's own
     Pooling and Normalize modules do), in numpy."""
 
-    def __init__(self, folder: Path, batch_size: int = 64, threads: int = 0) -> None:
+    def __init__(
+        self, folder: Path, batch_size: int = 64, threads: int = 0, page_by_page: bool = True
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -158,7 +160,8 @@ class OnnxEmbedder:
             )
         except Exception as exc:  # onnxruntime, tokenizers and json raise many kinds
             raise EmbeddingModelError(f"cannot load the ONNX encoder in {folder}: {exc}") from exc
-        map_page_by_page(folder / ONNX_WEIGHTS)
+        if page_by_page:  # serving; ingest reads the whole table, and the page cache helps it
+            map_page_by_page(folder / ONNX_WEIGHTS)
         self.folder = folder
         self.name: str = config["name"]
         self.dimension: int = int(config["dimension"])
@@ -248,7 +251,9 @@ def shared_onnx_embedder(folder: Path, key: str, threads: int = QUERY_THREADS) -
     with _shared_lock:
         embedder = _shared.get((key, threads))
         if embedder is None:
-            embedder = _shared[(key, threads)] = OnnxEmbedder(folder, threads=threads)
+            embedder = _shared[(key, threads)] = OnnxEmbedder(
+                folder, threads=threads, page_by_page=threads == QUERY_THREADS
+            )
         return embedder
 
 
