@@ -138,7 +138,12 @@ def gather(
     whole passage around it.
     """
     groups = term_groups(question)
-    unknown = compose.unknown_terms(question, vocabulary)
+    candidates = [s.text for _, s in scored[: compose.MAX_SENTENCES]]
+    unmet = focus.unmet(question, candidates)
+    unknown = _beyond_intents(
+        compose.unknown_terms(question, vocabulary),
+        [i for i in focus.asked(question) if i not in unmet],
+    )
     n_topic = len(topic_words(question))
     best = scored[0][0] if scored else 0.0
     second = scored[1][0] if len(scored) > 1 else 0.0
@@ -154,8 +159,6 @@ def gather(
         )
     top = hits[0].chunk if hits else None
     passage_text = f"{top.title} {top.section} {top.text}" if top is not None else ""
-    candidates = [s.text for _, s in scored[: compose.MAX_SENTENCES]]
-    unmet = focus.unmet(question, candidates)
     values = {
         "sentence_score": best,
         "sentence_gap": best - second,
@@ -175,6 +178,15 @@ def gather(
         "sentence_dense": sentence_dense,
     }
     return Evidence(values, unknown, tuple(unmet))
+
+
+def _beyond_intents(unknown: Sequence[str], met: Sequence[focus.Intent]) -> tuple[str, ...]:
+    """The unknown words that are not the wording of an intent the sentences give.
+
+    "where are you located" asked of a page that says "in Annapolis, MD" without the word
+    "located": the word asks for a location, which the sentences give; its absence from the
+    pages is no sign that they are silent."""
+    return tuple(w for w in unknown if not any(i.asks.search(w) for i in met))
 
 
 def decide(evidence: Evidence, model: Model | None = None) -> Decision:

@@ -115,3 +115,19 @@ def test_a_short_question_that_points_at_its_subject_is_judged_with_the_page_tit
     assert judged.evidence.values["passage_dense"] > plain.evidence.values["passage_dense"]
     named = "can ketamine treat bipolar disorder in adults"  # names its subject: judged as asked
     assert real_responder.analyse_question(named).evidence == real_responder.analyse(named).evidence
+
+
+def test_the_wording_of_an_intent_the_sentences_give_is_not_an_unknown_word():
+    location = next(i for i in focus.intents() if i.name == "location")
+    assert answerability._beyond_intents(("located", "suburbs"), [location]) == ("suburbs",)
+    assert answerability._beyond_intents(("located",), []) == ("located",)
+
+
+@pytest.mark.model
+def test_a_location_question_in_other_words_is_answered_by_the_place_the_page_names(
+    real_responder,
+):
+    # The page names its town and region but never says "located".
+    reply = real_responder.reply("what town is your office located in")
+    assert "located" not in reply.notes
+    assert reply.kind == "answer"

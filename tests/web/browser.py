@@ -15,6 +15,14 @@ class ChatDriver:
     def __init__(self, root: Any) -> None:
         self.root = root
 
+    @classmethod
+    def open(cls, page: Any, url: str) -> ChatDriver:
+        """Go to the chat page at `url` and wait until the visitor can type."""
+        page.goto(url)
+        chat = cls(page)
+        chat.wait_ready()
+        return chat
+
     def wait_ready(self) -> None:
         expect(self.root.locator("#question textarea")).to_be_visible(timeout=20_000)
         expect(self.root.locator(BOT).first).to_be_visible()
@@ -40,6 +48,14 @@ class ChatDriver:
         before = self.bot_count()
         self.root.locator("#suggestions button", has_text=text).click()
         return self._await_reply(before)
+
+    def open_appointment_form(self) -> None:
+        """Press "Request an appointment" under the composer."""
+        self.root.locator("#appointment-button").click()
+
+    def send_appointment(self) -> None:
+        """Press the form's "Send request"."""
+        self.root.locator("#appt-submit").click()
 
     def field(self, name: str) -> Any:
         selector = "textarea" if name == "reason" else "input"

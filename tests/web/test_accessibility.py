@@ -64,14 +64,19 @@ def open_chat(live: Any, browser: Any) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.goto(stack.url)
-        chat = ChatDriver(page)
-        chat.wait_ready()
-        return page, chat
+        return page, ChatDriver.open(page, stack.url)
 
     yield open_at
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def form_on_phone(open_chat: Any) -> tuple[Any, ChatDriver]:
+    """`page, chat`: the chat at phone size with the appointment form open."""
+    page, chat = open_chat(PHONE)
+    chat.open_appointment_form()
+    return page, chat
 
 
 def assert_accessible(page: Any, state: str) -> None:
@@ -93,18 +98,18 @@ def test_axe_finds_no_serious_violation_in_any_state_of_the_chat(
     chat.ask("I want to kill myself")
     assert_accessible(page, "an emergency reply")
 
-    page.locator("#appointment-button").click()
+    chat.open_appointment_form()
     expect(chat.field("name")).to_be_visible()
     assert_accessible(page, "the appointment form")
 
-    page.locator("#appt-submit").click()
+    chat.send_appointment()
     expect(page.locator("#appt-error-summary")).to_be_visible()
     assert_accessible(page, "the form with errors")
 
     chat.field("name").fill("Ann Example")
     chat.field("phone").fill("410 555 2368")
     page.locator("#appt-consent input").check()
-    page.locator("#appt-submit").click()
+    chat.send_appointment()
     expect(page.locator("#appt-done")).to_contain_text("reference")
     assert_accessible(page, "the confirmation")
 
@@ -118,15 +123,14 @@ def test_no_input_under_16px_and_no_target_under_44px(
     assert page.evaluate(SMALL_INPUTS_JS) == []
     assert page.evaluate(TARGETS_JS) == []
 
-    page.locator("#appointment-button").click()
+    chat.open_appointment_form()
     expect(chat.field("name")).to_be_visible()
     assert page.evaluate(SMALL_INPUTS_JS) == []
     assert page.evaluate(TARGETS_JS) == []
 
 
-def test_form_fields_ask_for_the_right_keyboard_and_autofill(open_chat: Any) -> None:
-    page, chat = open_chat(PHONE)
-    page.locator("#appointment-button").click()
+def test_form_fields_ask_for_the_right_keyboard_and_autofill(form_on_phone: Any) -> None:
+    _, chat = form_on_phone
 
     expected = {
         "name": {"autocomplete": "name", "type": "text"},
@@ -157,7 +161,7 @@ def test_the_chat_reflows_at_320px_without_sideways_scrolling(open_chat: Any) ->
 
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 320
-    page.locator("#appointment-button").click()
+    chat.open_appointment_form()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 320
 
 
@@ -195,13 +199,12 @@ def test_focus_is_visible_on_every_control_reached_by_tab(open_chat: Any) -> Non
 
 
 def test_an_empty_form_moves_focus_to_an_error_summary_linking_each_field(
-    open_chat: Any,
+    form_on_phone: Any,
 ) -> None:
-    page, chat = open_chat(PHONE)
-    page.locator("#appointment-button").click()
+    page, chat = form_on_phone
     chat.field("time").fill("weekday mornings")
 
-    page.locator("#appt-submit").click()
+    chat.send_appointment()
 
     summary = page.locator("#appt-error-summary")
     expect(summary).to_be_focused()
@@ -220,21 +223,20 @@ def test_an_empty_form_moves_focus_to_an_error_summary_linking_each_field(
 
     # fixing the fields clears the marks; a second failed submit focuses the summary again
     chat.field("name").fill("Ann Example")
-    page.locator("#appt-submit").click()
+    chat.send_appointment()
     expect(summary).to_be_focused()
     expect(chat.field("name")).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_after_sending_focus_moves_to_the_confirmation_with_a_copyable_reference(
-    open_chat: Any,
+    form_on_phone: Any,
 ) -> None:
-    page, chat = open_chat(PHONE)
-    page.locator("#appointment-button").click()
+    page, chat = form_on_phone
     chat.field("name").fill("Ann Example")
     chat.field("email").fill("ann@example.org")
     page.locator("#appt-consent input").check()
 
-    page.locator("#appt-submit").click()
+    chat.send_appointment()
 
     done = page.locator("#appt-done")
     expect(done).to_be_focused()

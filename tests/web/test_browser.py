@@ -76,11 +76,11 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     chat.root.locator("button[aria-label='Dislike']:visible").last.click()
 
     # the appointment form: an error first, then correct
-    chat.root.locator("#appointment-button").click()
+    chat.open_appointment_form()
     chat.field("name").fill("Ann Example")
     chat.field("phone").fill("12ab")
     chat.field("time").fill("weekday mornings")
-    chat.root.locator("#appt-submit").click()
+    chat.send_appointment()
     phone_error = chat.root.locator("#appt-phone-error")
     expect(phone_error).to_contain_text("That phone number doesn't look right")
     expect(chat.root.locator("#appt-consent-error")).to_contain_text("Please tick the box")
@@ -88,7 +88,7 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
     expect(chat.field("time")).to_have_value("weekday mornings")
     chat.field("phone").fill("(555) 123-4567")
     chat.root.locator("#appt-consent input").check()
-    chat.root.locator("#appt-submit").click()
+    chat.send_appointment()
     reference_el = chat.root.locator("#appt-done .reference")
     expect(reference_el).to_have_text(re.compile(r"^APT-[0-9A-Z]{6}$"))
     reference = reference_el.inner_text()
@@ -128,9 +128,7 @@ def test_visitor_asks_gives_feedback_and_requests_an_appointment(
 
 def test_emergency_reply_leads_with_911_and_988(live: Any, page: Any) -> None:
     stack = live()
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     reply = chat.ask("I want to kill myself")
 
@@ -163,9 +161,7 @@ def test_markup_typed_by_a_visitor_is_shown_as_text_and_never_runs(live: Any, pa
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.add_init_script("window.__xss = undefined;")
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     for payload in XSS_PAYLOADS:
         chat.ask(payload)
@@ -182,9 +178,7 @@ def test_markup_typed_by_a_visitor_is_shown_as_text_and_never_runs(live: Any, pa
 
 def test_a_50kb_message_is_refused_with_a_clear_message(live: Any, page: Any) -> None:
     stack = live()
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     reply = chat.ask("a" * 50_000)
 
@@ -197,9 +191,7 @@ def test_a_50kb_message_is_refused_with_a_clear_message(live: Any, page: Any) ->
 
 def test_the_rate_limit_answers_kindly(live: Any, page: Any) -> None:
     stack = live(rate_limit_per_minute=2)
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     chat.ask("What are your opening hours?")
     chat.ask("Do you offer telehealth?")
@@ -212,9 +204,7 @@ def test_the_rate_limit_answers_kindly(live: Any, page: Any) -> None:
 
 def test_a_failing_responder_shows_how_to_reach_the_clinic(live: Any, page: Any) -> None:
     stack = live(responder=FakeResponder())
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     reply = chat.ask("please explode")
 
@@ -275,10 +265,7 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
     try:
         chats = []
         for p in pages:
-            p.goto(stack.url)
-            chat = ChatDriver(p)
-            chat.wait_ready()
-            chats.append(chat)
+            chats.append(ChatDriver.open(p, stack.url))
         for chat in chats[:2]:  # one being answered, one waiting: the queue is full
             chat.root.locator("#question textarea").fill("What are your opening hours?")
             chat.root.locator("#send").click()
@@ -299,9 +286,7 @@ def test_a_full_queue_gets_a_busy_message(live: Any, browser: Any) -> None:
 
 def test_a_question_the_pages_dont_cover_offers_the_appointment_form(live: Any, page: Any) -> None:
     stack = live()
-    page.goto(stack.url)
-    chat = ChatDriver(page)
-    chat.wait_ready()
+    chat = ChatDriver.open(page, stack.url)
 
     reply = chat.ask("Is there parking for bicycles?")
     expect(reply.locator(".reply-fallback")).to_be_visible()

@@ -23,6 +23,16 @@ def _utc() -> sa.DateTime:
     return sa.DateTime(timezone=True)
 
 
+def _conversation_key(table: str, ondelete: str) -> sa.ForeignKeyConstraint:
+    """`table`.conversation_id -> conversations.id, named by the metadata's convention."""
+    return sa.ForeignKeyConstraint(
+        ["conversation_id"],
+        ["conversations.id"],
+        name=op.f(f"fk_{table}_conversation_id_conversations"),
+        ondelete=ondelete,
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "conversations",
@@ -62,12 +72,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "feedback IS NULL OR feedback IN (-1, 0, 1)", name=op.f("ck_messages_feedback")
         ),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_messages_conversation_id_conversations"),
-            ondelete="CASCADE",
-        ),
+        _conversation_key("messages", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
     )
     op.create_index(
@@ -98,12 +103,7 @@ def upgrade() -> None:
             "status IN ('new', 'contacted', 'closed')",
             name=op.f("ck_appointment_requests_status"),
         ),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_appointment_requests_conversation_id_conversations"),
-            ondelete="SET NULL",
-        ),
+        _conversation_key("appointment_requests", ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointment_requests")),
         sa.UniqueConstraint("reference", name=op.f("uq_appointment_requests_reference")),
     )
