@@ -108,11 +108,12 @@ def write_table(folder: Path, chunk_ids: Sequence[str], data: ChunkSentences) ->
         np.save(f, np.asarray(data.vectors, dtype=STORED_DTYPE), allow_pickle=False)
 
 
-def read_spans(folder: Path) -> dict[str, tuple[Span, ...]]:
-    """Chunk id -> sentence spans from `sentences.jsonl` (to reuse for unchanged chunks)."""
+def read_span_rows(folder: Path) -> dict[str, tuple[tuple[int, int, int], ...]]:
+    """Chunk id -> (start, end, vector row) of each sentence, from `sentences.jsonl` (to reuse
+    an unchanged chunk's spans and vectors)."""
     with (folder / SENTENCES).open(encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
-    return {r["chunk_id"]: tuple((s, e) for s, e, _ in r["sentences"]) for r in records}
+    return {r["chunk_id"]: tuple((s, e, row) for s, e, row in r["sentences"]) for r in records}
 
 
 def read_table(folder: Path, chunks: Sequence[tuple[str, int]], dimension: int) -> SentenceTable:

@@ -39,6 +39,7 @@ __all__ = [
     "CURRENT",
     "ENCODER",
     "HASHES",
+    "IDENTITIES",
     "PAGES",
     "VECTORS",
     "VERSIONS",
@@ -52,6 +53,7 @@ __all__ = [
     "chroma_client",
     "combined_hash",
     "encoder_problem",
+    "file_identity",
     "file_sha256",
     "kept_versions",
     "open_index",
@@ -71,6 +73,9 @@ CHROMA = "chroma"
 VECTORS = "vectors.npy"
 ENCODER = "encoder"
 HASHES = "files.json"  # in a cached encoder: its files' sha256, computed once at export
+# In a cached encoder, hard-linked into versions with it: each file's identity when it was
+# hashed (see `file_identity`), so checking a linked encoder does not read its 90 MB again.
+IDENTITIES = "identities.json"
 COLLECTION = "clinic"
 VERSION_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
@@ -172,13 +177,32 @@ def encoder_problem(version_dir: Path, entry: EncoderEntry) -> str | None:
     layouts = (sorted(ENCODER_FILES), sorted(LEGACY_ENCODER_FILES))
     if sorted(files) not in layouts or combined_hash(files) != entry.sha256:
         return "the manifest's encoder entry is inconsistent"
+    hashed = _hashed_identities(version_dir / ENCODER)
     for name, digest in files.items():
         path = version_dir / ENCODER / name
         if not path.is_file():
             return f"{ENCODER}/{name} missing"
+        if hashed.get(name) == [*file_identity(path), digest]:
+            continue  # the very file hashed at export (a hard link), not written since
         if file_sha256(path) != digest:
             return f"{ENCODER}/{name} does not match the manifest"
     return None
+
+
+def file_identity(path: Path) -> list[int]:
+    """Device, inode, size and modification time: a file with the same identity as one hashed
+    earlier was not written since (writing changes the time; a copy is another inode)."""
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _hashed_identities(folder: Path) -> dict[str, Any]:
+    """IDENTITIES of an encoder folder (name -> identity + sha256), {} if missing or bad."""
+    try:
+        data = json.loads((folder / IDENTITIES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _record_problem(path: Path, digest: str) -> str | None:

@@ -10,7 +10,7 @@ import hashlib
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,16 +128,22 @@ def vectors_for(
     rebuild: bool,
     progress: bool,
     unit: str = "chunk",
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts` (cached ones reused) and how many texts were embedded.
+    """Vectors for `texts` (known or cached ones reused) and how many texts were embedded.
 
-    Missing texts are embedded in blocks, each committed to the cache, so a killed run resumes
-    where it stopped; `get_embedder` is called only if something is missing.
+    `known` maps text keys to vectors taken from the served version: those texts are not
+    looked up in the cache. Missing texts are embedded in blocks, each committed to the cache,
+    so a killed run resumes where it stopped; `get_embedder` is called only if something is
+    missing.
     """
     from tqdm import tqdm
 
     keys = [text_key(t) for t in texts]
-    have: dict[str, np.ndarray] = {} if rebuild else cache.get_many(model, keys)
+    have: dict[str, np.ndarray] = {}
+    if not rebuild:
+        have = {k: known[k] for k in keys if k in known} if known else {}
+        have.update(cache.get_many(model, [k for k in keys if k not in have]))
     todo: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
         if key not in have:

@@ -34,7 +34,7 @@ from bot.embed import (
     TOKENIZER,
     EmbeddingModelError,
 )
-from bot.index import HASHES, file_sha256
+from bot.index import HASHES, IDENTITIES, file_identity, file_sha256
 
 ENCODERS = "encoders"  # the cache folder inside the index directory
 SOURCE_HASHES = "source-hashes.json"  # in the cache folder: model files' sha256 by file identity
@@ -199,11 +199,39 @@ def _save_with_external_weights(model_file: Path, target: Path) -> None:
     )
 
 
+def _identities_hold(folder: Path) -> bool:
+    """Whether IDENTITIES still names these very files (a copied cache has other inodes)."""
+    try:
+        recorded = json.loads((folder / IDENTITIES).read_text(encoding="utf-8"))
+        return all(recorded[f][:4] == file_identity(folder / f) for f in ENCODER_FILES)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _record_identities(folder: Path, check: bool) -> None:
+    """Write IDENTITIES: each file's identity with its sha256 from HASHES, so verifying a
+    version that links these files skips hashing them (`bot.index.encoder_problem`). With
+    `check`, the files are hashed first and nothing is written if one differs."""
+    files = json.loads((folder / HASHES).read_text(encoding="utf-8"))
+    if check and any(file_sha256(folder / f) != files.get(f) for f in ENCODER_FILES):
+        return
+    identities = {f: [*file_identity(folder / f), files[f]] for f in ENCODER_FILES}
+    tmp = folder / f".{IDENTITIES}.{os.getpid()}"
+    try:
+        tmp.write_text(json.dumps(identities), encoding="utf-8")
+        tmp.chmod(0o444)
+        os.replace(tmp, folder / IDENTITIES)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only cache: versions hash the files instead
+
+
 def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
     """The encoder folder for the model in `source`, exported now if the cache lacks it."""
     key = source_key(source, cache_root / SOURCE_HASHES)
     folder = cache_root / key[:24]
     if all((folder / f).is_file() for f in (*ENCODER_FILES, HASHES)):
+        if not _identities_hold(folder):  # exported before they were recorded, or copied
+            _record_identities(folder, check=True)
         return folder
     cache_root.mkdir(parents=True, exist_ok=True)
     for stale in cache_root.glob(".tmp-*"):  # exports of runs that were killed
@@ -217,6 +245,7 @@ def cached_encoder(source: Path, cache_root: Path, name: str) -> Path:
         (tmp / HASHES).write_text(json.dumps(files, indent=1), encoding="utf-8")
         for f in (*ENCODER_FILES, HASHES):  # linked into versions: never to be written again
             (tmp / f).chmod(0o444)
+        _record_identities(tmp, check=False)
         if folder.exists():
             shutil.rmtree(folder)
         os.rename(tmp, folder)

@@ -36,6 +36,8 @@ from bot.types import Chunk, Page
 
 if TYPE_CHECKING:
     from bot.embed import Embedder
+    from bot.ingest.reuse import Known
+    from bot.ingest.sentences import SpanRows
 
 log = logging.getLogger(__name__)
 
@@ -318,13 +320,30 @@ def _done(
     )
 
 
-def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> dict[str, Any]:
-    """The served version's sentence spans by chunk id, to reuse (none for a rebuild)."""
+def _served_spans(index_dir: Path, served: _Served, rebuild: bool) -> SpanRows:
+    """The served version's sentences by chunk id, to reuse (none for a rebuild)."""
     from bot.ingest.sentences import served_spans
 
     if rebuild or served.version is None:
         return {}
     return served_spans(index_dir / VERSIONS / served.version, served.manifest)
+
+
+def _reused_vectors(
+    index_dir: Path,
+    served: _Served,
+    model: str,
+    chunks: list[Chunk],
+    served_rows: SpanRows,
+    rebuild: bool,
+) -> Known:
+    """Unchanged chunks' and sentences' vectors from the served version (none for a rebuild)."""
+    from bot.ingest.reuse import Known, served_vectors
+
+    if rebuild or served.version is None:
+        return Known()
+    version_dir = index_dir / VERSIONS / served.version
+    return served_vectors(version_dir, served.manifest, model, chunks, served_rows)
 
 
 class IngestExtraMissing(pub.IngestError):
@@ -444,14 +463,22 @@ def _publish_version(
     from bot.ingest import cache as cache_module
     from bot.ingest import sentences as sentences_module
 
-    spans = sentences_module.split_chunks(chunks, _served_spans(index_dir, served, rebuild))
+    served_rows = _served_spans(index_dir, served, rebuild)
+    spans = sentences_module.split_chunks(chunks, served_rows)
+    known = _reused_vectors(index_dir, served, model, chunks, served_rows, rebuild)
     cache = cache_module.open_for_writing(index_dir)
     try:
         vectors, embedded = cache_module.vectors_for(
-            [c.text for c in chunks], cache, model, get_embedder, rebuild, progress
+            [c.text for c in chunks],
+            cache,
+            model,
+            get_embedder,
+            rebuild,
+            progress,
+            known=known.chunks,
         )
         sentences, sentences_embedded = sentences_module.embed_sentences(
-            chunks, spans, cache, model, get_embedder, rebuild, progress
+            chunks, spans, cache, model, get_embedder, rebuild, progress, known=known.sentences
         )
     except cache_module.CacheError as exc:
         raise pub.IngestError(str(exc)) from exc

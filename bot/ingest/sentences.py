@@ -21,7 +21,7 @@ from bot.sentences import (
     ChunkSentences,
     Span,
     distinct_texts,
-    read_spans,
+    read_span_rows,
     sentence_spans,
     splitter_id,
 )
@@ -37,20 +37,27 @@ def stored_with_this_splitter(manifest: Manifest | None) -> bool:
     return stored is not None and stored.splitter == splitter_id()
 
 
-def served_spans(version_dir: Path, manifest: Manifest | None) -> dict[str, tuple[Span, ...]]:
-    """Chunk id -> spans of the served version, if split by this code; {} if unusable."""
+SpanRows = Mapping[str, tuple[tuple[int, int, int], ...]]  # chunk id -> (start, end, row)
+
+
+def served_spans(version_dir: Path, manifest: Manifest | None) -> SpanRows:
+    """Chunk id -> (start, end, vector row) of its sentences in the served version, if split by
+    this code; {} if unusable."""
     if not stored_with_this_splitter(manifest):
         return {}
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        return read_spans(version_dir)
+        return read_span_rows(version_dir)
     return {}  # unreadable: split again (it is only work)
 
 
-def split_chunks(
-    chunks: Sequence[Chunk], known: Mapping[str, tuple[Span, ...]]
-) -> list[tuple[Span, ...]]:
+def split_chunks(chunks: Sequence[Chunk], known: SpanRows) -> list[tuple[Span, ...]]:
     """Each chunk's sentence spans: known ones reused (same id, same text), others split now."""
-    return [known[c.chunk_id] if c.chunk_id in known else sentence_spans(c.text) for c in chunks]
+    return [
+        tuple((s, e) for s, e, _ in known[c.chunk_id])
+        if c.chunk_id in known
+        else sentence_spans(c.text)
+        for c in chunks
+    ]
 
 
 def texts_of(chunks: Sequence[Chunk], spans: Sequence[Sequence[Span]]) -> list[str]:
@@ -66,11 +73,13 @@ def embed_sentences(
     get_embedder: Callable[[], Embedder],
     rebuild: bool,
     progress: bool,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[ChunkSentences, int]:
-    """The version's sentence table and how many sentence texts were embedded (not cached)."""
+    """The version's sentence table and how many sentence texts were embedded (not cached);
+    `known` (text key -> vector) is used before the cache (see `bot.ingest.reuse`)."""
     texts, rows = distinct_texts([c.text for c in chunks], spans)
     vectors, embedded = vectors_for(
-        texts, cache, model, get_embedder, rebuild, progress, unit="sentence"
+        texts, cache, model, get_embedder, rebuild, progress, unit="sentence", known=known
     )
     return ChunkSentences(spans, rows, vectors), embedded
 
