@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -264,6 +265,50 @@ def shared_sentence_transformer(model: str) -> SentenceTransformerEmbedder:
         if embedder is None:
             embedder = _shared[f"st:{model}"] = SentenceTransformerEmbedder(model)
         return embedder
+
+
+class RememberingEmbedder:
+    """An Embedder that keeps the vectors of the last texts it embedded: the pipeline embeds a
+    question for triage first, and retrieval asking for the same text gets that vector back
+    instead of running the encoder twice."""
+
+    def __init__(self, embedder: Embedder, size: int = 64) -> None:
+        self.inner = embedder
+        self.size = size
+        self._recent: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """The remembered vectors, and the encoder's for the texts it has not seen lately."""
+        name = self.inner.name
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if (name, t) not in self._recent]
+        fresh = dict(zip(missing, self.inner.embed(missing, progress), strict=True))
+        with self._lock:
+            for text, vector in fresh.items():
+                self._recent[(name, text)] = vector
+            rows = [fresh.get(t) for t in texts]
+            rows = [
+                r if r is not None else self._recent[(name, t)]
+                for r, t in zip(rows, texts, strict=True)
+            ]
+            for text in texts:
+                self._recent.move_to_end((name, text))
+            while len(self._recent) > self.size:
+                self._recent.popitem(last=False)
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack(rows)
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -17,11 +17,12 @@ from bot import triage
 from bot.answer import answerability, compose, parts
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
-from bot.embed import Embedder
+from bot.embed import Embedder, RememberingEmbedder
 from bot.sentences import SentenceTable
 from bot.settings import Settings
 from bot.triage import replies as triage_replies
 from bot.triage.conversation import triage_turn
+from bot.triage.embedding import embedding_text
 from bot.triage.normalise import normalise
 from bot.types import Chunk, Reply, Retrieved
 
@@ -95,6 +96,8 @@ class Responder:
     def __init__(self, index_source, embedder: Embedder, settings: Settings | None = None):
         self.index_source = index_source
         self.embedder = embedder
+        # Triage embeds the question first; retrieval asking for the same text reuses it.
+        self.query_embedder = RememberingEmbedder(embedder)
         self.settings = settings or Settings()
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
@@ -108,7 +111,7 @@ class Responder:
         index = self.index_source.current()
         with self._lock:
             if self._retriever is None or self._retriever.index is not index:
-                self._retriever = Retriever(index, self.embedder)
+                self._retriever = Retriever(index, self.query_embedder)
             return self._retriever
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
@@ -142,7 +145,7 @@ class Responder:
 
     def _reply(self, message: str, history: Sequence[str], remind: bool = True) -> Reply:
         # First: emergencies never wait for retrieval; one told over several messages counts.
-        verdict = triage_turn(message, history)
+        verdict = triage_turn(message, history, self.triage_vector(message))
         if verdict.kind != "question":
             kind = TRIAGE_REPLY_KIND[verdict.kind]
             text = triage_replies.reply_text(verdict)
@@ -158,6 +161,22 @@ class Responder:
                 reply, answer=triage_replies.with_safety_net(reply.answer, verdict.lang)
             )
         return reply
+
+    def triage_vector(self, message: str) -> np.ndarray | None:
+        """The message's vector for triage's embedding layer, from the encoder retrieval uses
+        (remembered, so retrieval of the same text does not encode it again). None when the
+        shipped layer reads another encoder's vectors or no encoder is available (no index
+        yet, a damaged one): triage then runs on its rules and n-grams alone."""
+        wanted = triage.embedding_encoder()
+        if wanted is None or self.embedder is None:
+            return None
+        try:
+            if self.query_embedder.name != wanted:
+                return None
+            return self.query_embedder.embed([embedding_text(message)])[0]
+        except Exception as exc:  # any encoder or index failure: triage must still answer
+            log.warning("triage without the question vector: %s", exc)
+            return None
 
     def analyse(self, query: str) -> Analysis:
         """Retrieval, sentence scoring and the answerability evidence for one query."""

@@ -10,7 +10,16 @@ from __future__ import annotations
 from bot.triage.decision import Decision, triage
 from bot.triage.errors import TriageDataError
 
-__all__ = ["Decision", "TriageDataError", "clear_caches", "load", "triage"]
+__all__ = ["Decision", "TriageDataError", "clear_caches", "embedding_encoder", "load", "triage"]
+
+
+def embedding_encoder() -> str | None:
+    """The embedding model whose question vectors the shipped model's embedding layer reads
+    (None: it has no such layer). Pass `triage` a vector only from this encoder."""
+    from bot.triage.classifier import default_model
+
+    layer = default_model().embedding
+    return layer.encoder if layer is not None else None
 
 
 def load() -> None:

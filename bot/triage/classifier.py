@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.triage.embedding import EmbeddingLayer, load_layer
 from bot.triage.errors import TriageDataError
 
 MODEL_DIR = Path(__file__).parent / "model"
@@ -89,6 +90,7 @@ class Model:
     idf: np.ndarray  # (N_FEATURES,) float32
     emergency_threshold: float
     meta: dict
+    embedding: EmbeddingLayer | None = None  # the gate over the question's vector (embedding.py)
 
     @property
     def n_kinds(self) -> int:
@@ -164,7 +166,8 @@ def load_model(directory: Path | None = None) -> Model:
         raise TriageDataError(weights_path, None, "weights do not match the classes in model.json")
     weights = np.zeros((N_FEATURES, len(classes)), np.float32)
     weights[rows] = rows_weights.astype(np.float32)
-    return Model(classes, weights, bias, idf, float(meta["emergency_threshold"]), meta)
+    layer = load_layer(directory, meta.get("embedding"))
+    return Model(classes, weights, bias, idf, float(meta["emergency_threshold"]), meta, layer)
 
 
 @lru_cache(maxsize=1)

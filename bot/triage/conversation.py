@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from bot.triage.decision import Decision, triage
 
 HISTORY_TURNS = 2  # earlier visitor messages read together with the new one
 CONTINUATION_MAX_WORDS = 12  # a message this short right after an emergency is about it
 
 
-def triage_turn(message: str, history: Sequence[str] = ()) -> Decision:
-    """Triage `message`, given the visitor's earlier messages (oldest first)."""
-    decision = triage(message)
+def triage_turn(
+    message: str, history: Sequence[str] = (), vector: np.ndarray | None = None
+) -> Decision:
+    """Triage `message`, given the visitor's earlier messages (oldest first); `vector`: the
+    message's sentence vector for the embedding layer (see `triage`)."""
+    decision = triage(message, vector=vector)
     recent = [h for h in history[-HISTORY_TURNS:] if h.strip()]
     if decision.kind == "emergency" or not recent:
         return decision

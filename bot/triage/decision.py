@@ -10,10 +10,13 @@ so a safe idiom cannot raise one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+
 from bot.triage.classifier import Model, default_model
+from bot.triage.embedding import gated
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import normalise_plain, plain
 from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
@@ -146,8 +149,22 @@ def triage(
     *,
     rules: RuleSet | None = None,
     model: Model | None = None,
+    vector: np.ndarray | None = None,
 ) -> Decision:
-    """Triage one visitor message (runs before retrieval). `lang` None: detect it."""
+    """Triage one visitor message (runs before retrieval). `lang` None: detect it. `vector`:
+    the sentence vector of `embedding.embedding_text(message)` from the model's encoder (what
+    retrieval also uses); None: rules and n-grams alone."""
     unfolded = plain(message)
-    evidence = gather(message, rules or default_rules(), model or default_model(), unfolded)
-    return decide(evidence, lang or detect_plain(unfolded))
+    model = model or default_model()
+    evidence = gather(message, rules or default_rules(), model, unfolded)
+    lang = lang or detect_plain(unfolded)
+    layer = model.embedding
+    if layer is not None and layer.accepts(vector, lang):
+        probabilities = gated(
+            evidence.probabilities,
+            layer.probabilities(vector),  # type: ignore[arg-type]
+            layer.gate,
+            evidence.emergency_threshold,
+        )
+        evidence = replace(evidence, probabilities=probabilities)
+    return decide(evidence, lang)

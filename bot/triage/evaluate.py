@@ -1,7 +1,10 @@
 """`python -m bot.eval safety FILE`: triage alone over a labelled set, with issue 13's figures.
 
 FILE is a dev set in ../shared/eval/FORMAT.md (ids `<group>-<lang>-NNN`) or an exemplar file
-(data/*.jsonl). Triage only: no index or embedding model is loaded, so it runs in seconds.
+(data/*.jsonl). Triage only, no index: each message's vector for the embedding layer comes from
+the bundled retrieval encoder (`bot.triage.vectors`, cached), as the pipeline would pass it;
+`--no-embedding` triages without it (rules and n-grams, what runs when no encoder is available).
+The times printed are triage's own, the encoder's not included (retrieval pays for it).
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from bot.stats import percentile
 from bot.triage.cases import Case, figures, format_figures, from_exemplar, load_dev
+from bot.triage.classifier import default_model
 from bot.triage.decision import triage
 from bot.triage.exemplars import read_exemplars
+from bot.triage.vectors import embed_texts
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -33,14 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="labelled set (JSONL)")
     parser.add_argument("--failures", action="store_true", help="list every wrong case")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-embedding", action="store_true", help="triage without vectors")
     args = parser.parse_args(argv)
 
     cases = load_cases(args.file)
     triage("warm up")  # load rules, model and language identifier before timing
+    vectors: Sequence[np.ndarray | None] = [None] * len(cases)
+    if not args.no_embedding and default_model().embedding is not None:
+        vectors = list(embed_texts([c.text for c in cases]))
     kinds, times, wrong = [], [], []
-    for case in cases:
+    for case, vector in zip(cases, vectors, strict=True):
         started = time.perf_counter()
-        decision = triage(case.text)
+        decision = triage(case.text, vector=vector)
         times.append((time.perf_counter() - started) * 1000)
         kinds.append(decision.kind)
         if decision.kind not in case.allowed:

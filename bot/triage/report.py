@@ -20,55 +20,78 @@ from bot.settings import PROJECT_ROOT
 from bot.triage.cases import Case, figures, format_figures, from_exemplar, load_dev
 from bot.triage.classifier import Model
 from bot.triage.decision import model_text, triage
+from bot.triage.embedding import EmbeddingLayer
 from bot.triage.exemplars import load_exemplars
 from bot.triage.train import FOLDS, groups, matrix, train
+from bot.triage.vectors import embed_texts
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "safety-dev.jsonl"
 
 
-def as_model(fitted, threshold: float) -> Model:
+def as_model(fitted, threshold: float, layer: EmbeddingLayer | None = None) -> Model:
     """A fold's fitted model in the serving form."""
     weights = np.ascontiguousarray(fitted.coef_.T, dtype=np.float32)
     classes = tuple(str(c) for c in fitted.classes_)
     bias = fitted.intercept_.astype(np.float32)
-    return Model(classes, weights, bias, fitted.idf, threshold, {})
+    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer)
 
 
-def cross_validate(cases: Sequence[Case], folds: int = FOLDS) -> list[str]:
-    """The triage kind of every case, each from a model that never saw the case's group."""
+def cross_validate(
+    cases: Sequence[Case], folds: int = FOLDS, vectors: np.ndarray | None = None
+) -> tuple[list[str], list[str]]:
+    """The triage kind of every case, each from a model that never saw the case's group: with
+    the embedding layer fed the case's vector (the shipped stack), and without a vector (rules
+    and n-grams alone, as triage runs when no encoder is available)."""
     from sklearn.model_selection import GroupKFold
 
     x = matrix([model_text(c.text) for c in cases])
     group = groups(x)
-    kinds = [""] * len(cases)
+    stacked, alone = [""] * len(cases), [""] * len(cases)
     splitter = GroupKFold(n_splits=folds)
     for fold, (train_rows, test_rows) in enumerate(splitter.split(x, groups=group), start=1):
-        fitted, calibration = train([cases[i] for i in train_rows])
-        model = as_model(fitted, calibration.threshold)
+        fold_vectors = None if vectors is None else vectors[train_rows]
+        fitted, calibration, layer = train([cases[i] for i in train_rows], fold_vectors)
+        model = as_model(fitted, calibration.threshold, layer)
         for i in test_rows:
-            kinds[i] = triage(cases[i].text, model=model).kind
-        print(f"fold {fold}/{folds}: threshold {calibration.threshold:.2f}", file=sys.stderr)
-    return kinds
+            vector = None if vectors is None else vectors[i]
+            stacked[i] = triage(cases[i].text, model=model, vector=vector).kind
+            alone[i] = triage(cases[i].text, model=model).kind
+        gate = f", gate {layer.gate}" if layer else ""
+        print(f"fold {fold}/{folds}: threshold {calibration.threshold:.2f}{gate}", file=sys.stderr)
+    return stacked, alone
+
+
+def print_sections(cases: Sequence[Case], kinds: Sequence[str], n_exemplars: int, title: str):
+    """The figures over everything, the exemplars alone and the dev set alone."""
+    print(f"# {title}, exemplars + dev ({len(cases)} messages)")
+    print(format_figures(figures(cases, kinds)))
+    if len(cases) > n_exemplars:
+        print(f"\n# {title}, exemplars only ({n_exemplars})")
+        print(format_figures(figures(cases[:n_exemplars], kinds[:n_exemplars])))
+        print(f"\n# {title}, dev set only ({len(cases) - n_exemplars}), out of fold")
+        print(format_figures(figures(cases[n_exemplars:], kinds[n_exemplars:])))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.triage.report", description=__doc__)
     parser.add_argument("--dev", type=Path, default=DEV_SET, help="dev set to add (if present)")
     parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument(
+        "--no-embedding", action="store_true", help="skip the embedding layer (no encoder)"
+    )
     args = parser.parse_args(argv)
 
     cases = [from_exemplar(e, i) for i, e in enumerate(load_exemplars())]
     n_exemplars = len(cases)
     if args.dev.exists():
         cases += load_dev(args.dev)
-    kinds = cross_validate(cases, args.folds)
-    print(f"# {args.folds}-fold grouped cross-validation, exemplars + dev ({len(cases)} messages)")
-    print(format_figures(figures(cases, kinds)))
-    if len(cases) > n_exemplars:
-        print(f"\n# the same folds, exemplars only ({n_exemplars})")
-        print(format_figures(figures(cases[:n_exemplars], kinds[:n_exemplars])))
-        print(f"\n# the same folds, dev set only ({len(cases) - n_exemplars}), out of fold")
-        print(format_figures(figures(cases[n_exemplars:], kinds[n_exemplars:])))
+    vectors = None if args.no_embedding else embed_texts([c.text for c in cases])
+    stacked, alone = cross_validate(cases, args.folds, vectors)
+    folds = f"{args.folds}-fold grouped cross-validation"
+    if vectors is not None:
+        print_sections(cases, stacked, n_exemplars, f"{folds}, shipped stack (with the vector)")
+        print()
+    print_sections(cases, alone, n_exemplars, f"{folds}, rules + n-grams (no vector)")
     return 0
 
 

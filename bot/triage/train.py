@@ -13,8 +13,9 @@ import hashlib
 import inspect
 import json
 import sys
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +24,19 @@ from bot.triage.cases import Case, from_exemplar, load_dev
 from bot.triage.classifier import (
     MODEL_DIR,
     N_FEATURES,
+    combine,
     feature_code_hash,
     features,
     save_model,
     softmax,
 )
-from bot.triage.decision import model_text
+from bot.triage.decision import decide, gather, model_text
+from bot.triage.embedding import NEVER, EmbeddingLayer, Gate, gated, save_layer
 from bot.triage.exemplars import DATA_DIR, data_hash, exemplar_files, load_exemplars
+from bot.triage.lang import detect_plain
+from bot.triage.normalise import plain
+from bot.triage.rules import default_rules
+from bot.triage.vectors import ENCODER, embed_texts
 
 C = 20.0  # inverse regularisation; chosen by `make triage-report` (cross-validated)
 CLASS_WEIGHT = "balanced"
@@ -37,6 +44,11 @@ FOLDS = 5
 NEAR_DUPLICATE = 0.8  # cosine of the feature vectors above which two texts share a fold
 MAX_NEAR_FALSE_ALARMS = 0.02  # out-of-fold, when choosing the emergency threshold
 THRESHOLDS = np.round(np.arange(0.05, 0.501, 0.01), 2)
+HIDDEN = 128  # the embedding layer's hidden units
+# The embedding layer's gates tried: the MLP's emergency probability that raises an emergency.
+GATES = [Gate(up, floor) for up in (0.9, 0.95, 0.99) for floor in (0.0, 0.05, 0.1, 0.2, 0.3)]
+# Close-but-safe false alarms (out of fold, a share) a gate may add for the emergencies it finds.
+GATE_NEAR_FALSE_ALARMS = 0.01
 
 
 def matrix(texts: Sequence[str]):
@@ -112,6 +124,11 @@ class Fitted:
         logits = np.asarray(weighted(x, self.idf) @ self.coef_[:k].T) + self.intercept_[:k]
         return softmax(logits)[:, self.classes_.index("emergency")]
 
+    def probabilities(self, x) -> list[dict[str, float]]:
+        """Per row of `x`, the class probabilities `classifier.Model.probabilities` gives."""
+        logits = np.asarray(weighted(x, self.idf) @ self.coef_.T) + self.intercept_
+        return [combine(tuple(self.classes_), self.n_kinds, row) for row in logits]
+
 
 def _fit_head(x, y: np.ndarray, used: np.ndarray):
     from sklearn.linear_model import LogisticRegression
@@ -145,15 +162,39 @@ def fit(x, y: Sequence[str]) -> Fitted:
     )
 
 
-def out_of_fold_emergency(x, y: Sequence[str], group: np.ndarray, folds: int = FOLDS) -> np.ndarray:
-    """Each row's emergency probability from a model that did not see its group."""
+def out_of_fold(
+    x, y: Sequence[str], group: np.ndarray, vectors: np.ndarray | None = None, folds: int = FOLDS
+) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Each row's n-gram class probabilities and (with `vectors`) embedding-layer kind
+    probabilities, from models that did not see its group."""
     from sklearn.model_selection import GroupKFold
 
-    p = np.zeros(x.shape[0])
+    ngram: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
+    mlp: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
+    kinds = np.array([t.split(".")[0] for t in y])
     for train, test in GroupKFold(n_splits=folds).split(x, y, group):
         model = fit(x[train], [y[i] for i in train])
-        p[test] = model.emergency_probability(x[test])
-    return p
+        for i, p in zip(test, model.probabilities(x[test]), strict=True):
+            ngram[i] = p
+        if vectors is not None:
+            layer = fit_layer(vectors[train], kinds[train])
+            for i in test:
+                mlp[i] = layer.probabilities(vectors[i])
+    return ngram, mlp
+
+
+def fit_layer(vectors: np.ndarray, kinds: np.ndarray, gate: Gate = NEVER) -> EmbeddingLayer:
+    """The embedding layer's MLP fitted on sentence vectors and their kinds."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    mlp = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=300, random_state=0)
+    with warnings.catch_warnings():  # 300 epochs is the budget the trial measured, not a bug
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(vectors, kinds)
+    (hidden_w, out_w), (hidden_b, out_b) = mlp.coefs_, mlp.intercepts_
+    classes = tuple(str(c) for c in mlp.classes_)
+    return EmbeddingLayer(ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate)
 
 
 @dataclass(frozen=True)
@@ -181,13 +222,72 @@ def trainable(cases: Sequence[Case]) -> list[Case]:
     return [c for c in cases if c.target is not None]
 
 
-def train(cases: Sequence[Case]):
-    """Fit on `cases` and calibrate the threshold on their out-of-fold probabilities."""
-    cases = trainable(cases)
+class _RulesOnly:
+    """The rules' evidence without a classifier: training fills the probabilities in."""
+
+    emergency_threshold = 0.5
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        return {}
+
+
+def choose_gate(
+    cases: Sequence[Case],
+    ngram: Sequence[dict[str, float]],
+    mlp: Sequence[dict[str, float]],
+    threshold: float,
+) -> Gate:
+    """The gate with the most English emergency recall plus kind accuracy out of fold, among
+    those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the n-grams'
+    (NEVER if none helps). Every decision goes through the real rules and `decision.decide`."""
+    from bot.triage.cases import figures
+
+    rules = default_rules()
+    evidence = [
+        replace(gather(c.text, rules, _RulesOnly()), emergency_threshold=threshold)  # type: ignore[arg-type]
+        for c in cases
+    ]
+    langs = [detect_plain(plain(c.text)) for c in cases]
+
+    def score(gate: Gate) -> tuple[float, float]:
+        kinds = [
+            decide(
+                replace(e, probabilities=gated(n, m, gate, threshold) if lang == "en" else n), lang
+            ).kind
+            for e, n, m, lang in zip(evidence, ngram, mlp, langs, strict=True)
+        ]
+        named = {f.name: f.value or 0.0 for f in figures(cases, kinds)}
+        fa = named["false alarms, close-but-safe"]
+        return fa, named["emergency recall, English"] + named["kind accuracy, all"]
+
+    base_fa, base_score = score(NEVER)
+    best, best_score = NEVER, base_score
+    for gate in GATES:
+        fa, value = score(gate)
+        print(f"{gate}: near false alarms {fa:.3f}, score {value:.4f}", file=sys.stderr)
+        if fa <= base_fa + GATE_NEAR_FALSE_ALARMS + 1e-9 and value > best_score + 1e-9:
+            best, best_score = gate, value
+    print(f"no gate: near false alarms {base_fa:.3f}, score {base_score:.4f}", file=sys.stderr)
+    return best
+
+
+def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
+    """Fit on `cases` and calibrate the threshold on their out-of-fold probabilities; with
+    `vectors` (one per case, of `embedding_text`) also the embedding layer and its gate.
+    Returns (fitted n-grams, calibration, embedding layer or None)."""
+    keep = [i for i, c in enumerate(cases) if c.target is not None]
+    cases = [cases[i] for i in keep]
+    vectors = None if vectors is None else vectors[keep]
     x = matrix([model_text(c.text) for c in cases])
     y = [str(c.target) for c in cases]
-    calibration = calibrate(out_of_fold_emergency(x, y, groups(x)), cases)
-    return fit(x, y), calibration
+    ngram, mlp = out_of_fold(x, y, groups(x), vectors)
+    p = np.array([sum(v for k, v in row.items() if k.startswith("emergency.")) for row in ngram])
+    calibration = calibrate(p, cases)
+    layer = None
+    if vectors is not None:
+        gate = choose_gate(cases, ngram, mlp, calibration.threshold)
+        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), gate)
+    return fit(x, y), calibration, layer
 
 
 def version(paths: Sequence[Path], extra: Sequence[Path] = ()) -> str:
@@ -214,7 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_dev:
         cases += load_dev(args.with_dev)
         extra.append(args.with_dev)
-    model, calibration = train(cases)
+    vectors = embed_texts([c.text for c in cases])
+    model, calibration, layer = train(cases, vectors)
     used = trainable(cases)
     meta = {
         "version": version(exemplar_files(args.data), extra),
@@ -228,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "oof_near_false_alarms": round(calibration.near_false_alarms, 4),
         },
     }
+    if layer is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        meta["embedding"] = save_layer(args.out, layer)
     save_model(args.out, model.classes_, model.coef_, model.intercept_, model.idf, meta)
     print(json.dumps(meta, indent=2))
     return 0

@@ -1,0 +1,132 @@
+"""The embedding layer: a small MLP over the question's sentence vector, a gate on the n-grams.
+
+The n-gram classifier reads surface forms; an indirect farewell or an overdose told without the
+word shares few n-grams with the exemplars but lands near them in a sentence-embedding space.
+The retrieval encoder (all-MiniLM-L6-v2) is English-centric, so for English messages only the
+MLP may overrule the n-grams, and only towards safety: it raises an emergency the n-grams missed
+when its own emergency probability is at least `up` and the n-grams' at least `floor` (both
+chosen on out-of-fold probabilities at training time, `bot.triage.train`).
+It never drops one: when in doubt, emergency ("i'm so tired of existing, i have a plan for
+sunday" reads as an appointment to MiniLM). Rules still come first, and negations and
+idioms are masked for the rules and the n-grams as before.
+
+The vector is the one the pipeline also uses for retrieval (`embedding_text`: the normalised
+message), so serving pays for the encoder once. Without a vector (unit tests, no index, another
+encoder) triage is the rules and the n-gram classifier alone. Weights: `model/embedding.npz`,
+numpy only at serving (scikit-learn fits them in `bot.triage.train`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.triage.errors import TriageDataError
+from bot.triage.normalise import normalise
+
+EMBEDDING_FILE = "embedding.npz"
+GATED_LANGUAGES = ("en",)
+
+
+def embedding_text(message: str) -> str:
+    """The text whose vector the layer reads: the message as normalised for the rules (lower
+    case, misspellings fixed), which is also the question retrieval starts from."""
+    return normalise(message)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """When the MLP overrules the n-grams on the emergency question (see the module doc)."""
+
+    up: float  # raise an emergency when the MLP's emergency probability is at least this
+    floor: float = 0.0  # ... and the n-grams' is at least this (some surface evidence too)
+
+    def applies(self, ngram_emergency: float, mlp_emergency: float, threshold: float) -> bool:
+        return mlp_emergency >= self.up and self.floor <= ngram_emergency < threshold
+
+
+NEVER = Gate(up=2.0)
+
+
+@dataclass(frozen=True)
+class EmbeddingLayer:
+    """One hidden ReLU layer, softmax over the kinds (emergency, advice, ..., offtopic)."""
+
+    encoder: str  # the embedding model the vectors must come from
+    classes: tuple[str, ...]
+    hidden_w: np.ndarray  # (dimension, hidden)
+    hidden_b: np.ndarray
+    out_w: np.ndarray  # (hidden, classes)
+    out_b: np.ndarray
+    gate: Gate
+
+    @property
+    def dimension(self) -> int:
+        return int(self.hidden_w.shape[0])
+
+    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
+        """Kind probabilities for one unit-length sentence vector."""
+        hidden = np.maximum(vector.astype(np.float32) @ self.hidden_w + self.hidden_b, 0.0)
+        logits = hidden @ self.out_w + self.out_b
+        z = np.exp(logits - logits.max())
+        return dict(zip(self.classes, (z / z.sum()).tolist(), strict=True))
+
+    def accepts(self, vector: np.ndarray | None, lang: str) -> bool:
+        """Whether the layer reads this message at all."""
+        return vector is not None and lang in GATED_LANGUAGES and vector.shape == (self.dimension,)
+
+
+def emergency_share(probabilities: Mapping[str, float]) -> float:
+    """The n-gram classifier's emergency probability (its sub-kinds summed)."""
+    return sum(p for c, p in probabilities.items() if c.startswith("emergency."))
+
+
+def gated(
+    ngram: Mapping[str, float], mlp: Mapping[str, float], gate: Gate, threshold: float
+) -> dict[str, float]:
+    """The n-gram probabilities, or the MLP's kinds (emergency split by the n-grams' sub-kind
+    shares) where the gate lets the MLP decide. Pure: training scores gates with it."""
+    e_ngram, e_mlp = emergency_share(ngram), mlp.get("emergency", 0.0)
+    if not gate.applies(e_ngram, e_mlp, threshold):
+        return dict(ngram)
+    subs = [c for c in ngram if c.startswith("emergency.")]
+    out = {c: e_mlp * (ngram[c] / e_ngram if e_ngram else 1 / len(subs)) for c in subs}
+    out.update({c: mlp.get(c, 0.0) for c in ngram if not c.startswith("emergency.")})
+    return out
+
+
+def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
+    """Write the weights; returns the metadata model.json keeps under "embedding"."""
+    np.savez_compressed(
+        directory / EMBEDDING_FILE,
+        hidden_w=layer.hidden_w.astype(np.float16),
+        hidden_b=layer.hidden_b.astype(np.float32),
+        out_w=layer.out_w.astype(np.float32),
+        out_b=layer.out_b.astype(np.float32),
+    )
+    return {"encoder": layer.encoder, "classes": list(layer.classes), "gate": asdict(layer.gate)}
+
+
+def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
+    """The layer of a model directory; None for a model trained without one."""
+    if not meta:
+        return None
+    path = directory / EMBEDDING_FILE
+    try:
+        stored = np.load(path)
+        arrays = [stored[k].astype(np.float32) for k in ("hidden_w", "hidden_b", "out_w", "out_b")]
+        gate = Gate(**{k: float(v) for k, v in meta["gate"].items()})
+        layer = EmbeddingLayer(str(meta["encoder"]), tuple(meta["classes"]), *arrays, gate)
+    except FileNotFoundError as exc:
+        raise TriageDataError(path, None, "missing: run `make triage-model`") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise TriageDataError(path, None, f"unreadable embedding layer: {exc}") from exc
+    hw, hb, ow, ob = arrays
+    if hb.shape != (hw.shape[1],) or ow.shape != (hw.shape[1], len(layer.classes)):
+        raise TriageDataError(path, None, "weights do not match the classes in model.json")
+    if ob.shape != (len(layer.classes),):
+        raise TriageDataError(path, None, "weights do not match the classes in model.json")
+    return layer

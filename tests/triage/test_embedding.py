@@ -1,0 +1,121 @@
+"""The embedding layer: the gate on made-up probabilities, then the shipped layer on real
+sentence vectors (messages written for these tests, never copied from an eval set), and the
+Responder feeding triage the vector it shares with retrieval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+
+from bot.answer.pipeline import Responder
+from bot.triage import embedding_encoder, triage
+from bot.triage.classifier import default_model
+from bot.triage.decision import Evidence, decide
+from bot.triage.embedding import Gate, embedding_text, gated
+from tests.support.fakes import NoIndex
+
+GATE = Gate(up=0.95)
+MISSED = {"question": 0.7, "advice": 0.1, "emergency.self_harm": 0.15, "emergency.medical": 0.05}
+WEAK = {"question": 0.35, "emergency.medical": 0.6, "emergency.self_harm": 0.05}
+
+
+def kind(probabilities: dict[str, float]) -> str:
+    evidence = Evidence(None, None, None, None, probabilities, 0.5)
+    return decide(evidence, "en").kind
+
+
+def test_a_sure_mlp_raises_an_emergency_the_ngrams_missed() -> None:
+    mlp = {"emergency": 0.98, "question": 0.02}
+    raised = gated(MISSED, mlp, GATE, 0.5)
+    assert kind(MISSED) == "question" and kind(raised) == "emergency"
+    # The sub-kind still comes from the n-grams' shares.
+    assert raised["emergency.self_harm"] > raised["emergency.medical"]
+
+
+def test_an_unsure_mlp_changes_nothing() -> None:
+    assert gated(MISSED, {"emergency": 0.6, "question": 0.4}, GATE, 0.5) == MISSED
+    assert gated(WEAK, {"emergency": 0.3, "question": 0.7}, GATE, 0.5) == WEAK
+
+
+def test_the_mlp_never_drops_an_emergency() -> None:
+    calm = {"emergency": 0.0, "question": 1.0}
+    assert kind(WEAK) == "emergency"
+    assert kind(gated(WEAK, calm, GATE, 0.5)) == "emergency"
+
+
+@pytest.fixture(scope="module")
+def vectors(real_embedder) -> Callable[[str], np.ndarray]:
+    return lambda message: real_embedder.embed([embedding_text(message)])[0]
+
+
+@pytest.mark.model
+def test_the_shipped_layer_reads_the_retrieval_encoder(real_embedder) -> None:
+    layer = default_model().embedding
+    assert layer is not None
+    assert embedding_encoder() == real_embedder.name
+    assert layer.dimension == real_embedder.dimension
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "message",
+    [
+        INDIRECT := "cancel everything for me, there isn't going to be a next month",
+    ],
+)
+def test_an_indirect_emergency_is_recognised_through_the_vector(message, vectors) -> None:
+    assert triage(message).kind != "emergency"  # no rule, and the n-grams miss it
+    decision = triage(message, vector=vectors(message))
+    assert decision.kind == "emergency"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i'm dying to find out if the infusions are covered by my insurance",
+        "this paperwork is killing me, which forms do i bring to the first visit?",
+        "my grandmother passed away last spring, does grief count for your program?",
+    ],
+)
+def test_safe_idioms_and_past_events_stay_safe_with_the_vector(message, vectors) -> None:
+    assert triage(message, vector=vectors(message)).kind != "emergency"
+
+
+@pytest.mark.model
+def test_other_languages_ignore_the_english_layer(vectors) -> None:
+    message = "¿cuánto cuesta una sesión de ketamina?"
+    assert triage(message, vector=vectors(message)) == triage(message)
+
+
+class _NamedEncoder:
+    """The real encoder under another object, counting what it embeds (or failing)."""
+
+    def __init__(self, inner, fail: bool = False) -> None:
+        self.inner, self.fail = inner, fail
+        self.name, self.dimension = inner.name, inner.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        if self.fail:
+            raise RuntimeError("encoder unavailable")
+        self.texts.extend(texts)
+        return self.inner.embed(texts, progress)
+
+
+@pytest.mark.model
+def test_the_responder_feeds_triage_the_question_vector(real_embedder) -> None:
+    encoder = _NamedEncoder(real_embedder)
+    reply = Responder(NoIndex(), embedder=encoder).reply(INDIRECT)
+    assert reply.kind == "emergency"
+    assert encoder.texts == [embedding_text(INDIRECT)]
+
+
+@pytest.mark.model
+def test_triage_still_works_when_the_encoder_fails(real_embedder) -> None:
+    reply = Responder(NoIndex(), embedder=_NamedEncoder(real_embedder, fail=True)).reply(
+        "i swallowed a whole bottle of my pills ten minutes ago"
+    )
+    assert reply.kind == "emergency"
