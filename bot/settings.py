@@ -128,7 +128,13 @@ class Settings(BaseSettings):
         None,
         ge=0,
         description="Waiting messages beyond this get a 'busy' reply at once (HTTP 503); "
-        "default 4 per concurrent message, so a message waits about 4 answers' time at most.",
+        "default: as many as wait about queue_max_wait_s at the measured answer time.",
+    )
+    queue_max_wait_s: float = Field(
+        1.0,
+        gt=0,
+        description="Without queue_max_size: the queue holds what the workers answer in this "
+        "time (4-100 per worker); a longer wait is refused at once.",
     )
     busy_retry_after_s: int = Field(
         5, ge=1, description="Retry-After of the 503 sent when the queue is full."
