@@ -25,10 +25,12 @@ from bot.web.ratelimit import Limits, LoginSlowdown, VisitorLimiter, storage_for
 from bot.web.security import SecurityHeaders
 from bot.web.visitor.actions import ChatLogLike, ResponderLike, VisitorChat, where
 from bot.web.visitor.admission import (
+    MAX_WAITING_PER_WORKER,
     AdmissionControl,
     admission_limits,
     queue_length,
     usable_cpus,
+    waiting_limit,
 )
 from bot.web.visitor.chat import ChatPage
 from bot.web.visitor.sessions import SessionJanitor
@@ -215,6 +217,10 @@ def create_app(
     workers, max_waiting = admission_limits(
         settings.concurrency_limit, settings.queue_max_size, usable_cpus()
     )
+    limit: int | Callable[[], int] = max_waiting
+    if settings.queue_max_size is None:  # as long as the measured answer time allows
+        limit = waiting_limit(blocks, workers, settings.queue_max_wait_s)
+        max_waiting = MAX_WAITING_PER_WORKER * workers  # Gradio's own bound, never reached
     blocks.queue(
         status_update_rate=QUEUE_STATUS_EVERY_S,
         max_size=max_waiting,
@@ -249,7 +255,7 @@ def create_app(
     app.add_middleware(
         AdmissionControl,
         waiting=queue_length(blocks),
-        max_waiting=max_waiting,
+        max_waiting=limit,
         retry_after_s=settings.busy_retry_after_s,
         busy_text=visitor.busy_text(),
     )

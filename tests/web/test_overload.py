@@ -17,6 +17,7 @@ from bot.web.visitor.admission import (
     admission_limits,
     cgroup_cpu_quota,
     usable_cpus,
+    waiting_for,
 )
 from tests.fault.gradio_queue import GradioQueue, QueueFull, new_session
 from tests.support.fakes import FakeResponder
@@ -67,6 +68,14 @@ def test_by_default_one_message_is_answered_per_cpu_and_four_per_worker_wait() -
     assert admission_limits(None, None, cpus=16) == (16, 64)
     assert admission_limits(3, 0, cpus=16) == (3, 0)  # the settings win
     assert admission_limits(None, 5, cpus=1) == (1, 5)
+
+
+def test_the_queue_holds_about_a_second_of_answers_at_the_measured_speed() -> None:
+    assert waiting_for(1.0, 2, None, floor=8, cap=200) == 8  # nothing measured yet
+    assert waiting_for(1.0, 2, 0.02, floor=8, cap=200) == 100  # 2 workers x 50 answers/s
+    assert waiting_for(1.0, 2, 0.04, floor=8, cap=200) == 50  # a busier CPU: a shorter queue
+    assert waiting_for(1.0, 2, 1.0, floor=8, cap=200) == 8
+    assert waiting_for(1.0, 2, 0.0001, floor=8, cap=200) == 200
 
 
 def test_the_cpu_count_follows_a_containers_quota(tmp_path: Any) -> None:

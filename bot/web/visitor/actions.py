@@ -138,16 +138,21 @@ class VisitorChat:
             + self.reach_us()
         )
 
-    def appointment_failure_text(self) -> str:
-        """Shown in the form when storing failed: never "use the form", the visitor is in it."""
-        text = (
-            "Sorry, we couldn't confirm your request just now. Your details are still in the "
-            "form: please try again in a moment (sending again never makes a second request)."
-        )
+    def _then_call(self, text: str, lead: str) -> str:
+        """`text`, then "`lead`, please call CLINIC: PHONE." when the clinic has a phone; the
+        form's messages offer a call, never the form the visitor is already in."""
         phone = self.settings.clinic_phone.strip()
         if phone:
-            text += f" If it keeps failing, please call {self.settings.clinic_name}: {phone}."
+            text += f" {lead}, please call {self.settings.clinic_name}: {phone}."
         return text
+
+    def appointment_failure_text(self) -> str:
+        """Shown in the form when storing failed: never "use the form", the visitor is in it."""
+        return self._then_call(
+            "Sorry, we couldn't confirm your request just now. Your details are still in the "
+            "form: please try again in a moment (sending again never makes a second request).",
+            "If it keeps failing",
+        )
 
     def error_text(self) -> str:
         return "Sorry, something went wrong on our side and I can't answer right now. " + (
@@ -219,14 +224,11 @@ class VisitorChat:
             return False
 
     def appointments_limited_text(self) -> str:
-        text = (
+        return self._then_call(
             "We have received several requests from you already, so this one was not sent. "
-            "The clinic will contact you about the earlier ones."
+            "The clinic will contact you about the earlier ones.",
+            "To add something",
         )
-        phone = self.settings.clinic_phone.strip()
-        if phone:
-            text += f" To add something, please call {self.settings.clinic_name}: {phone}."
-        return text
 
     def request_appointment(
         self,

@@ -8,8 +8,10 @@ nothing, so the workers stay busy answering and throughput holds at its peak how
 visitors arrive; the waiting ones see a bounded wait instead of a timeout.
 
 The limits come from the machine, not from a benchmark: `admission_limits` answers one message
-per CPU the process may use (`usable_cpus`: affinity and cgroup quota) and lets 4 per worker
-wait, unless the settings say otherwise.
+per CPU the process may use (`usable_cpus`: affinity and cgroup quota). Unless the settings fix
+the queue's length, as many may wait as the workers answer in `max_wait_s` at the average
+answer time measured so far (`waiting_limit`): a short queue refuses bursts the CPU could have
+absorbed, a long one only adds wait; at least 4 per worker, at most 100.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JOIN_SUFFIX = "/gradio_api/queue/join"
-WAITING_PER_WORKER = 4
+WAITING_PER_WORKER = 4  # before any answer time is known, and the least ever allowed
+MAX_WAITING_PER_WORKER = 100
 
 
 def cgroup_cpu_quota(cpu_max: str) -> float | None:
@@ -66,6 +69,34 @@ def admission_limits(
     return workers, waiting
 
 
+def waiting_for(
+    max_wait_s: float, workers: int, seconds_per_answer: float | None, floor: int, cap: int
+) -> int:
+    """How many may wait so that the last one waits about `max_wait_s`, within [floor, cap]."""
+    if not seconds_per_answer or seconds_per_answer <= 0:
+        return floor
+    return max(floor, min(cap, int(max_wait_s * workers / seconds_per_answer)))
+
+
+def mean_answer_s(blocks: Any) -> float | None:
+    """Mean wall time per event of a Blocks' queue so far (None before the first): under
+    contention for the CPU it grows, and the queue it allows shrinks with it."""
+    queue = getattr(blocks, "_queue", None)
+    times = list(getattr(queue, "process_time_per_fn", {}).values())
+    count = sum(t.count for t in times)
+    return sum(t.process_time for t in times) / count if count else None
+
+
+def waiting_limit(blocks: Any, workers: int, max_wait_s: float) -> Callable[[], int]:
+    """The queue's current limit for AdmissionControl (see module doc)."""
+    floor, cap = WAITING_PER_WORKER * workers, MAX_WAITING_PER_WORKER * workers
+
+    def limit() -> int:
+        return waiting_for(max_wait_s, workers, mean_answer_s(blocks), floor, cap)
+
+    return limit
+
+
 def queue_length(blocks: Any) -> Callable[[], int]:
     """Events waiting in a Blocks' queue (not those being answered)."""
 
@@ -77,20 +108,20 @@ def queue_length(blocks: Any) -> Callable[[], int]:
 
 
 class AdmissionControl:
-    """Refuse queue joins with 503 + Retry-After while `waiting()` >= `max_waiting`."""
+    """Refuse queue joins with 503 + Retry-After while `waiting()` >= `max_waiting()`."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         waiting: Callable[[], int],
-        max_waiting: int,
+        max_waiting: int | Callable[[], int],
         retry_after_s: int,
         busy_text: str,
     ) -> None:
         self.app = app
         self.waiting = waiting
-        self.max_waiting = max_waiting
+        self.max_waiting = max_waiting if callable(max_waiting) else (lambda: max_waiting)
         self.refused = 0  # since start, for logs and tests
         self._headers = [
             (b"content-type", b"application/json"),
@@ -104,7 +135,7 @@ class AdmissionControl:
             scope["type"] == "http"
             and scope["method"] == "POST"
             and scope["path"].endswith(JOIN_SUFFIX)
-            and self.waiting() >= self.max_waiting
+            and self.waiting() >= self.max_waiting()
         ):
             self.refused += 1
             headers = [*self._headers, (b"content-length", str(len(self._body)).encode())]

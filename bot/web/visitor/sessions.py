@@ -17,6 +17,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -45,21 +46,18 @@ def expire_gradio_sessions(state_holder: Any, idle_s: float, now: dt.datetime) -
     return len(stale)
 
 
+@dataclass(eq=False)
 class SessionJanitor:
     """Expire idle sessions every `interval_s` (see module doc); `sweep()` does one round."""
 
-    def __init__(
-        self,
-        blocks: Any,
-        expire_api_sessions: Callable[[float], int],
-        idle_s: float,
-        interval_s: float,
-    ) -> None:
-        self.blocks = blocks
-        self.expire_api_sessions = expire_api_sessions
-        self.idle_s = idle_s
-        self.interval_s = interval_s
-        self._stop = threading.Event()
+    blocks: Any
+    expire_api_sessions: Callable[[float], int]
+    idle_s: float
+    interval_s: float
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _thread: threading.Thread = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
         self._thread = threading.Thread(target=self._run, name="session-janitor", daemon=True)
 
     def start(self) -> SessionJanitor:
