@@ -1,10 +1,12 @@
 """Ours vs the textbook LangChain pipeline (bench/textbook.py), side by side in one run.
 
-    python bench/bench_fast.py [--medquad] [--runs 5] [--questions 100]
+    python bench/bench_fast.py [--medquad] [--runs 5] [--questions 100] [--ingest-runs 3]
+                               [--ingest-only]
 
 1. ingest from scratch (fresh index and caches: the encoder export is included), wall time of
-   `python ingest.py` vs `python bench/textbook.py build`; then ours re-ingesting after a
-   one-page edit (CLI wall time and the report's in-process seconds);
+   `python ingest.py` vs `python bench/textbook.py build`, alternately --ingest-runs times
+   (medians); then ours re-ingesting after a one-page edit, --runs times (median CLI wall time
+   and the report's in-process seconds);
 2. a cold question from the command line: wall time and peak RSS (median of --runs):
    `python -m bot.ask --index DIR --json Q` vs `python bench/textbook.py ask DIR Q`;
 3. the app: spawn to the first answer over HTTP (gradio_client `/ask`), then --questions more
@@ -111,12 +113,62 @@ def row(name: str, ours: float, textbook: float, unit: str, digits: int = 2) -> 
     print(f"| {name} | {ours:,.{digits}f} {unit} | {textbook:,.{digits}f} {unit} | {ratio:.2f} |")
 
 
+def ingest_pair(name: str, knowledge: Path, work: Path, runs: int) -> None:
+    """Ours and the textbook pipeline from scratch, alternately, `runs` times (fresh index
+    directories and caches each time: ours includes its one-time ONNX export); medians."""
+    times: dict[str, list[float]] = {"ours": [], "textbook": []}
+    for i in range(runs):
+        suffix = "" if i == 0 else f"-{i}"
+        ours, textbook = (
+            work / f"ours-{knowledge.name}{suffix}",
+            work / f"textbook-{knowledge.name}{suffix}",
+        )
+        print(f"<!-- ingest {name} run {i + 1}: load before {load()} -->", flush=True)
+        cmd = [PY, "ingest.py", "--knowledge", str(knowledge), "--index", str(ours)]
+        times["ours"].append(timed(cmd)[0])
+        times["textbook"].append(
+            timed([PY, "bench/textbook.py", "build", str(knowledge), str(textbook)])[0]
+        )
+        print(f"<!-- run {i + 1}: ours {times['ours'][-1]:.1f} s, textbook "
+              f"{times['textbook'][-1]:.1f} s; load after {load()} -->", flush=True)  # fmt: skip
+    o, t = statistics.median(times["ours"]), statistics.median(times["textbook"])
+    row(f"ingest {name} from scratch (median of {runs})", o, t, "s", 1)
+
+
+def one_page_edits(name: str, knowledge: Path, index: Path, work: Path, runs: int) -> None:
+    """`runs` one-page edits: the first page gains a line, then loses it again, alternately
+    (each run is a one-page change against the version then served); median wall time."""
+    edited = work / f"edited-{knowledge.name}"
+    shutil.copytree(knowledge, edited, dirs_exist_ok=True)
+    page = sorted(edited.glob("*.md"))[0]
+    original = (knowledge / page.name).read_text()
+    walls, inside = [], []
+    print(f"<!-- one-page edits {name}: load before {load()} -->", flush=True)
+    for i in range(runs):
+        extra = "\n\nThis line was added by the benchmark.\n" if i % 2 == 0 else ""
+        page.write_text(original + extra)
+        cmd = [PY, "ingest.py", "--knowledge", str(edited), "--index", str(index), "--json"]
+        wall, _, out = timed(cmd)
+        report = json.loads(out)
+        assert len(report["pages_changed"]) == 1, report["pages_changed"]
+        walls.append(wall)
+        inside.append(report["seconds"])
+    wall, seconds = statistics.median(walls), statistics.median(inside)
+    print(f"| ingest {name}, one page edited: `ingest.py` wall (in process), median of {runs} | "
+          f"{wall:.2f} s ({seconds:.2f} s) | | |")  # fmt: skip
+    print(f"<!-- load after {load()} -->", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--medquad", action="store_true", help="MedQuAD (1,009 pages) too")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--skip-ingest", type=Path, help="reuse this workdir's indexes")
+    parser.add_argument("--ingest-runs", type=int, default=1, help="from-scratch ingest pairs")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="part 1 only (MedQuAD only with --medquad)"
+    )
     args = parser.parse_args()
     work = args.skip_ingest or Path(tempfile.mkdtemp(prefix="bench-fast-"))
     print(f"workdir {work}; machine: {os.cpu_count()} CPUs, "
@@ -131,24 +183,12 @@ def main() -> int:
             subprocess.run([PY, str(make), str(pages)], check=True, capture_output=True)
         corpora["MedQuAD"] = pages
     for name, knowledge in corpora.items():
-        ours, textbook = work / f"ours-{knowledge.name}", work / f"textbook-{knowledge.name}"
-        if args.skip_ingest:
+        if args.skip_ingest or (args.ingest_only and args.medquad and name != "MedQuAD"):
             continue
-        print(f"<!-- ingest {name}: load before {load()} -->")
-        ours_s, _, _ = timed([PY, "ingest.py", "--knowledge", str(knowledge), "--index", str(ours)])
-        tb_s, _, _ = timed([PY, "bench/textbook.py", "build", str(knowledge), str(textbook)])
-        row(f"ingest {name} from scratch", ours_s, tb_s, "s", 1)
-        edited = work / f"edited-{knowledge.name}"
-        shutil.copytree(knowledge, edited, dirs_exist_ok=True)
-        page = sorted(edited.glob("*.md"))[0]
-        page.write_text(page.read_text() + "\n\nThis line was added by the benchmark.\n")
-        cmd = [PY, "ingest.py", "--knowledge", str(edited), "--index", str(ours), "--json"]
-        edit_s, _, out = timed(cmd)
-        report = json.loads(out)
-        print(f"| ingest {name}, one page edited: `ingest.py` wall (in process) | {edit_s:.2f} s "
-              f"({report['seconds']:.2f} s; {report['chunks_embedded']} chunks, "
-              f"{report['sentences_embedded']} sentences embedded) | | |")  # fmt: skip
-        print(f"<!-- load after {load()} -->")
+        ingest_pair(name, knowledge, work, args.ingest_runs)
+        one_page_edits(name, knowledge, work / f"ours-{knowledge.name}", work, args.runs)
+    if args.ingest_only:
+        return 0
 
     asked = questions(False)
     asked = (asked * (args.questions // len(asked) + 1))[: args.questions]

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PositiveFloat, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clinic import FILE_KEYS, ClinicContact, checked_contact, read_clinic_file
@@ -53,20 +53,19 @@ class Settings(BaseSettings):
     database_connect_timeout_s: int = Field(
         2, ge=2, description="PostgreSQL: give up connecting after this many seconds."
     )
-    database_timeout_s: float = Field(
+    database_timeout_s: PositiveFloat = Field(
         2.0,
-        gt=0,
         description="PostgreSQL: longest wait for one statement or commit (statement_timeout; "
         "the client gives up 0.25 s later even when the server stopped answering).",
     )
-    database_idle_in_transaction_s: float = Field(
-        10.0, gt=0, description="PostgreSQL: the server ends a transaction idle this long."
+    database_idle_in_transaction_s: PositiveFloat = Field(
+        10.0, description="PostgreSQL: the server ends a transaction idle this long."
     )
-    readyz_timeout_s: float = Field(
-        1.5, gt=0, description="/readyz reports the database unreachable after this wait."
+    readyz_timeout_s: PositiveFloat = Field(
+        1.5, description="/readyz reports the database unreachable after this wait."
     )
-    database_busy_timeout_s: float = Field(
-        4.0, gt=0, description="SQLite: how long a write waits for another writer."
+    database_busy_timeout_s: PositiveFloat = Field(
+        4.0, description="SQLite: how long a write waits for another writer."
     )
     retention_days: int = Field(90, description="Conversations older than this are purged.")
     appointment_retention_days: int = Field(365, description="Appointment requests kept this long.")
@@ -140,8 +139,8 @@ class Settings(BaseSettings):
     busy_retry_after_s: int = Field(
         5, ge=1, description="Retry-After of the 503 sent when the queue is full."
     )
-    session_idle_minutes: float = Field(
-        30.0, gt=0, description="A visitor's conversation state is dropped after this idle time."
+    session_idle_minutes: PositiveFloat = Field(
+        30.0, description="A visitor's conversation state is dropped after this idle time."
     )
     max_sessions: int = Field(
         2000, ge=10, description="At most this many visitor sessions are held in memory."

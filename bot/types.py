@@ -54,15 +54,19 @@ class Retrieved:
 
 @dataclass(frozen=True)
 class QuotedSource:
-    """What every citation says, shown or logged: its number, the page and the verbatim quote.
-
-    `Citation` (under an answer) and the store's `StoredCitation` (in the log) extend it."""
+    """What every citation says, shown or logged: its number, the page, the verbatim quote and
+    the chunk and page version it came from. The log keeps exactly this (the store's
+    `StoredCitation`); `Citation`, under an answer, adds the whole passage."""
 
     n: int
     source: str
     title: str
     url: str | None
     quote: str  # verbatim sentence(s) of the page
+    # Which chunk and page version the quote came from (keyword-only, so `Citation` can add
+    # its passage after them as the sixth positional field).
+    chunk_id: str = field(default="", kw_only=True)
+    page_version: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,6 @@ class Citation(QuotedSource):
     """A numbered source under an answer: the verbatim quote, its passage and where to read it."""
 
     passage: str  # the whole cited chunk
-    chunk_id: str = ""
-    page_version: str = ""
 
 
 @dataclass(frozen=True)

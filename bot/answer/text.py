@@ -237,6 +237,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "nauseous": ("nausea",),
     "light": ("photophobia",),
     "photophobia": ("light", "sensitivity"),
+    # Everyday words for body parts, routes and evidence -> the clinical words pages use.
+    "nose": ("nasal", "intranasal"),
+    "pill": ("oral", "tablet"),
+    "pills": ("oral", "tablets"),
+    "tablet": ("oral", "pill"),
+    "shot": ("injection",),
+    "shots": ("injections",),
+    "injection": ("shot",),
+    "puke": ("vomiting", "nausea"),
+    "vomit": ("vomiting", "nausea"),
+    "science": ("research", "studies", "evidence"),
+    "proof": ("research", "studies", "evidence"),
+    "research": ("studies", "evidence"),
+    "evidence": ("studies", "research"),
+    "studies": ("research", "evidence"),
+    "brain": ("neurological",),
+    "stomach": ("gastrointestinal",),
 }
 
 

@@ -13,7 +13,8 @@ Layout (see docs/CONTRACTS.md):
     <index_dir>/versions/<id>/pages.jsonl    one Page per line
     <index_dir>/versions/<id>/chunks.jsonl   one Chunk per line, in page order
     <index_dir>/versions/<id>/vectors.npy    one float32 vector per chunk, in chunk order
-    <index_dir>/versions/<id>/encoder/       model.onnx(.data), tokenizer.json, encoder.json
+    <index_dir>/versions/<id>/encoder/       model.onnx(.data), tokenizer.json, encoder.json,
+                                             identities.json (the files' identities when hashed)
     <index_dir>/versions/<id>/chroma/        Chroma PersistentClient dir, collection "clinic"
     <index_dir>/versions/<id>/sentences.jsonl       per chunk: its sentence spans and vector rows
     <index_dir>/versions/<id>/sentence_vectors.npy  one vector per distinct sentence (float16)

@@ -23,13 +23,8 @@ def row_view(view_type: type[_View], row: Any, **computed: Any) -> _View:
     return view_type(**values)
 
 
-@dataclass(frozen=True)
-class StoredCitation(QuotedSource):
-    """A citation as the visitor saw it, with the page version it was quoted from (the log
-    keeps the quote, not the whole passage)."""
-
-    chunk_id: str = ""
-    page_version: str = ""
+# A citation as the visitor saw it, as the log keeps it: the quote, not the whole passage.
+StoredCitation = QuotedSource
 
 
 @dataclass(frozen=True)

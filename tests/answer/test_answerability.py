@@ -131,3 +131,12 @@ def test_a_location_question_in_other_words_is_answered_by_the_place_the_page_na
     reply = real_responder.reply("what town is your office located in")
     assert "located" not in reply.notes
     assert reply.kind == "answer"
+
+
+@pytest.mark.model
+def test_everyday_words_for_clinical_ones_are_not_unknown_words(real_responder):
+    # The page says "nasal", "research" and "studies", never "nose" or "science".
+    spray = real_responder.analyse("how do you use the nose spray kind").evidence
+    assert "nose" not in spray.unknown_terms
+    reply = real_responder.reply("what does the science say about ketamine for headaches")
+    assert reply.kind == "answer" and "science" not in reply.notes

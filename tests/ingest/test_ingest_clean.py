@@ -24,19 +24,6 @@ def test_every_chrome_row_is_dropped_whatever_its_case(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
-    [
-        "Share this with your doctor before your first infusion.",
-        "Request an appointment by calling the clinic; we answer within a day.",
-        "Read more about ketamine in our FAQ.",
-        "Email us your questions and we will answer them.",
-    ],
-)
-def test_content_that_merely_contains_chrome_words_is_kept(line: str) -> None:
-    assert not is_chrome(line)
-
-
-@pytest.mark.parametrize(
     "line", ["![Free Bird Enjoying Nature]()", "![a caption](/img/x.png)", "![](pic.jpg)"]
 )
 def test_a_markdown_image_line_is_a_caption_and_dropped(line: str) -> None:
@@ -71,16 +58,23 @@ def test_text_that_addresses_the_bot_is_detected(line: str) -> None:
     assert looks_like_injection(line)
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "If you are now taking a triptan, tell your doctor before the infusion.",
-        "Do not ignore the directions on your prescription label.",
-        "Our system of care follows the prior authorization rules of your insurer.",
-        "Ketamine works by reducing the pain signal transmission in the brain.",
-    ],
-)
-def test_ordinary_clinical_text_is_not_taken_for_an_injection(line: str) -> None:
+# Clinical text that uses chrome words ("share", "read more") or words injections use
+# ("ignore", "system", "you are now"): each row is kept by both filters.
+ORDINARY_LINES = [
+    "Share this with your doctor before your first infusion.",
+    "Request an appointment by calling the clinic; we answer within a day.",
+    "Read more about ketamine in our FAQ.",
+    "Email us your questions and we will answer them.",
+    "If you are now taking a triptan, tell your doctor before the infusion.",
+    "Do not ignore the directions on your prescription label.",
+    "Our system of care follows the prior authorization rules of your insurer.",
+    "Ketamine works by reducing the pain signal transmission in the brain.",
+]
+
+
+@pytest.mark.parametrize("line", ORDINARY_LINES)
+def test_ordinary_clinical_text_is_neither_chrome_nor_an_injection(line: str) -> None:
+    assert not is_chrome(line)
     assert not looks_like_injection(line)
 
 

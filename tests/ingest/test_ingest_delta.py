@@ -116,3 +116,32 @@ def test_rebuild_and_a_new_model_never_start_from_a_copy(
     other.name = "another-model"
     moved = publish(settings, other, progress=False)
     assert manifest(settings, moved.version)["chroma_build"]["base"] is None
+
+
+def test_a_one_page_change_takes_unchanged_vectors_from_the_served_version(
+    settings: Settings, knowledge: Path, embedder: CountingEmbedder
+) -> None:
+    import numpy as np
+
+    from bot.index import CACHE
+
+    pages(knowledge)
+    first = publish(settings, embedder, progress=False)
+    (settings.resolved_index_dir / CACHE).unlink()  # only the served version knows the vectors
+    write_page(knowledge, "p07.md", "Page 7", "# Page 7", f"Rewritten seven. {LONG}")
+
+    second = publish(settings, embedder, progress=False)
+
+    # Only the new chunk and its new sentence ("Rewritten seven."): LONG is on every page.
+    assert (second.chunks_embedded, second.sentences_embedded) == (1, 1)
+    old, new = (settings.resolved_index_dir / VERSIONS / str(r.version) for r in (first, second))
+    old_rows = {cid: i for i, cid in enumerate(manifest(settings, first.version)["chunk_ids"])}
+    old_vectors, new_vectors = np.load(old / "vectors.npy"), np.load(new / "vectors.npy")
+    kept = [
+        (old_rows[cid], i)
+        for i, cid in enumerate(manifest(settings, second.version)["chunk_ids"])
+        if cid in old_rows
+    ]
+    assert len(kept) == 2 * PAGES - 2
+    assert all(np.array_equal(old_vectors[a], new_vectors[b]) for a, b in kept)
+    verify_version(new)
