@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from bot.triage.classifier import Model, default_model
-from bot.triage.embedding import gated
+from bot.triage.embedding import advice_gated, gated
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import normalise_plain, plain
 from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
@@ -160,11 +160,9 @@ def triage(
     lang = lang or detect_plain(unfolded)
     layer = model.embedding
     if layer is not None and layer.accepts(vector, lang):
-        probabilities = gated(
-            evidence.probabilities,
-            layer.probabilities(vector),  # type: ignore[arg-type]
-            layer.gate,
-            evidence.emergency_threshold,
-        )
+        mlp = layer.probabilities(vector)  # type: ignore[arg-type]
+        threshold = evidence.emergency_threshold
+        probabilities = gated(evidence.probabilities, mlp, layer.gate, threshold)
+        probabilities = advice_gated(probabilities, mlp, layer.advice_gate, threshold)
         evidence = replace(evidence, probabilities=probabilities)
     return decide(evidence, lang)

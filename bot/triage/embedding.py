@@ -7,7 +7,10 @@ MLP may overrule the n-grams, and only towards safety: it raises an emergency th
 when its own emergency probability is at least `up` and the n-grams' at least `floor` (both
 chosen on out-of-fold probabilities at training time, `bot.triage.train`).
 It never drops one: when in doubt, emergency ("i'm so tired of existing, i have a plan for
-sunday" reads as an appointment to MiniLM). Rules still come first, and negations and
+sunday" reads as an appointment to MiniLM). Between advice and question it may decide both
+ways, where the n-grams are unsure (`AdviceGate`, chosen out of fold): "would ketamine help
+my fibromyalgia" (a question) and "is ketamine safe with my fibromyalgia meds" (advice) share
+most of their n-grams; an advice rule still refuses first. Rules still come first, and negations and
 idioms are masked for the rules and the n-grams as before.
 
 The vector is the one the pipeline also uses for retrieval (`embedding_text`: the normalised
@@ -52,6 +55,23 @@ NEVER = Gate(up=2.0)
 
 
 @dataclass(frozen=True)
+class AdviceGate:
+    """When the MLP decides advice-vs-question for the n-grams: the n-grams' own pick among the
+    non-emergency kinds is advice or question, and advice's share of the two is in [lo, hi]
+    (they are unsure); the MLP then picks, if its own share for its pick is at least `up`."""
+
+    lo: float
+    hi: float
+    up: float = 0.5
+
+    def applies(self, ngram_share: float) -> bool:
+        return self.lo <= ngram_share <= self.hi
+
+
+NO_ADVICE_GATE = AdviceGate(lo=2.0, hi=2.0)
+
+
+@dataclass(frozen=True)
 class EmbeddingLayer:
     """One hidden ReLU layer, softmax over the kinds (emergency, advice, ..., offtopic)."""
 
@@ -62,6 +82,7 @@ class EmbeddingLayer:
     out_w: np.ndarray  # (hidden, classes)
     out_b: np.ndarray
     gate: Gate
+    advice_gate: AdviceGate = NO_ADVICE_GATE  # where the MLP decides advice vs question
 
     @property
     def dimension(self) -> int:
@@ -98,6 +119,32 @@ def gated(
     return out
 
 
+def advice_gated(
+    ngram: Mapping[str, float], mlp: Mapping[str, float], gate: AdviceGate, threshold: float
+) -> dict[str, float]:
+    """The probabilities with advice and question's pooled share given to the MLP's pick of the
+    two, where the gate lets it decide; unchanged for an emergency or another kind. Pure."""
+    if emergency_share(ngram) >= threshold:
+        return dict(ngram)
+    others = {c: p for c, p in ngram.items() if not c.startswith("emergency.")}
+    if max(others, key=lambda c: others[c], default="") not in ("advice", "question"):
+        return dict(ngram)
+    advice, question = ngram.get("advice", 0.0), ngram.get("question", 0.0)
+    m_advice, m_question = mlp.get("advice", 0.0), mlp.get("question", 0.0)
+    if advice + question <= 0 or m_advice + m_question <= 0:
+        return dict(ngram)
+    if not gate.applies(advice / (advice + question)):
+        return dict(ngram)
+    m_share = m_advice / (m_advice + m_question)
+    pick = "advice" if m_share >= gate.up else "question" if 1 - m_share >= gate.up else ""
+    if not pick:
+        return dict(ngram)
+    out = dict(ngram)
+    out["advice"], out["question"] = 0.0, 0.0
+    out[pick] = advice + question
+    return out
+
+
 def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
     """Write the weights; returns the metadata model.json keeps under "embedding"."""
     np.savez_compressed(
@@ -107,7 +154,12 @@ def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
         out_w=layer.out_w.astype(np.float32),
         out_b=layer.out_b.astype(np.float32),
     )
-    return {"encoder": layer.encoder, "classes": list(layer.classes), "gate": asdict(layer.gate)}
+    return {
+        "encoder": layer.encoder,
+        "classes": list(layer.classes),
+        "gate": asdict(layer.gate),
+        "advice_gate": asdict(layer.advice_gate),
+    }
 
 
 def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
@@ -119,7 +171,13 @@ def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
         stored = np.load(path)
         arrays = [stored[k].astype(np.float32) for k in ("hidden_w", "hidden_b", "out_w", "out_b")]
         gate = Gate(**{k: float(v) for k, v in meta["gate"].items()})
-        layer = EmbeddingLayer(str(meta["encoder"]), tuple(meta["classes"]), *arrays, gate)
+        advice = meta.get("advice_gate")
+        advice_gate = (
+            AdviceGate(**{k: float(v) for k, v in advice.items()}) if advice else NO_ADVICE_GATE
+        )
+        layer = EmbeddingLayer(
+            str(meta["encoder"]), tuple(meta["classes"]), *arrays, gate, advice_gate
+        )
     except FileNotFoundError as exc:
         raise TriageDataError(path, None, "missing: run `make triage-model`") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -31,7 +31,16 @@ from bot.triage.classifier import (
     softmax,
 )
 from bot.triage.decision import decide, gather, model_text
-from bot.triage.embedding import NEVER, EmbeddingLayer, Gate, gated, save_layer
+from bot.triage.embedding import (
+    NEVER,
+    NO_ADVICE_GATE,
+    AdviceGate,
+    EmbeddingLayer,
+    Gate,
+    advice_gated,
+    gated,
+    save_layer,
+)
 from bot.triage.exemplars import DATA_DIR, data_hash, exemplar_files, load_exemplars
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import plain
@@ -49,6 +58,14 @@ HIDDEN = 128  # the embedding layer's hidden units
 GATES = [Gate(up, floor) for up in (0.9, 0.95, 0.99) for floor in (0.0, 0.05, 0.1, 0.2, 0.3)]
 # Close-but-safe false alarms (out of fold, a share) a gate may add for the emergencies it finds.
 GATE_NEAR_FALSE_ALARMS = 0.01
+# Advice-vs-question gates tried: the n-grams' advice share of the two in [lo, hi] (unsure), and
+# how sure the MLP must be of its pick.
+ADVICE_GATES = [
+    AdviceGate(lo, hi, up)
+    for lo in (0.1, 0.2, 0.3, 0.4)
+    for hi in (0.65, 0.8, 0.9, 1.0)
+    for up in (0.5, 0.7, 0.9)
+]
 
 
 def matrix(texts: Sequence[str]):
@@ -183,7 +200,12 @@ def out_of_fold(
     return ngram, mlp
 
 
-def fit_layer(vectors: np.ndarray, kinds: np.ndarray, gate: Gate = NEVER) -> EmbeddingLayer:
+def fit_layer(
+    vectors: np.ndarray,
+    kinds: np.ndarray,
+    gate: Gate = NEVER,
+    advice_gate: AdviceGate = NO_ADVICE_GATE,
+) -> EmbeddingLayer:
     """The embedding layer's MLP fitted on sentence vectors and their kinds."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -194,7 +216,7 @@ def fit_layer(vectors: np.ndarray, kinds: np.ndarray, gate: Gate = NEVER) -> Emb
         mlp.fit(vectors, kinds)
     (hidden_w, out_w), (hidden_b, out_b) = mlp.coefs_, mlp.intercepts_
     classes = tuple(str(c) for c in mlp.classes_)
-    return EmbeddingLayer(ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate)
+    return EmbeddingLayer(ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate, advice_gate)
 
 
 @dataclass(frozen=True)
@@ -231,15 +253,17 @@ class _RulesOnly:
         return {}
 
 
-def choose_gate(
+def choose_gates(
     cases: Sequence[Case],
     ngram: Sequence[dict[str, float]],
     mlp: Sequence[dict[str, float]],
     threshold: float,
-) -> Gate:
-    """The gate with the most English emergency recall plus kind accuracy out of fold, among
-    those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the n-grams'
-    (NEVER if none helps). Every decision goes through the real rules and `decision.decide`."""
+) -> tuple[Gate, AdviceGate]:
+    """The emergency gate with the most English emergency recall plus kind accuracy out of fold,
+    among those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the
+    n-grams' (NEVER if none helps); then, with it, the advice gate with the most advice refused
+    plus questions routed (NO_ADVICE_GATE if none helps). Every decision goes through the real
+    rules and `decision.decide`."""
     from bot.triage.cases import figures
 
     rules = default_rules()
@@ -249,16 +273,20 @@ def choose_gate(
     ]
     langs = [detect_plain(plain(c.text)) for c in cases]
 
-    def score(gate: Gate) -> tuple[float, float]:
+    def named(gate: Gate, advice: AdviceGate) -> dict[str, float]:
+        def probabilities(n: dict[str, float], m: dict[str, float]) -> dict[str, float]:
+            return advice_gated(gated(n, m, gate, threshold), m, advice, threshold)
+
         kinds = [
-            decide(
-                replace(e, probabilities=gated(n, m, gate, threshold) if lang == "en" else n), lang
-            ).kind
+            decide(replace(e, probabilities=probabilities(n, m) if lang == "en" else n), lang).kind
             for e, n, m, lang in zip(evidence, ngram, mlp, langs, strict=True)
         ]
-        named = {f.name: f.value or 0.0 for f in figures(cases, kinds)}
-        fa = named["false alarms, close-but-safe"]
-        return fa, named["emergency recall, English"] + named["kind accuracy, all"]
+        return {f.name: f.value or 0.0 for f in figures(cases, kinds)}
+
+    def score(gate: Gate) -> tuple[float, float]:
+        values = named(gate, NO_ADVICE_GATE)
+        fa = values["false alarms, close-but-safe"]
+        return fa, values["emergency recall, English"] + values["kind accuracy, all"]
 
     base_fa, base_score = score(NEVER)
     best, best_score = NEVER, base_score
@@ -268,7 +296,19 @@ def choose_gate(
         if fa <= base_fa + GATE_NEAR_FALSE_ALARMS + 1e-9 and value > best_score + 1e-9:
             best, best_score = gate, value
     print(f"no gate: near false alarms {base_fa:.3f}, score {base_score:.4f}", file=sys.stderr)
-    return best
+
+    def routing(advice: AdviceGate) -> float:
+        values = named(best, advice)
+        return values["advice requests refused"] + values["questions routed to answering"]
+
+    best_advice, best_routing = NO_ADVICE_GATE, routing(NO_ADVICE_GATE)
+    print(f"no advice gate: advice + questions {best_routing:.4f}", file=sys.stderr)
+    for advice in ADVICE_GATES:
+        value = routing(advice)
+        if value > best_routing + 1e-9:
+            best_advice, best_routing = advice, value
+    print(f"{best_advice}: advice + questions {best_routing:.4f}", file=sys.stderr)
+    return best, best_advice
 
 
 def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
@@ -285,8 +325,8 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
     calibration = calibrate(p, cases)
     layer = None
     if vectors is not None:
-        gate = choose_gate(cases, ngram, mlp, calibration.threshold)
-        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), gate)
+        gate, advice_gate = choose_gates(cases, ngram, mlp, calibration.threshold)
+        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), gate, advice_gate)
     return fit(x, y), calibration, layer
 
 

@@ -5,6 +5,7 @@ Responder feeding triage the vector it shares with retrieval."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,16 @@ from bot.answer.pipeline import Responder
 from bot.triage import embedding_encoder, triage
 from bot.triage.classifier import default_model
 from bot.triage.decision import Evidence, decide
-from bot.triage.embedding import Gate, embedding_text, gated
+from bot.triage.embedding import (
+    NO_ADVICE_GATE,
+    AdviceGate,
+    Gate,
+    advice_gated,
+    embedding_text,
+    gated,
+    load_layer,
+    save_layer,
+)
 from tests.support.fakes import NoIndex
 
 GATE = Gate(up=0.95)
@@ -43,6 +53,52 @@ def test_the_mlp_never_drops_an_emergency() -> None:
     calm = {"emergency": 0.0, "question": 1.0}
     assert kind(WEAK) == "emergency"
     assert kind(gated(WEAK, calm, GATE, 0.5)) == "emergency"
+
+
+ADVICE_GATE = AdviceGate(lo=0.2, hi=0.9, up=0.7)
+# The n-grams lean to answering a message the MLP reads as a dose question, and the reverse.
+UNSURE_QUESTION = {"question": 0.55, "advice": 0.4, "emergency.medical": 0.05}
+UNSURE_ADVICE = {"advice": 0.66, "question": 0.3, "emergency.medical": 0.04}
+
+
+def test_a_sure_mlp_decides_advice_or_question_where_the_ngrams_are_unsure() -> None:
+    dose = {"advice": 0.9, "question": 0.1}
+    assert kind(UNSURE_QUESTION) == "question"
+    assert kind(advice_gated(UNSURE_QUESTION, dose, ADVICE_GATE, 0.5)) == "advice"
+    general = {"advice": 0.05, "question": 0.95}
+    assert kind(UNSURE_ADVICE) == "advice"
+    assert kind(advice_gated(UNSURE_ADVICE, general, ADVICE_GATE, 0.5)) == "question"
+
+
+def test_the_advice_gate_leaves_sure_ngrams_unsure_mlps_and_other_kinds_alone() -> None:
+    sure = {"question": 0.95, "advice": 0.03, "emergency.medical": 0.02}
+    assert advice_gated(sure, {"advice": 1.0}, ADVICE_GATE, 0.5) == sure
+    unsure_mlp = {"advice": 0.6, "question": 0.4}
+    assert advice_gated(UNSURE_QUESTION, unsure_mlp, ADVICE_GATE, 0.5) == UNSURE_QUESTION
+    booking = {"appointment": 0.5, "advice": 0.3, "question": 0.2}
+    assert advice_gated(booking, {"advice": 1.0}, ADVICE_GATE, 0.5) == booking
+    assert advice_gated(UNSURE_QUESTION, {"advice": 1.0}, NO_ADVICE_GATE, 0.5) == UNSURE_QUESTION
+
+
+def test_the_advice_gate_never_touches_an_emergency() -> None:
+    assert kind(WEAK) == "emergency"
+    assert kind(advice_gated(WEAK, {"advice": 1.0}, AdviceGate(0.0, 1.0, 0.5), 0.5)) == "emergency"
+
+
+def test_an_advice_rule_still_refuses_whatever_the_mlp_says() -> None:
+    routed = advice_gated(UNSURE_ADVICE, {"question": 1.0}, ADVICE_GATE, 0.5)
+    evidence = Evidence(None, "en:advice:3", None, None, routed, 0.5)
+    assert decide(evidence, "en").kind == "advice"
+
+
+def test_the_advice_gate_is_saved_with_the_layer(tmp_path) -> None:
+    layer = default_model().embedding
+    assert layer is not None
+    changed = replace(layer, advice_gate=ADVICE_GATE)
+    assert load_layer(tmp_path, save_layer(tmp_path, changed)).advice_gate == ADVICE_GATE
+    meta = save_layer(tmp_path, layer)
+    del meta["advice_gate"]  # a model trained before the advice gate
+    assert load_layer(tmp_path, meta).advice_gate == NO_ADVICE_GATE
 
 
 @pytest.fixture(scope="module")

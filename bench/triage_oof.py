@@ -1,0 +1,260 @@
+"""Out-of-fold error analysis of triage: `python bench/triage_oof.py [dump|misses]`.
+
+`dump` runs the folds of `make triage-report` (exemplars + ../shared/eval/safety-dev.jsonl,
+each fold trained exactly as `make triage-model`) and keeps, for every message, what each layer
+said out of fold: the rules that matched, the n-gram probabilities, the embedding layer's
+probabilities, the threshold and gate of its fold, and the shipped decision. They go to
+.cache/triage-oof.jsonl, so decision variants can be scored without retraining.
+`misses` lists the out-of-fold misses (advice not refused, questions not routed to answering,
+close-but-safe false alarms, emergencies missed) with their source file and line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.triage.cases import from_exemplar, load_dev  # noqa: E402
+from bot.triage.decision import gather, model_text, triage  # noqa: E402
+from bot.triage.embedding import Gate  # noqa: E402
+from bot.triage.exemplars import exemplar_files, read_exemplars  # noqa: E402
+from bot.triage.lang import detect_plain  # noqa: E402
+from bot.triage.normalise import plain  # noqa: E402
+from bot.triage.report import DEV_SET, as_model  # noqa: E402
+from bot.triage.rules import default_rules  # noqa: E402
+from bot.triage.train import (  # noqa: E402
+    FOLDS,
+    Calibration,
+    fit,
+    fit_layer,
+    groups,
+    matrix,
+    train,
+)
+from bot.triage.vectors import embed_texts  # noqa: E402
+
+OOF_FILE = ROOT / ".cache" / "triage-oof.jsonl"
+
+
+def sources(data: Path | None = None) -> list[str]:
+    """`file:line` of every exemplar, in load order."""
+    found = []
+    for path in exemplar_files(data):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        numbers = [n for n, line in enumerate(lines, start=1) if line.strip()]
+        assert len(numbers) == len(read_exemplars(path))
+        found += [f"{path.stem}:{n}" for n in numbers]
+    return found
+
+
+def fast_train(cases, vectors, threshold: float, gate: Gate):
+    """One fold fitted once, with a fixed threshold and emergency gate (no inner folds): about a
+    sixth of `train.train`'s time, for comparing data variants on the same footing."""
+    import numpy as np
+
+    keep = [i for i, c in enumerate(cases) if c.target is not None]
+    x = matrix([model_text(cases[i].text) for i in keep])
+    y = [str(cases[i].target) for i in keep]
+    kinds = np.array([t.split(".")[0] for t in y])
+    return fit(x, y), Calibration(threshold, 0.0, 0.0), fit_layer(vectors[keep], kinds, gate)
+
+
+def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None:
+    """Run the folds and write one record per message. `fast` "THRESHOLD,UP,FLOOR": each fold
+    fitted once with that threshold and emergency gate instead of choosing them itself."""
+    from sklearn.model_selection import GroupKFold
+
+    exemplars = [e for path in exemplar_files(data) for e in read_exemplars(path)]
+    cases = [from_exemplar(e, i) for i, e in enumerate(exemplars)]
+    where = sources(data)
+    if dev.exists():
+        dev_cases = load_dev(dev)
+        cases += dev_cases
+        where += [f"dev:{c.id}" for c in dev_cases]
+    vectors = embed_texts([c.text for c in cases])
+    x = matrix([model_text(c.text) for c in cases])
+    rules = default_rules()
+    records: list[dict] = [{} for _ in cases]
+    splitter = GroupKFold(n_splits=FOLDS)
+    for fold, (train_rows, test_rows) in enumerate(splitter.split(x, groups=groups(x)), start=1):
+        if fast:
+            t, up, floor = (float(v) for v in fast.split(","))
+            chosen = [cases[i] for i in train_rows]
+            fitted, calibration, layer = fast_train(chosen, vectors[train_rows], t, Gate(up, floor))
+        else:
+            fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
+        model = as_model(fitted, calibration.threshold, layer)
+        for i in test_rows:
+            case = cases[i]
+            evidence = gather(case.text, rules, model)
+            decision = triage(case.text, model=model, vector=vectors[i])
+            records[i] = {
+                "id": case.id,
+                "source": where[i],
+                "text": case.text,
+                "lang": detect_plain(plain(case.text)),
+                "case_lang": case.lang,
+                "allowed": sorted(case.allowed),
+                "target": case.target,
+                "near": case.near,
+                "emergency": case.emergency,
+                "fold": fold,
+                "threshold": calibration.threshold,
+                "gate": [layer.gate.up, layer.gate.floor] if layer else None,
+                "rules": {
+                    "emergency": evidence.emergency_rule[1] if evidence.emergency_rule else None,
+                    "advice": evidence.advice_rule,
+                    "appointment": evidence.appointment_rule,
+                    "notice": evidence.notice_rule,
+                },
+                "ngram": {k: round(v, 5) for k, v in evidence.probabilities.items()},
+                "mlp": {k: round(v, 5) for k, v in layer.probabilities(vectors[i]).items()}
+                if layer
+                else {},
+                "kind": decision.kind,
+                "reason": decision.reason,
+            }
+        print(f"fold {fold}/{FOLDS} done", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"wrote {out} ({len(records)} messages)", file=sys.stderr)
+
+
+def miss_kind(r: dict) -> str | None:
+    """Which of issue 13's figures a record counts against, if any."""
+    if r["emergency"] and r["kind"] != "emergency":
+        return "emergency missed"
+    if r["near"] and r["kind"] == "emergency":
+        return "near false alarm"
+    if r["allowed"] == ["advice"] and r["kind"] != "advice":
+        return "advice not refused"
+    if r["target"] == "question" and "question" in r["allowed"] and r["kind"] != "question":
+        return "question not answered"
+    return None
+
+
+def misses(path: Path, only: str | None) -> None:
+    """Print the misses grouped by figure, with the decision and where the message lives."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    grouped: dict[str, list[dict]] = {}
+    for r in records:
+        kind = miss_kind(r)
+        if kind and (only is None or only in kind):
+            grouped.setdefault(kind, []).append(r)
+    for kind, rows in grouped.items():
+        by = Counter(r["kind"] for r in rows)
+        print(f"\n## {kind}: {len(rows)} ({dict(by)})")
+        for r in sorted(rows, key=lambda r: (r["lang"], r["source"])):
+            p = r["mlp"].get("advice", 0.0)
+            print(
+                f"- {r['source']} [{r['lang']}] -> {r['kind']} ({r['reason']}; mlp advice {p:.2f})"
+                f" {r['text'][:150]!r}"
+            )
+
+
+def simulate(records: list[dict], advice_gate=None, advice_langs=("en",)) -> list[str]:
+    """Each record's kind, re-decided from its stored evidence (emergency gate of its fold, then
+    `advice_gate(ngram, mlp, lang)` if given, then `decision.decide`)."""
+    from bot.triage.decision import Evidence, decide
+    from bot.triage.embedding import gated
+
+    kinds = []
+    for r in records:
+        probs = r["ngram"]
+        if r["lang"] == "en" and r["mlp"] and r["gate"]:
+            probs = gated(probs, r["mlp"], Gate(*r["gate"]), r["threshold"])
+        if r["lang"] in advice_langs and r["mlp"] and advice_gate is not None:
+            probs = advice_gate(probs, r["mlp"], r["threshold"])
+        rules = r["rules"]
+        emergency = ("medical", rules["emergency"]) if rules["emergency"] else None
+        evidence = Evidence(
+            emergency, rules["advice"], rules["appointment"], rules["notice"], probs, r["threshold"]
+        )
+        kinds.append(decide(evidence, r["lang"]).kind)
+    return kinds
+
+
+def rates(records: list[dict], kinds: list[str]) -> dict[str, float]:
+    """The figures that matter here, from records and kinds."""
+    from bot.triage.cases import Case, figures
+
+    cases = [
+        Case(r["id"], r["text"], r["case_lang"], frozenset(r["allowed"]), r["target"], r["near"])
+        for r in records
+    ]
+    return {f.name: f.value or 0.0 for f in figures(cases, kinds)}
+
+
+SHORT = {
+    "emergency recall, English": "EN",
+    "emergency recall, Spanish": "ES",
+    "false alarms, close-but-safe": "nearFA",
+    "advice requests refused": "advice",
+    "questions routed to answering": "questions",
+    "kind accuracy, all": "acc",
+}
+
+
+def show(name: str, values: dict[str, float]) -> None:
+    print(f"{name:<40} " + " ".join(f"{SHORT[k]} {values[k]:.3f}" for k in SHORT))
+
+
+def advice_gates(path: Path, langs: tuple[str, ...] = ("en",)) -> None:
+    """Score advice-vs-question gates: each fold's gate chosen on the other four folds."""
+    from bot.triage.embedding import advice_gated
+
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    show("stored (shipped stack)", rates(records, [r["kind"] for r in records]))
+    show("re-decided, no advice gate", rates(records, simulate(records)))
+    from bot.triage.train import ADVICE_GATES as grid
+
+    def objective(rows: list[dict], gate) -> float:
+        fn = None if gate is None else (lambda n, m, t, g=gate: advice_gated(n, m, g, t))
+        v = rates(rows, simulate(rows, fn, langs))
+        return v["advice requests refused"] + v["questions routed to answering"]
+
+    for gate in grid[:: max(1, len(grid) // 16)]:
+        fn = lambda n, m, t, g=gate: advice_gated(n, m, g, t)  # noqa: E731
+        show(f"all folds, {gate}", rates(records, simulate(records, fn, langs)))
+    kinds = [""] * len(records)
+    for fold in sorted({r["fold"] for r in records}):
+        train = [r for r in records if r["fold"] != fold]
+        best = max([None, *grid], key=lambda g: objective(train, g))
+        test = [i for i, r in enumerate(records) if r["fold"] == fold]
+        fn = None if best is None else (lambda n, m, t, g=best: advice_gated(n, m, g, t))
+        chosen = simulate([records[i] for i in test], fn, langs)
+        for i, k in zip(test, chosen, strict=True):
+            kinds[i] = k
+        print(f"fold {fold}: {best}", file=sys.stderr)
+    show("advice gate chosen out of fold", rates(records, kinds))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("dump", "misses", "gates"))
+    parser.add_argument("--file", type=Path, default=OOF_FILE)
+    parser.add_argument("--dev", type=Path, default=DEV_SET)
+    parser.add_argument("--only", help="misses of one figure (a substring of its name)")
+    parser.add_argument("--data", type=Path, help="exemplar directory (dump)")
+    parser.add_argument("--fast", default="", help="THRESHOLD,UP,FLOOR: no inner folds (dump)")
+    parser.add_argument("--langs", default="en", help="languages the advice gate reads (gates)")
+    args = parser.parse_args()
+    if args.command == "dump":
+        dump(args.file, args.dev, args.data, args.fast)
+    elif args.command == "gates":
+        advice_gates(args.file, tuple(args.langs.split(",")))
+    else:
+        misses(args.file, args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
