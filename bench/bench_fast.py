@@ -10,7 +10,10 @@
 2. a cold question from the command line: wall time and peak RSS (median of --runs):
    `python -m bot.ask --index DIR --json Q` vs `python bench/textbook.py ask DIR Q`;
 3. the app: spawn to the first answer over HTTP (gradio_client `/ask`), then --questions more
-   answers (warm p50/p95 as the client sees them) and the server's RSS after them.
+   answers (warm p50/p95 as the client sees them) and the server's RSS after them; then the
+   next --questions - 1 questions over the chat page's own protocol (httpx: queue/join + event
+   stream), without gradio_client's per-call overhead. Every question is asked once (the clinic
+   dev questions, then answer-dev's).
 Prints the machine's load average before and after each part.
 """
 
@@ -60,6 +63,15 @@ def questions(medquad: bool) -> list[str]:
     return [json.loads(line)["question"] for line in path.open() if line.strip()]
 
 
+def distinct_questions() -> list[str]:
+    """The clinic dev questions, then answer-dev's, each once: a repeated question would be
+    answered from ours' cache of recent question vectors and flatter ours."""
+    texts = questions(False)
+    path = SHARED / "eval" / "answer-dev.jsonl"
+    texts += [json.loads(line)["question"] for line in path.open() if line.strip()]
+    return list(dict.fromkeys(texts))
+
+
 def free_port() -> int:
     import socket
 
@@ -68,8 +80,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def app_run(cmd: list[str], port: int, asked: list[str], workdir: Path) -> dict:
-    """Spawn an app, time it to its first answer, ask the rest, read its RSS, stop it."""
+def app_run(
+    cmd: list[str], port: int, asked: list[str], workdir: Path, page_asked: list[str]
+) -> dict:
+    """Spawn an app, time it to its first answer, ask the rest, read its RSS, then time
+    `page_asked` over the chat page's protocol, stop it."""
     from gradio_client import Client
 
     started = time.perf_counter()
@@ -96,6 +111,7 @@ def app_run(cmd: list[str], port: int, asked: list[str], workdir: Path) -> dict:
             warm.append((time.perf_counter() - t) * 1000)
         rss = psutil.Process(proc.pid).memory_info().rss
         client.close()
+        page = page_protocol_times(url, page_asked)
     finally:
         stop_app(proc, log)
     warm.sort()
@@ -104,8 +120,44 @@ def app_run(cmd: list[str], port: int, asked: list[str], workdir: Path) -> dict:
         "rss_mb": rss / 1e6,
         "p50_ms": statistics.median(warm),
         "p95_ms": warm[int(0.95 * (len(warm) - 1))],
+        "page_p50_ms": statistics.median(page),
+        "page_p95_ms": page[int(0.95 * (len(page) - 1))],
         "answers": len(asked),
     }
+
+
+def page_protocol_times(url: str, asked: list[str]) -> list[float]:
+    """Warm answers as the chat page's browser asks them (POST queue/join, then read the
+    queue/data event stream to the result), in ms, sorted: gradio_client adds tens of ms of
+    its own per call (threads, job polling) that a browser does not, and which both apps share."""
+    import uuid
+
+    with httpx.Client(timeout=30) as http:
+        config = http.get(url + "/config").json()
+        dep = next(d for d in config["dependencies"] if d["api_name"] == "ask")
+        trigger = dep["targets"][0][0] if dep["targets"] else None
+        times = []
+        for question in asked:
+            session_hash = uuid.uuid4().hex[:11]
+            body = {"data": [question], "fn_index": dep["id"], "trigger_id": trigger,
+                    "session_hash": session_hash, "event_data": None}  # fmt: skip
+            t = time.perf_counter()
+            event_id = http.post(url + "/gradio_api/queue/join", json=body).json()["event_id"]
+            with http.stream(
+                "GET", url + "/gradio_api/queue/data", params={"session_hash": session_hash}
+            ) as stream:
+                for line in stream.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    message = json.loads(line[5:])
+                    if message.get("event_id") not in (event_id, None):
+                        continue
+                    if message["msg"] == "process_completed":
+                        if not message.get("success"):
+                            raise SystemExit(f"{url}: the app failed to answer {question!r}")
+                        break
+            times.append((time.perf_counter() - t) * 1000)
+    return sorted(times)
 
 
 def row(name: str, ours: float, textbook: float, unit: str, digits: int = 2) -> None:
@@ -190,8 +242,9 @@ def main() -> int:
     if args.ingest_only:
         return 0
 
-    asked = questions(False)
-    asked = (asked * (args.questions // len(asked) + 1))[: args.questions]
+    pool = distinct_questions()
+    asked = pool[: args.questions]
+    page_asked = pool[args.questions : 2 * args.questions - 1] or asked[1:]
     ours, textbook = work / "ours-knowledge", work / "textbook-knowledge"
     print(f"<!-- cold CLI: load before {load()} -->")
     cold = {"ours": [], "textbook": []}
@@ -208,12 +261,15 @@ def main() -> int:
     p1, p2 = free_port(), free_port()
     app_cmd = [PY, "app.py", "--index", str(ours), "--port", str(p1),
                "--database-url", f"sqlite:///{work / 'clinic.sqlite3'}"]  # fmt: skip
-    a = app_run(app_cmd, p1, asked, work)
-    b = app_run([PY, "bench/textbook.py", "serve", str(textbook), str(p2)], p2, asked, work)
+    a = app_run(app_cmd, p1, asked, work, page_asked)
+    textbook_cmd = [PY, "bench/textbook.py", "serve", str(textbook), str(p2)]
+    b = app_run(textbook_cmd, p2, asked, work, page_asked)
     row("app: spawn to first answer over HTTP", a["first_answer_s"], b["first_answer_s"], "s")
     row(f"app: RSS after {len(asked)} answers", a["rss_mb"], b["rss_mb"], "MB", 0)
     row("app: warm answer p50 over HTTP", a["p50_ms"], b["p50_ms"], "ms", 1)
     row("app: warm answer p95 over HTTP", a["p95_ms"], b["p95_ms"], "ms", 1)
+    row("app: warm answer p50, the page's protocol", a["page_p50_ms"], b["page_p50_ms"], "ms", 1)
+    row("app: warm answer p95, the page's protocol", a["page_p95_ms"], b["page_p95_ms"], "ms", 1)
     print(f"<!-- load after {load()} -->")
     if not args.skip_ingest:
         print(f"(indexes kept in {work}; rerun parts 2-3 with --skip-ingest {work})")
