@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -143,21 +144,23 @@ def page_protocol_times(url: str, asked: list[str]) -> list[float]:
                     "session_hash": session_hash, "event_data": None}  # fmt: skip
             t = time.perf_counter()
             event_id = http.post(url + "/gradio_api/queue/join", json=body).json()["event_id"]
-            with http.stream(
-                "GET", url + "/gradio_api/queue/data", params={"session_hash": session_hash}
-            ) as stream:
-                for line in stream.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    message = json.loads(line[5:])
-                    if message.get("event_id") not in (event_id, None):
-                        continue
-                    if message["msg"] == "process_completed":
-                        if not message.get("success"):
-                            raise SystemExit(f"{url}: the app failed to answer {question!r}")
-                        break
+            params = {"session_hash": session_hash}
+            with http.stream("GET", url + "/gradio_api/queue/data", params=params) as stream:
+                done = next(m for m in event_messages(stream, event_id) if _completed(m))
+            if not done.get("success"):
+                raise SystemExit(f"{url}: the app failed to answer {question!r}")
             times.append((time.perf_counter() - t) * 1000)
     return sorted(times)
+
+
+def event_messages(stream: httpx.Response, event_id: str) -> Iterator[dict]:
+    """The server-sent messages of one queued event (and the queue's own, without an id)."""
+    data = (json.loads(line[5:]) for line in stream.iter_lines() if line.startswith("data:"))
+    yield from (m for m in data if m.get("event_id") in (event_id, None))
+
+
+def _completed(message: dict) -> bool:
+    return message.get("msg") == "process_completed"
 
 
 def row(name: str, ours: float, textbook: float, unit: str, digits: int = 2) -> None:
