@@ -1,6 +1,6 @@
 """Answerability pairs that come too close to a question of an eval set.
 
-    python bench/pairs_check.py [PAIRS.jsonl] [--show N]
+    python bench/pairs_check.py [PAIRS.jsonl]
 
 The figures in docs/ANSWERING.md mean something only if no training pair copies or lightly
 rewrites a question the model is judged on: ../shared/eval/*.jsonl, the internal held-out
