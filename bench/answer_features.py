@@ -32,6 +32,7 @@ import train_answerability as train  # noqa: E402
 from bot.answer import answerability  # noqa: E402
 from bot.answer.pipeline import retrieval_query  # noqa: E402
 from bot.eval import load_cases  # noqa: E402
+from bot.triage.lang import detect  # noqa: E402
 from bot.triage.normalise import normalise  # noqa: E402
 
 CACHE = ROOT / "data" / "bench" / "answer-features.json"
@@ -74,6 +75,7 @@ def load(refresh: bool, pairs_path: Path = train.PAIRS) -> dict:
         "pairs_x": [cache[p["question"]] for p in pairs],
         "dev_y": [train.dev_label(c) for c in dev],
         "dev_x": [cache[c["question"]] for c in dev],
+        "dev_lang": [detect(c["question"]) for c in dev],
         "held_y": [train.dev_label(c) for c in held],
         "held_x": [cache[c["question"]] for c in held],
     }
@@ -101,6 +103,7 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
     dy = data["dev_y"]
     answered: list[bool] = []
     false: list[bool] = []
+    answered_es: list[bool] = []  # answerable questions not in English (triage's language)
     idx = np.arange(len(dy))
     for seed in SEEDS:
         for tr, te in KFold(5, shuffle=True, random_state=seed).split(idx):
@@ -111,6 +114,8 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
             for i, pi in zip(te, p, strict=True):
                 if dy[i] == 1:
                     answered.append(bool(pi >= t))
+                    if data["dev_lang"][i] != "en":
+                        answered_es.append(bool(pi >= t))
                 elif dy[i] == 0:
                     false.append(bool(pi >= t))
     hx = np.array([[r[n] for n in names] for r in data["held_x"]])
@@ -125,6 +130,8 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
         "dev_answered": float(np.mean(answered)),
         "dev_false": float(np.mean(false)),
         "dev_n": (len(answered) // len(SEEDS), len(false) // len(SEEDS)),
+        "dev_other_language": float(np.mean(answered_es)) if answered_es else float("nan"),
+        "dev_other_n": len(answered_es) // len(SEEDS),
         "held_answered": float((hp[hy == 1] >= ht).mean()),
         "held_false": float((hp[hy == 0] >= ht).mean()),
         "held_n": (int((hy == 1).sum()), int((hy == 0).sum())),
@@ -153,7 +160,8 @@ def main() -> int:
         print(
             f"{name:<24} C {s['C']:<5} t {s['threshold']:.2f} | pairs acc {s['pairs_acc']:.3f} "
             f"answered {s['pairs_answered']:.3f} false {s['pairs_false']:.3f} | dev answered "
-            f"{s['dev_answered']:.3f} ({n1}) false {s['dev_false']:.3f} ({n0}) | held-out "
+            f"{s['dev_answered']:.3f} ({n1}; not English {s['dev_other_language']:.3f} of "
+            f"{s['dev_other_n']}) false {s['dev_false']:.3f} ({n0}) | held-out "
             f"answered {s['held_answered']:.3f} ({s['held_n'][0]}) false {s['held_false']:.3f} "
             f"({s['held_n'][1]})"
         )

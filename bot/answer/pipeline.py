@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -9,6 +10,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -153,8 +156,9 @@ class Responder:
 
         question = normalise(message)
         query = retrieval_query(question, [normalise(h) for h in history])
+        lead = triage_replies.topic_notice(verdict)
         reply = self.answer_from_pages(
-            message, query, lead=triage_replies.topic_notice(verdict), remind=remind
+            message, query, lead=lead, remind=remind, lang_lead=language_lead(verdict.lang)
         )
         if reply.kind == "fallback":
             reply = replace(
@@ -231,13 +235,15 @@ class Responder:
         return Analysis(query, hits, scored, evidence, table, retriever.index.version)
 
     def answer_from_pages(
-        self, message: str, query: str, lead: str = "", remind: bool = True
+        self, message: str, query: str, lead: str = "", remind: bool = True, lang_lead: str = ""
     ) -> Reply:
         """An extractive answer to `query` when the model finds the pages answer it, else a
-        fallback that says what the pages lack."""
+        fallback that says what the pages lack. `lang_lead` starts an answer (not a fallback)
+        to a question in another language: the quotes that follow are in English."""
+        answer_lead = "\n\n".join(p for p in (lead, lang_lead) if p)
         pieces = parts.split_parts(query)
         if len(pieces) > 1:
-            partial = self.answer_parts(message, pieces, lead=lead, remind=remind)
+            partial = self.answer_parts(message, pieces, lead=answer_lead, remind=remind)
             if partial is not None:
                 return partial
         found = self.analyse_question(query)
@@ -262,7 +268,7 @@ class Responder:
         return Reply(
             message,
             "answer",
-            compose.answer_text(citations, lead=lead, remind=remind),
+            compose.answer_text(citations, lead=answer_lead, remind=remind),
             citations=tuple(citations),
             retrieved=retrieved,
             index_version=found.version,
@@ -334,6 +340,24 @@ class Analysis:
     evidence: answerability.Evidence
     table: SentenceTable | None
     version: str
+
+
+LEADS_FILE = Path(__file__).with_name("data") / "answer-leads.json"
+
+
+@lru_cache(maxsize=1)
+def _leads() -> dict[str, str]:
+    data = json.loads(LEADS_FILE.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def language_lead(lang: str) -> str:
+    """The line before the English quotes of an answer to a question in `lang`: "" for
+    English, the language's own line (data/answer-leads.json), else the 'other' one."""
+    if lang == "en":
+        return ""
+    leads = _leads()
+    return leads.get(lang, leads["other"])
 
 
 def _same_span(a: compose.Sentence, b: compose.Sentence) -> bool:

@@ -1,0 +1,49 @@
+"""A question asked in another language than English that the page answers: the visitor is
+told, in their language when we have it, that the quotes that follow are the pages' English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer.pipeline import language_lead
+from bot.index import open_index
+
+pytestmark = pytest.mark.model
+
+
+def page_text(index_dir: Path) -> str:
+    return "\n".join(p.text for p in open_index(index_dir).pages.values())
+
+
+def test_a_spanish_question_the_page_answers_quotes_it_verbatim_after_a_spanish_line(
+    real_responder, shipped_index_dir: Path
+):
+    reply = real_responder.reply("¿Se puede combinar la ketamina con la terapia TMS?")
+    assert reply.kind == "answer", reply.notes
+    assert reply.answer.startswith("Nuestras páginas están en inglés")
+    text = page_text(shipped_index_dir)
+    assert reply.citations and any("TMS" in c.quote for c in reply.citations)
+    for citation in reply.citations:
+        assert citation.quote in text  # the English sentence, verbatim
+        assert f"{citation.quote} [{citation.n}]" in reply.answer
+
+
+def test_an_english_answer_has_no_language_line(real_responder):
+    reply = real_responder.reply("Is Spravato used for migraines?")
+    assert reply.kind == "answer"
+    assert "Our pages are in English" not in reply.answer
+    assert "inglés" not in reply.answer
+
+
+def test_a_spanish_question_the_page_does_not_answer_keeps_the_usual_fallback(real_responder):
+    reply = real_responder.reply("¿Tienen estacionamiento para pacientes?")
+    assert reply.kind == "fallback"
+    assert "Nuestras páginas están en inglés" not in reply.answer
+
+
+def test_languages_without_their_own_line_get_the_english_one():
+    assert language_lead("en") == ""
+    assert language_lead("es").startswith("Nuestras páginas están en inglés")
+    assert language_lead("de") == "Our pages are in English; this is what they say:"
