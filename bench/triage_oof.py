@@ -89,7 +89,7 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
             fitted, calibration, layer = fast_train(chosen, vectors[train_rows], t, Gate(up, floor))
         else:
             fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
-        model = as_model(fitted, calibration.threshold, layer)
+        model = as_model(fitted, calibration, layer)
         for i in test_rows:
             case = cases[i]
             evidence = gather(case.text, rules, model)
@@ -106,6 +106,7 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
                 "emergency": case.emergency,
                 "fold": fold,
                 "threshold": calibration.threshold,
+                "factor": calibration.other_language_factor,
                 "gate": [layer.gate.up, layer.gate.floor] if layer else None,
                 "rules": {
                     "emergency": evidence.emergency_rule[1] if evidence.emergency_rule else None,
@@ -176,7 +177,13 @@ def simulate(records: list[dict], advice_gate=None, advice_langs=("en",)) -> lis
         rules = r["rules"]
         emergency = ("medical", rules["emergency"]) if rules["emergency"] else None
         evidence = Evidence(
-            emergency, rules["advice"], rules["appointment"], rules["notice"], probs, r["threshold"]
+            emergency,
+            rules["advice"],
+            rules["appointment"],
+            rules["notice"],
+            probs,
+            r["threshold"],
+            r.get("factor", 0.5),
         )
         kinds.append(decide(evidence, r["lang"]).kind)
     return kinds

@@ -91,6 +91,9 @@ class Model:
     emergency_threshold: float
     meta: dict
     embedding: EmbeddingLayer | None = None  # the gate over the question's vector (embedding.py)
+    # The emergency threshold's multiplier for languages other than English and Spanish, chosen
+    # out of fold by `bot.triage.train` (model.json "other_language_factor"); 1.0: no lowering.
+    other_language_factor: float = 1.0
 
     @property
     def n_kinds(self) -> int:
@@ -167,7 +170,22 @@ def load_model(directory: Path | None = None) -> Model:
     weights = np.zeros((N_FEATURES, len(classes)), np.float32)
     weights[rows] = rows_weights.astype(np.float32)
     layer = load_layer(directory, meta.get("embedding"))
-    return Model(classes, weights, bias, idf, float(meta["emergency_threshold"]), meta, layer)
+    factor = other_language_factor(meta_path, meta)
+    threshold = float(meta["emergency_threshold"])
+    return Model(classes, weights, bias, idf, threshold, meta, layer, factor)
+
+
+def other_language_factor(meta_path: Path, meta: dict) -> float:
+    """model.json's "other_language_factor", checked: a number in (0, 1], because a factor above
+    one would make other languages harder to raise as an emergency than English."""
+    value = meta.get("other_language_factor")
+    if value is None:
+        raise TriageDataError(meta_path, None, "no other_language_factor: run `make triage-model`")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise TriageDataError(
+            meta_path, None, f"other_language_factor {value!r} is not a number in (0, 1]"
+        )
+    return float(value)
 
 
 @lru_cache(maxsize=1)

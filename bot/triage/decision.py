@@ -28,7 +28,6 @@ SMALLTALK_MIN = 0.9  # small talk only when the classifier is sure: otherwise tr
 ADVICE_MIN = 0.65
 APPOINTMENT_MIN = 0.0  # off: a wrong hand-off still shows the form, so it costs little
 SERVED_LANGUAGES = ("en", "es")
-OTHER_LANGUAGE_FACTOR = 0.5  # the emergency threshold for other languages is this much lower
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,9 @@ class Evidence:
     notice_rule: Sub | None
     probabilities: Mapping[str, float]  # classifier classes -> probability
     emergency_threshold: float
+    # The threshold for languages other than SERVED_LANGUAGES is this much lower (the model's,
+    # chosen out of fold by `train.py`; 1.0 here treats every language alike).
+    other_language_factor: float = 1.0
 
 
 def emergency_probability(probabilities: Mapping[str, float]) -> float:
@@ -69,7 +71,7 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     if lang not in SERVED_LANGUAGES:
         # Few exemplars and no answers in this language: doubt weighs more, and help numbers
         # shown to someone we cannot serve anyway cost little.
-        threshold *= OTHER_LANGUAGE_FACTOR
+        threshold *= evidence.other_language_factor
     if evidence.emergency_rule is not None:
         sub, name = evidence.emergency_rule
         return Decision(
@@ -140,6 +142,7 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
         notice,
         model.probabilities(folded),
         model.emergency_threshold,
+        model.other_language_factor,
     )
 
 

@@ -22,18 +22,19 @@ from bot.triage.classifier import Model
 from bot.triage.decision import model_text, triage
 from bot.triage.embedding import EmbeddingLayer
 from bot.triage.exemplars import load_exemplars
-from bot.triage.train import FOLDS, groups, matrix, train
+from bot.triage.train import FOLDS, Calibration, groups, matrix, train
 from bot.triage.vectors import embed_texts
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "safety-dev.jsonl"
 
 
-def as_model(fitted, threshold: float, layer: EmbeddingLayer | None = None) -> Model:
+def as_model(fitted, calibration: Calibration, layer: EmbeddingLayer | None = None) -> Model:
     """A fold's fitted model in the serving form."""
     weights = np.ascontiguousarray(fitted.coef_.T, dtype=np.float32)
     classes = tuple(str(c) for c in fitted.classes_)
     bias = fitted.intercept_.astype(np.float32)
-    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer)
+    threshold, factor = calibration.threshold, calibration.other_language_factor
+    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer, factor)
 
 
 def cross_validate(
@@ -51,13 +52,15 @@ def cross_validate(
     for fold, (train_rows, test_rows) in enumerate(splitter.split(x, groups=group), start=1):
         fold_vectors = None if vectors is None else vectors[train_rows]
         fitted, calibration, layer = train([cases[i] for i in train_rows], fold_vectors)
-        model = as_model(fitted, calibration.threshold, layer)
+        model = as_model(fitted, calibration, layer)
         for i in test_rows:
             vector = None if vectors is None else vectors[i]
             stacked[i] = triage(cases[i].text, model=model, vector=vector).kind
             alone[i] = triage(cases[i].text, model=model).kind
-        gate = f", gate {layer.gate}" if layer else ""
-        print(f"fold {fold}/{folds}: threshold {calibration.threshold:.2f}{gate}", file=sys.stderr)
+        gate = f", gate {layer.gate}, {layer.advice_gate}" if layer else ""
+        chosen = f"threshold {calibration.threshold:.2f}"
+        chosen += f", other languages x{calibration.other_language_factor:.2f}"
+        print(f"fold {fold}/{folds}: {chosen}{gate}", file=sys.stderr)
     return stacked, alone
 
 

@@ -30,7 +30,7 @@ from bot.triage.classifier import (
     save_model,
     softmax,
 )
-from bot.triage.decision import decide, gather, model_text
+from bot.triage.decision import SERVED_LANGUAGES, Evidence, decide, gather, model_text
 from bot.triage.embedding import (
     NEVER,
     NO_ADVICE_GATE,
@@ -53,6 +53,13 @@ FOLDS = 5
 NEAR_DUPLICATE = 0.8  # cosine of the feature vectors above which two texts share a fold
 MAX_NEAR_FALSE_ALARMS = 0.02  # out-of-fold, when choosing the emergency threshold
 THRESHOLDS = np.round(np.arange(0.05, 0.501, 0.01), 2)
+# The emergency threshold's multiplier for languages other than English and Spanish (few
+# exemplars, no answers in them): chosen like the threshold, the most recall whose close-but-safe
+# false alarms in those languages stay within MAX_NEAR_FALSE_ALARMS, the higher factor on ties;
+# never one whose out-of-fold recall there falls below what FACTOR_REFERENCE (the hand-set
+# factor it replaces) gives, and when none meets the budget, the highest that keeps that recall.
+FACTORS = np.round(np.arange(0.2, 1.001, 0.05), 2)
+FACTOR_REFERENCE = 0.5
 HIDDEN = 128  # the embedding layer's hidden units
 # The embedding layer's gates tried: the MLP's emergency probability that raises an emergency.
 GATES = [Gate(up, floor) for up in (0.9, 0.95, 0.99) for floor in (0.0, 0.05, 0.1, 0.2, 0.3)]
@@ -224,6 +231,9 @@ class Calibration:
     threshold: float
     recall: float  # out-of-fold emergency recall at the threshold
     near_false_alarms: float  # out-of-fold, close-but-safe cases raised as emergencies
+    other_language_factor: float = FACTOR_REFERENCE
+    other_recall: float = 0.0  # out of fold, other languages, rules and n-grams at the factor
+    other_near_false_alarms: float = 0.0
 
 
 def calibrate(p: np.ndarray, cases: Sequence[Case]) -> Calibration:
@@ -240,6 +250,42 @@ def calibrate(p: np.ndarray, cases: Sequence[Case]) -> Calibration:
     return best
 
 
+def calibrate_factor(
+    p: np.ndarray, cases: Sequence[Case], evidence: Sequence[Evidence], langs: Sequence[str]
+) -> tuple[float, float, float]:
+    """(factor, recall, near false alarms) for the messages in other languages, out of fold: an
+    emergency rule or the n-grams' emergency probability `p` at the threshold times the factor
+    (the embedding layer reads English only, so these are the whole decision there)."""
+    threshold = evidence[0].emergency_threshold if evidence else 0.5
+    other = np.array([lang not in SERVED_LANGUAGES for lang in langs])
+    em = other & np.array([c.emergency for c in cases], dtype=bool)
+    near = other & np.array([c.near for c in cases], dtype=bool)
+    rule = np.array([e.emergency_rule is not None for e in evidence])
+
+    def rates(factor: float) -> tuple[float, float]:
+        raised = rule | (p >= threshold * factor)
+        recall = float(raised[em].mean()) if em.any() else 1.0
+        return recall, float(raised[near].mean()) if near.any() else 0.0
+
+    floor = rates(FACTOR_REFERENCE)[0]
+    tried = [(f, *rates(f)) for f in sorted({*map(float, FACTORS), FACTOR_REFERENCE})]
+    keep = [k for k in tried if k[1] >= floor - 1e-9]  # the reference itself always stays
+    within = [k for k in keep if k[2] <= MAX_NEAR_FALSE_ALARMS + 1e-9]
+    if within:
+        return max(within, key=lambda k: (k[1], k[0]))
+    return max(keep, key=lambda k: k[0])
+
+
+def rules_evidence(cases: Sequence[Case], threshold: float) -> tuple[list[Evidence], list[str]]:
+    """Every case's rule evidence (no classifier) at `threshold`, and its detected language."""
+    rules = default_rules()
+    evidence = [
+        replace(gather(c.text, rules, _RulesOnly()), emergency_threshold=threshold)  # type: ignore[arg-type]
+        for c in cases
+    ]
+    return evidence, [detect_plain(plain(c.text)) for c in cases]
+
+
 def trainable(cases: Sequence[Case]) -> list[Case]:
     return [c for c in cases if c.target is not None]
 
@@ -248,6 +294,7 @@ class _RulesOnly:
     """The rules' evidence without a classifier: training fills the probabilities in."""
 
     emergency_threshold = 0.5
+    other_language_factor = 1.0
 
     def probabilities(self, text: str) -> dict[str, float]:
         return {}
@@ -257,7 +304,8 @@ def choose_gates(
     cases: Sequence[Case],
     ngram: Sequence[dict[str, float]],
     mlp: Sequence[dict[str, float]],
-    threshold: float,
+    evidence: Sequence[Evidence],
+    langs: Sequence[str],
 ) -> tuple[Gate, AdviceGate]:
     """The emergency gate with the most English emergency recall plus kind accuracy out of fold,
     among those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the
@@ -266,12 +314,7 @@ def choose_gates(
     rules and `decision.decide`."""
     from bot.triage.cases import figures
 
-    rules = default_rules()
-    evidence = [
-        replace(gather(c.text, rules, _RulesOnly()), emergency_threshold=threshold)  # type: ignore[arg-type]
-        for c in cases
-    ]
-    langs = [detect_plain(plain(c.text)) for c in cases]
+    threshold = evidence[0].emergency_threshold if evidence else 0.5
 
     def named(gate: Gate, advice: AdviceGate) -> dict[str, float]:
         def probabilities(n: dict[str, float], m: dict[str, float]) -> dict[str, float]:
@@ -323,9 +366,18 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
     ngram, mlp = out_of_fold(x, y, groups(x), vectors)
     p = np.array([sum(v for k, v in row.items() if k.startswith("emergency.")) for row in ngram])
     calibration = calibrate(p, cases)
+    evidence, langs = rules_evidence(cases, calibration.threshold)
+    factor, other_recall, other_fa = calibrate_factor(p, cases, evidence, langs)
+    calibration = replace(
+        calibration,
+        other_language_factor=factor,
+        other_recall=other_recall,
+        other_near_false_alarms=other_fa,
+    )
+    evidence = [replace(e, other_language_factor=factor) for e in evidence]
     layer = None
     if vectors is not None:
-        gate, advice_gate = choose_gates(cases, ngram, mlp, calibration.threshold)
+        gate, advice_gate = choose_gates(cases, ngram, mlp, evidence, langs)
         layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), gate, advice_gate)
     return fit(x, y), calibration, layer
 
@@ -364,9 +416,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "examples": len(used),
         "C": C,
         "emergency_threshold": calibration.threshold,
+        "other_language_factor": calibration.other_language_factor,
         "calibration": {
             "oof_emergency_recall": round(calibration.recall, 4),
             "oof_near_false_alarms": round(calibration.near_false_alarms, 4),
+            "oof_other_language_emergency_recall": round(calibration.other_recall, 4),
+            "oof_other_language_near_false_alarms": round(calibration.other_near_false_alarms, 4),
         },
     }
     if layer is not None:

@@ -92,6 +92,33 @@ def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
         load_model(tmp_path / "model")
 
 
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (None, "make triage-model"),
+        (1.5, "not a number in"),
+        (0, "not a number in"),
+        ("half", "not a number in"),
+        (True, "not a number in"),
+    ],
+)
+def test_the_other_language_factor_is_checked_at_load(tmp_path: Path, value, message) -> None:
+    """A factor above one would make other languages harder to raise than English; a model
+    without one was trained before the factor was chosen out of fold."""
+    shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
+    meta_path = tmp_path / "model" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    assert 0 < load_model(tmp_path / "model").other_language_factor <= 1
+    if value is None:
+        del meta["other_language_factor"]
+    else:
+        meta["other_language_factor"] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(TriageDataError, match="other_language_factor") as error:
+        load_model(tmp_path / "model")
+    assert message in str(error.value) and "model.json" in str(error.value)
+
+
 def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(TriageDataError, match="make triage-model"):
         load_model(tmp_path)

@@ -76,9 +76,28 @@ def test_small_talk_needs_a_confident_classifier() -> None:
 
 
 def test_a_language_we_do_not_serve_leans_further_to_emergency() -> None:
+    """The model's other-language factor lowers the threshold (0.3 x 0.5 here) for them only."""
     probs = {"emergency.medical": 0.2, "question": 0.8}
-    assert decide(evidence(probabilities=probs), "en").kind == "question"
-    assert decide(evidence(probabilities=probs), "zh").kind == "emergency"
+    lowered = evidence(probabilities=probs, other_language_factor=0.5)
+    assert decide(lowered, "en").kind == decide(lowered, "es").kind == "question"
+    assert decide(lowered, "zh").kind == "emergency"
+    assert decide(evidence(probabilities=probs, other_language_factor=1.0), "zh").kind == "question"
+
+
+def test_the_shipped_factor_is_the_one_triage_applies() -> None:
+    """A message in another language is raised at the shipped threshold times the shipped
+    factor, not at a constant in the code."""
+    from bot.triage.classifier import default_model
+
+    model = default_model()
+    assert 0.0 < model.other_language_factor <= 1.0
+    threshold = model.emergency_threshold * model.other_language_factor
+    below = {"emergency.medical": threshold - 0.01, "question": 1.01 - threshold}
+    at = {"emergency.medical": threshold + 0.01, "question": 0.99 - threshold}
+    factor = model.other_language_factor
+    base = dict(emergency_threshold=model.emergency_threshold, other_language_factor=factor)
+    assert decide(evidence(probabilities=below, **base), "de").kind != "emergency"
+    assert decide(evidence(probabilities=at, **base), "de").kind == "emergency"
 
 
 def test_a_weak_advice_guess_is_answered_instead_of_refused() -> None:
@@ -160,3 +179,29 @@ def test_the_language_is_part_of_the_decision() -> None:
     assert triage("me quiero morir").lang == "es"
     assert triage("죽고 싶어요").lang == "ko"
     assert triage("what is ketamine", lang="es").lang == "es"  # a caller may say
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        # Written for this test, as Spanish speakers text: no accents, short forms.
+        (
+            "oiga, tomo fluvoxamina en las noches, la sigo o la suspendo antes de las sesiones?",
+            "advice",
+        ),
+        ("cuanta ketamina me tocaria a mi si peso como 75 kilos", "advice"),
+        ("tengo diabetes y tomo insulina, soy candidato pa las infusiones?", "advice"),
+        ("me pueden apartar una cita pal viernes en la tarde?", "appointment"),
+        ("cuanto rato dura la infusion mas o menos", "question"),
+    ],
+)
+def test_spanish_as_texted_is_routed_by_the_learned_layer(message: str, kind: str) -> None:
+    """No rule decides these: the n-grams must tell a dose or medicine question from a booking
+    or an ordinary question, and an advice request gets the Spanish refusal."""
+    from bot.triage.replies import reply_text
+
+    d = triage(message)
+    assert (d.kind, d.lang) == (kind, "es"), d
+    assert d.reason.startswith("model"), d
+    if kind == "advice":
+        assert "no puedo aconsejar sobre dosis" in reply_text(d)

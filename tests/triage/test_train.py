@@ -1,0 +1,57 @@
+"""Training's choices made out of fold: the emergency threshold's factor for other languages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.triage.cases import Case
+from bot.triage.decision import Evidence
+from bot.triage.train import FACTOR_REFERENCE, calibrate_factor
+
+
+def _case(n: int, emergency: bool, near: bool = False) -> Case:
+    allowed = frozenset({"emergency"} if emergency else {"question"})
+    target = "emergency.medical" if emergency else "question"
+    return Case(f"c{n}", "x", "de", allowed, target, near)
+
+
+def _evidence(rule: bool = False) -> Evidence:
+    hit = ("medical", "xx:emergency.medical:0") if rule else None
+    return Evidence(hit, None, None, None, {}, 0.5)
+
+
+def _choose(p: list[float], emergency: list[bool], near: list[bool], langs=None, rules=None):
+    cases = [_case(i, e, n) for i, (e, n) in enumerate(zip(emergency, near, strict=True))]
+    rules = rules or [False] * len(p)
+    evidence = [_evidence(r) for r in rules]
+    return calibrate_factor(np.array(p), cases, evidence, langs or ["de"] * len(p))
+
+
+def test_the_factor_rises_while_other_language_recall_holds() -> None:
+    """Emergencies at p 0.45 and 0.4, a close-but-safe message at 0.3 (threshold 0.5): x0.8
+    still raises both emergencies and no longer the safe message."""
+    factor, recall, false_alarms = _choose(
+        [0.45, 0.4, 0.3], [True, True, False], [False, False, True]
+    )
+    assert factor == 0.8
+    assert (recall, false_alarms) == (1.0, 0.0)
+
+
+def test_the_factor_never_costs_recall_against_the_reference() -> None:
+    """No factor meets the false-alarm budget without losing the emergency at p 0.26: the
+    highest that keeps it wins, whatever it costs in false alarms."""
+    factor, recall, false_alarms = _choose([0.26, 0.3], [True, False], [False, True])
+    assert factor <= 0.52 and recall == 1.0 and false_alarms == 1.0
+    assert factor >= FACTOR_REFERENCE
+
+
+def test_rules_and_served_languages_do_not_hold_the_factor_down() -> None:
+    """An emergency a rule raises, or one in English, does not need a low factor."""
+    factor, recall, _ = _choose(
+        [0.05, 0.1, 0.3],
+        [True, True, False],
+        [False, False, True],
+        langs=["de", "en", "de"],
+        rules=[True, False, False],
+    )
+    assert factor == 1.0 and recall == 1.0
