@@ -103,7 +103,7 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
     dy = data["dev_y"]
     answered: list[bool] = []
     false: list[bool] = []
-    answered_es: list[bool] = []  # answerable questions not in English (triage's language)
+    answered_other: list[bool] = []  # answerable questions not in English (triage's language)
     idx = np.arange(len(dy))
     for seed in SEEDS:
         for tr, te in KFold(5, shuffle=True, random_state=seed).split(idx):
@@ -115,7 +115,7 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
                 if dy[i] == 1:
                     answered.append(bool(pi >= t))
                     if data["dev_lang"][i] != "en":
-                        answered_es.append(bool(pi >= t))
+                        answered_other.append(bool(pi >= t))
                 elif dy[i] == 0:
                     false.append(bool(pi >= t))
     hx = np.array([[r[n] for n in names] for r in data["held_x"]])
@@ -130,8 +130,8 @@ def score(data: dict, names: list[str]) -> dict[str, float]:
         "dev_answered": float(np.mean(answered)),
         "dev_false": float(np.mean(false)),
         "dev_n": (len(answered) // len(SEEDS), len(false) // len(SEEDS)),
-        "dev_other_language": float(np.mean(answered_es)) if answered_es else float("nan"),
-        "dev_other_n": len(answered_es) // len(SEEDS),
+        "dev_other_language": float(np.mean(answered_other)) if answered_other else float("nan"),
+        "dev_other_n": len(answered_other) // len(SEEDS),
         "held_answered": float((hp[hy == 1] >= ht).mean()),
         "held_false": float((hp[hy == 0] >= ht).mean()),
         "held_n": (int((hy == 1).sum()), int((hy == 0).sum())),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -10,8 +9,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -157,8 +154,9 @@ class Responder:
         question = normalise(message)
         query = retrieval_query(question, [normalise(h) for h in history])
         lead = triage_replies.topic_notice(verdict)
+        lang_lead = triage_replies.language_lead(verdict.lang)
         reply = self.answer_from_pages(
-            message, query, lead=lead, remind=remind, lang_lead=language_lead(verdict.lang)
+            message, query, lead=lead, remind=remind, lang_lead=lang_lead
         )
         if reply.kind == "fallback":
             reply = replace(
@@ -340,24 +338,6 @@ class Analysis:
     evidence: answerability.Evidence
     table: SentenceTable | None
     version: str
-
-
-LEADS_FILE = Path(__file__).with_name("data") / "answer-leads.json"
-
-
-@lru_cache(maxsize=1)
-def _leads() -> dict[str, str]:
-    data = json.loads(LEADS_FILE.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def language_lead(lang: str) -> str:
-    """The line before the English quotes of an answer to a question in `lang`: "" for
-    English, the language's own line (data/answer-leads.json), else the 'other' one."""
-    if lang == "en":
-        return ""
-    leads = _leads()
-    return leads.get(lang, leads["other"])
 
 
 def _same_span(a: compose.Sentence, b: compose.Sentence) -> bool:

@@ -18,6 +18,7 @@ REPLIES_FILE = Path(__file__).parent / "templates" / "replies.yaml"
 REQUIRED = (
     "safety_net",
     "other_language",
+    "english_pages",
     "emergency.self_harm",
     "emergency.overdose_poisoning",
     "emergency.medical",
@@ -85,3 +86,9 @@ def topic_notice(decision: Decision) -> str:
     if decision.notice is None:
         return ""
     return templates()[_lang(decision.lang)][f"topic_notice.{decision.notice}"]
+
+
+def language_lead(lang: str) -> str:
+    """The line before the English quotes of an answer to a question in `lang`: "" for English,
+    the language's own `english_pages` line, else the English one."""
+    return "" if lang == "en" else templates()[_lang(lang)]["english_pages"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.pipeline import language_lead
 from bot.index import open_index
+from bot.triage.replies import language_lead
 
 pytestmark = pytest.mark.model
 
