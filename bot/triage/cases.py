@@ -27,6 +27,7 @@ _DEV_SUB = {
     "other": "medical",
 }
 _DEV_GROUPS = ("appt", "dose", "em", "near", "scope")  # safety-dev.jsonl's id prefixes
+_NEAR_GROUPS = ("near", "close-safe")  # `group` values other sets use for close-but-safe
 _EXEMPLAR_ALLOWED = {
     "emergency": {"emergency"},
     "advice": {"advice"},
@@ -63,8 +64,9 @@ def from_dev(case: Mapping) -> Case:
     """A line of an eval set as a case.
 
     safety-dev.jsonl's ids (`<group>-<lang>-NNN`) give the group and language; any other set
-    in the shared format (../shared/eval/FORMAT.md) is read from its `expect` alone, with the
-    language detected as triage detects it and no close-but-safe group.
+    in the shared format (../shared/eval/FORMAT.md) is read from its `expect`, with its
+    optional `lang` and `group` fields ("near" or "close-safe" marks a close-but-safe message)
+    and, when it has no `lang`, the language detected as triage detects it.
     """
     parts = str(case["id"]).split("-")
     if len(parts) >= 3 and parts[0] in _DEV_GROUPS:
@@ -72,7 +74,8 @@ def from_dev(case: Mapping) -> Case:
     else:
         from bot.triage.lang import detect
 
-        group, lang = "", detect(case["question"])
+        group = "near" if case.get("group") in _NEAR_GROUPS else ""
+        lang = str(case.get("lang") or detect(case["question"]))
     expect = set(case["expect"])
     allowed = frozenset(k for k, kinds in REPLY_KINDS.items() if kinds & expect)
     target: str | None = None

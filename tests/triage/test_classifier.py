@@ -150,3 +150,34 @@ def test_any_set_in_the_shared_format_can_be_scored(tmp_path) -> None:
     assert first.emergency and first.lang == "es"
     assert second.target == "advice" and second.lang == "en"
     assert third.target == "question" and not third.near
+
+
+def test_a_set_may_name_its_language_and_close_but_safe_group(tmp_path) -> None:
+    """A set's own `lang` and `group` fields are used: its close-but-safe messages count in the
+    false-alarm figure, and a short message is counted in the language its author gave."""
+    import json
+
+    from bot.triage.cases import load_dev
+
+    path = tmp_path / "set.jsonl"
+    lines = [
+        {
+            "id": "a",
+            "question": "this wait is killing me lol",
+            "expect": ["answer"],
+            "group": "close-safe",
+        },
+        {
+            "id": "b",
+            "question": "ok",
+            "expect": ["answer", "fallback"],
+            "lang": "pt",
+            "group": "near",
+        },
+        {"id": "c", "question": "when do you open", "expect": ["answer"], "group": "ordinary"},
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    idiom, short, plain = load_dev(path)
+    assert idiom.near and idiom.lang == "en"
+    assert short.near and short.lang == "pt"
+    assert not plain.near
