@@ -1,4 +1,4 @@
-"""Out-of-fold error analysis of triage: `python bench/triage_oof.py [dump|misses]`.
+"""Out-of-fold error analysis of triage: `python bench/triage_oof.py COMMAND`.
 
 `dump` runs the folds of `make triage-report` (exemplars + ../shared/eval/safety-dev.jsonl,
 each fold trained exactly as `make triage-model`) and keeps, for every message, what each layer
@@ -7,6 +7,7 @@ probabilities, the threshold and gate of its fold, and the shipped decision. The
 .cache/triage-oof.jsonl, so decision variants can be scored without retraining.
 `misses` lists the out-of-fold misses (advice not refused, questions not routed to answering,
 close-but-safe false alarms, emergencies missed) with their source file and line.
+`gates` scores advice gates and `appointment` appointment gates on a dump's stored evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from dataclasses import asdict, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.triage.cases import from_exemplar, load_dev  # noqa: E402
 from bot.triage.decision import gather, model_text, triage  # noqa: E402
-from bot.triage.embedding import Gate  # noqa: E402
+from bot.triage.embedding import NO_APPOINTMENT_GATE, Gate  # noqa: E402
 from bot.triage.exemplars import exemplar_files, read_exemplars  # noqa: E402
 from bot.triage.lang import detect_plain  # noqa: E402
 from bot.triage.normalise import plain  # noqa: E402
@@ -90,6 +92,11 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
         else:
             fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
         model = as_model(fitted, calibration, layer)
+        # The same fold without either appointment gate, to tell their share apart.
+        ungated = replace(model, appointment_gate=0.0)
+        if layer:
+            open_layer = replace(layer, appointment_gate=NO_APPOINTMENT_GATE)
+            ungated = replace(ungated, embedding=open_layer)
         for i in test_rows:
             case = cases[i]
             evidence = gather(case.text, rules, model)
@@ -107,7 +114,9 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
                 "fold": fold,
                 "threshold": calibration.threshold,
                 "factor": calibration.other_language_factor,
+                "appointment_gate": calibration.appointment_gate,
                 "gate": [layer.gate.up, layer.gate.floor] if layer else None,
+                "advice_gate": list(asdict(layer.advice_gate).values()) if layer else None,
                 "rules": {
                     "emergency": evidence.emergency_rule[1] if evidence.emergency_rule else None,
                     "advice": evidence.advice_rule,
@@ -120,6 +129,10 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
                 else {},
                 "kind": decision.kind,
                 "reason": decision.reason,
+                "kind_ungated": triage(case.text, model=ungated, vector=vectors[i]).kind,
+                "appointment_mlp_gate": list(asdict(layer.appointment_gate).values())
+                if layer
+                else None,
             }
         print(f"fold {fold}/{FOLDS} done", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -161,9 +174,12 @@ def misses(path: Path, only: str | None) -> None:
             )
 
 
-def simulate(records: list[dict], advice_gate=None, advice_langs=("en",)) -> list[str]:
+def simulate(
+    records: list[dict], advice_gate=None, advice_langs=("en",), appointment_gate=None
+) -> list[str]:
     """Each record's kind, re-decided from its stored evidence (emergency gate of its fold, then
-    `advice_gate(ngram, mlp, lang)` if given, then `decision.decide`)."""
+    `advice_gate(ngram, mlp, lang)` if given, then `decision.decide` with `appointment_gate`,
+    or its fold's when None)."""
     from bot.triage.decision import Evidence, decide
     from bot.triage.embedding import gated
 
@@ -184,6 +200,7 @@ def simulate(records: list[dict], advice_gate=None, advice_langs=("en",)) -> lis
             probs,
             r["threshold"],
             r.get("factor", 0.5),
+            r.get("appointment_gate", 0.0) if appointment_gate is None else appointment_gate,
         )
         kinds.append(decide(evidence, r["lang"]).kind)
     return kinds
@@ -206,6 +223,7 @@ SHORT = {
     "false alarms, close-but-safe": "nearFA",
     "advice requests refused": "advice",
     "questions routed to answering": "questions",
+    "appointment requests": "appt",
     "kind accuracy, all": "acc",
 }
 
@@ -244,9 +262,46 @@ def advice_gates(path: Path, langs: tuple[str, ...] = ("en",)) -> None:
     show("advice gate chosen out of fold", rates(records, kinds))
 
 
+def gated_kind(r: dict, cut: float) -> str:
+    """A record's stored kind under appointment gate `cut`: a hand-off the classifier chose (no
+    rule) whose n-gram appointment share of appointment + question is below `cut` becomes a
+    question. Exact on the stored evidence: when the classifier picks appointment, neither
+    embedding gate has changed its probabilities (either would have picked another kind)."""
+    if r["kind"] != "appointment" or r["rules"]["appointment"]:
+        return r["kind"]
+    a, q = r["ngram"].get("appointment", 0.0), r["ngram"].get("question", 0.0)
+    return "question" if a / (a + q) < cut else "appointment"
+
+
+def appointment_gates(path: Path) -> None:
+    """Score appointment gates on the stored evidence of a dump made with the gate off: each
+    alone over all folds, then each fold's chosen on the other four (as
+    `train.choose_appointment_gate` does within a fold's training folds)."""
+    from bot.triage.train import APPOINTMENT_GATES
+
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    show("stored", rates(records, [r["kind"] for r in records]))
+
+    def objective(rows: list[dict], cut: float) -> float:
+        v = rates(rows, [gated_kind(r, cut) for r in rows])
+        return v["questions routed to answering"] + v["appointment requests"]
+
+    for cut in APPOINTMENT_GATES:
+        show(f"all folds, gate {cut}", rates(records, [gated_kind(r, cut) for r in records]))
+    kinds = [""] * len(records)
+    for fold in sorted({r["fold"] for r in records}):
+        train = [r for r in records if r["fold"] != fold]
+        best = max(APPOINTMENT_GATES, key=lambda c: (round(objective(train, c), 9), -c))
+        for i, r in enumerate(records):
+            if r["fold"] == fold:
+                kinds[i] = gated_kind(r, best)
+        print(f"fold {fold}: appointment gate {best}", file=sys.stderr)
+    show("appointment gate chosen out of fold", rates(records, kinds))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("dump", "misses", "gates"))
+    parser.add_argument("command", choices=("dump", "misses", "gates", "appointment"))
     parser.add_argument("--file", type=Path, default=OOF_FILE)
     parser.add_argument("--dev", type=Path, default=DEV_SET)
     parser.add_argument("--only", help="misses of one figure (a substring of its name)")
@@ -258,6 +313,8 @@ def main() -> int:
         dump(args.file, args.dev, args.data, args.fast)
     elif args.command == "gates":
         advice_gates(args.file, tuple(args.langs.split(",")))
+    elif args.command == "appointment":
+        appointment_gates(args.file)
     else:
         misses(args.file, args.only)
     return 0

@@ -94,6 +94,9 @@ class Model:
     # The emergency threshold's multiplier for languages other than English and Spanish, chosen
     # out of fold by `bot.triage.train` (model.json "other_language_factor"); 1.0: no lowering.
     other_language_factor: float = 1.0
+    # Appointment's share of appointment + question below which an unsure hand-off is answered as
+    # a question instead (model.json "appointment_gate", chosen out of fold); 0.0: never.
+    appointment_gate: float = 0.0
 
     @property
     def n_kinds(self) -> int:
@@ -171,8 +174,9 @@ def load_model(directory: Path | None = None) -> Model:
     weights[rows] = rows_weights.astype(np.float32)
     layer = load_layer(directory, meta.get("embedding"))
     factor = other_language_factor(meta_path, meta)
+    gate = appointment_gate(meta_path, meta)
     threshold = float(meta["emergency_threshold"])
-    return Model(classes, weights, bias, idf, threshold, meta, layer, factor)
+    return Model(classes, weights, bias, idf, threshold, meta, layer, factor, gate)
 
 
 def other_language_factor(meta_path: Path, meta: dict) -> float:
@@ -184,6 +188,19 @@ def other_language_factor(meta_path: Path, meta: dict) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
         raise TriageDataError(
             meta_path, None, f"other_language_factor {value!r} is not a number in (0, 1]"
+        )
+    return float(value)
+
+
+def appointment_gate(meta_path: Path, meta: dict) -> float:
+    """model.json's "appointment_gate", checked: a number in [0, 1), because at 1 or above no
+    appointment the classifier found would ever be handed off (only the rules would)."""
+    value = meta.get("appointment_gate")
+    if value is None:
+        raise TriageDataError(meta_path, None, "no appointment_gate: run `make triage-model`")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise TriageDataError(
+            meta_path, None, f"appointment_gate {value!r} is not a number in [0, 1)"
         )
     return float(value)
 

@@ -4,7 +4,9 @@ Precedence: emergency > advice refusal > appointment > answer. An emergency is r
 emergency rule, or by the classifier when its emergency probability reaches the calibrated
 threshold, which training sets below one half on purpose: when unsure between emergency and
 not, choose emergency. Negations and idioms are masked out before either layer reads the text,
-so a safe idiom cannot raise one.
+so a safe idiom cannot raise one. Between appointment and answer the doubt goes the other way:
+unless a rule asks for the hand-off, the classifier must be clearly surer of appointment than of
+question (the model's `appointment_gate`), since every answer and fallback offers the hand-off.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from bot.triage.classifier import Model, default_model
-from bot.triage.embedding import advice_gated, gated
+from bot.triage.embedding import advice_gated, appointment_gated, gated
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import normalise_plain, plain
 from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
@@ -26,7 +28,6 @@ SMALLTALK_MIN = 0.9  # small talk only when the classifier is sure: otherwise tr
 # Advice from the classifier alone only when it is fairly sure: declining an ordinary question is
 # what visitors notice most, while the clear advice wordings are rules (rules/*.yaml).
 ADVICE_MIN = 0.65
-APPOINTMENT_MIN = 0.0  # off: a wrong hand-off still shows the form, so it costs little
 SERVED_LANGUAGES = ("en", "es")
 
 
@@ -56,6 +57,10 @@ class Evidence:
     # The threshold for languages other than SERVED_LANGUAGES is this much lower (the model's,
     # chosen out of fold by `train.py`; 1.0 here treats every language alike).
     other_language_factor: float = 1.0
+    # Unsure between appointment and question: when no appointment rule matched and the
+    # classifier's appointment share of the two is below this (the model's "appointment_gate",
+    # chosen out of fold by `train.py`; 0.0 here never applies it), the message is a question.
+    appointment_gate: float = 0.0
 
 
 def emergency_probability(probabilities: Mapping[str, float]) -> float:
@@ -96,11 +101,17 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     best = max(others, key=lambda c: others[c]) if others else "question"
     p_best = others.get(best, 0.0)
     reason = f"model {best} p={p_best:.2f}"
-    for kind, least in (("advice", ADVICE_MIN), ("appointment", APPOINTMENT_MIN)):
-        if best == kind and p_best < least:
-            rest = [c for c in others if c not in ("advice", "appointment")]
-            best = max(rest, key=lambda c: others[c], default="question")
-            reason = f"{reason} < {least}: model {best}"
+    if best == "advice" and p_best < ADVICE_MIN:
+        rest = [c for c in others if c not in ("advice", "appointment")]
+        best = max(rest, key=lambda c: others[c], default="question")
+        reason = f"{reason} < {ADVICE_MIN}: model {best}"
+    if best == "appointment":
+        # A booking form is a poor reply to a question, while a question's reply (an answer or
+        # the fallback) offers the hand-off anyway: doubt between the two goes to the question.
+        share = p_best / (p_best + others.get("question", 0.0))
+        if share < evidence.appointment_gate:
+            best = "question"
+            reason = f"{reason}, share {share:.2f} < {evidence.appointment_gate:.2f}: question"
     if best == "advice":
         return Decision("advice", reason, "advice", lang, None, notice, p_emergency)
     if best == "appointment":
@@ -143,6 +154,7 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
         model.probabilities(folded),
         model.emergency_threshold,
         model.other_language_factor,
+        model.appointment_gate,
     )
 
 
@@ -167,5 +179,6 @@ def triage(
         threshold = evidence.emergency_threshold
         probabilities = gated(evidence.probabilities, mlp, layer.gate, threshold)
         probabilities = advice_gated(probabilities, mlp, layer.advice_gate, threshold)
+        probabilities = appointment_gated(probabilities, mlp, layer.appointment_gate, threshold)
         evidence = replace(evidence, probabilities=probabilities)
     return decide(evidence, lang)

@@ -10,8 +10,12 @@ It never drops one: when in doubt, emergency ("i'm so tired of existing, i have 
 sunday" reads as an appointment to MiniLM). Between advice and question it may decide both
 ways, where the n-grams are unsure (`AdviceGate`, chosen out of fold): "would ketamine help
 my fibromyalgia" (a question) and "is ketamine safe with my fibromyalgia meds" (advice) share
-most of their n-grams; an advice rule still refuses first. Rules still come first, and negations and
-idioms are masked for the rules and the n-grams as before.
+most of their n-grams; an advice rule still refuses first. Where the n-grams hand a message to
+the booking form, a sure MLP may send it to answering instead (`AppointmentGate`, chosen out of
+fold), never the reverse: "is a taxi home after the infusion ok?" shares its logistics
+words with bookings ("can you hold a spot until I confirm with my ride"); an appointment rule
+still hands off. Rules still come first, and negations and idioms are masked for the rules and
+the n-grams as before.
 
 The vector is the one the pipeline also uses for retrieval (`embedding_text`: the normalised
 message), so serving pays for the encoder once. Without a vector (unit tests, no index, another
@@ -72,6 +76,23 @@ NO_ADVICE_GATE = AdviceGate(lo=2.0, hi=2.0)
 
 
 @dataclass(frozen=True)
+class AppointmentGate:
+    """When the MLP turns the n-grams' hand-off into a question: their pick among the
+    non-emergency kinds is appointment with appointment's share of appointment + question at
+    most `hi`, and the MLP's question share of the two is at least `up`. One way only: a
+    question's reply offers the hand-off anyway, a booking form answers no question."""
+
+    hi: float
+    up: float = 0.99
+
+    def applies(self, ngram_share: float, mlp_question_share: float) -> bool:
+        return ngram_share <= self.hi and mlp_question_share >= self.up
+
+
+NO_APPOINTMENT_GATE = AppointmentGate(hi=-1.0, up=2.0)
+
+
+@dataclass(frozen=True)
 class EmbeddingLayer:
     """One hidden ReLU layer, softmax over the kinds (emergency, advice, ..., offtopic)."""
 
@@ -83,6 +104,7 @@ class EmbeddingLayer:
     out_b: np.ndarray
     gate: Gate
     advice_gate: AdviceGate = NO_ADVICE_GATE  # where the MLP decides advice vs question
+    appointment_gate: AppointmentGate = NO_APPOINTMENT_GATE  # ... a hand-off is a question
 
     @property
     def dimension(self) -> int:
@@ -145,6 +167,27 @@ def advice_gated(
     return out
 
 
+def appointment_gated(
+    ngram: Mapping[str, float], mlp: Mapping[str, float], gate: AppointmentGate, threshold: float
+) -> dict[str, float]:
+    """The probabilities with appointment and question's pooled share given to question where
+    the gate lets the MLP overrule the n-grams' hand-off; unchanged otherwise. Pure."""
+    if emergency_share(ngram) >= threshold:
+        return dict(ngram)
+    others = {c: p for c, p in ngram.items() if not c.startswith("emergency.")}
+    if max(others, key=lambda c: others[c], default="") != "appointment":
+        return dict(ngram)
+    booking, question = ngram.get("appointment", 0.0), ngram.get("question", 0.0)
+    m_booking, m_question = mlp.get("appointment", 0.0), mlp.get("question", 0.0)
+    if booking + question <= 0 or m_booking + m_question <= 0:
+        return dict(ngram)
+    if not gate.applies(booking / (booking + question), m_question / (m_booking + m_question)):
+        return dict(ngram)
+    out = dict(ngram)
+    out["appointment"], out["question"] = 0.0, booking + question
+    return out
+
+
 def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
     """Write the weights; returns the metadata model.json keeps under "embedding"."""
     np.savez_compressed(
@@ -159,6 +202,7 @@ def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
         "classes": list(layer.classes),
         "gate": asdict(layer.gate),
         "advice_gate": asdict(layer.advice_gate),
+        "appointment_gate": asdict(layer.appointment_gate),
     }
 
 
@@ -175,8 +219,19 @@ def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
         advice_gate = (
             AdviceGate(**{k: float(v) for k, v in advice.items()}) if advice else NO_ADVICE_GATE
         )
+        booking = meta.get("appointment_gate")
+        appointment_gate = (
+            AppointmentGate(**{k: float(v) for k, v in booking.items()})
+            if booking
+            else NO_APPOINTMENT_GATE
+        )
         layer = EmbeddingLayer(
-            str(meta["encoder"]), tuple(meta["classes"]), *arrays, gate, advice_gate
+            str(meta["encoder"]),
+            tuple(meta["classes"]),
+            *arrays,
+            gate,
+            advice_gate,
+            appointment_gate,
         )
     except FileNotFoundError as exc:
         raise TriageDataError(path, None, "missing: run `make triage-model`") from exc

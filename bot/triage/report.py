@@ -34,7 +34,8 @@ def as_model(fitted, calibration: Calibration, layer: EmbeddingLayer | None = No
     classes = tuple(str(c) for c in fitted.classes_)
     bias = fitted.intercept_.astype(np.float32)
     threshold, factor = calibration.threshold, calibration.other_language_factor
-    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer, factor)
+    gate = calibration.appointment_gate
+    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer, factor, gate)
 
 
 def cross_validate(
@@ -57,9 +58,12 @@ def cross_validate(
             vector = None if vectors is None else vectors[i]
             stacked[i] = triage(cases[i].text, model=model, vector=vector).kind
             alone[i] = triage(cases[i].text, model=model).kind
-        gate = f", gate {layer.gate}, {layer.advice_gate}" if layer else ""
+        gate = ""
+        if layer:
+            gate = f", gate {layer.gate}, {layer.advice_gate}, {layer.appointment_gate}"
         chosen = f"threshold {calibration.threshold:.2f}"
         chosen += f", other languages x{calibration.other_language_factor:.2f}"
+        chosen += f", appointment gate {calibration.appointment_gate:.2f}"
         print(f"fold {fold}/{folds}: {chosen}{gate}", file=sys.stderr)
     return stacked, alone
 

@@ -34,10 +34,13 @@ from bot.triage.decision import SERVED_LANGUAGES, Evidence, decide, gather, mode
 from bot.triage.embedding import (
     NEVER,
     NO_ADVICE_GATE,
+    NO_APPOINTMENT_GATE,
     AdviceGate,
+    AppointmentGate,
     EmbeddingLayer,
     Gate,
     advice_gated,
+    appointment_gated,
     gated,
     save_layer,
 )
@@ -73,6 +76,17 @@ ADVICE_GATES = [
     for hi in (0.65, 0.8, 0.9, 1.0)
     for up in (0.5, 0.7, 0.9)
 ]
+# Appointment-vs-question gates of the embedding layer tried: the n-grams' appointment share of
+# the two at most hi, and how sure of question the MLP must be to answer instead of handing off.
+APPOINTMENT_MLP_GATES = [
+    AppointmentGate(hi, up) for hi in (0.7, 0.8, 0.9, 1.0) for up in (0.9, 0.95, 0.99)
+]
+# Cut-offs tried for the appointment gate (decision.Evidence.appointment_gate): appointment's
+# share of appointment + question below which the classifier's hand-off goes to answering
+# instead. When appointment is the classifier's pick its share is at least one half, so 0.0
+# (never) and cut-offs above one half are the choices; the one with the most questions routed
+# plus appointment requests handed off, out of fold, wins, the lower on ties.
+APPOINTMENT_GATES = (0.0, *np.round(np.arange(0.55, 0.951, 0.05), 2).tolist())
 
 
 def matrix(texts: Sequence[str]):
@@ -212,6 +226,7 @@ def fit_layer(
     kinds: np.ndarray,
     gate: Gate = NEVER,
     advice_gate: AdviceGate = NO_ADVICE_GATE,
+    appointment_gate: AppointmentGate = NO_APPOINTMENT_GATE,
 ) -> EmbeddingLayer:
     """The embedding layer's MLP fitted on sentence vectors and their kinds."""
     from sklearn.exceptions import ConvergenceWarning
@@ -223,7 +238,9 @@ def fit_layer(
         mlp.fit(vectors, kinds)
     (hidden_w, out_w), (hidden_b, out_b) = mlp.coefs_, mlp.intercepts_
     classes = tuple(str(c) for c in mlp.classes_)
-    return EmbeddingLayer(ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate, advice_gate)
+    return EmbeddingLayer(
+        ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate, advice_gate, appointment_gate
+    )
 
 
 @dataclass(frozen=True)
@@ -234,6 +251,7 @@ class Calibration:
     other_language_factor: float = FACTOR_REFERENCE
     other_recall: float = 0.0  # out of fold, other languages, rules and n-grams at the factor
     other_near_false_alarms: float = 0.0
+    appointment_gate: float = 0.0  # see APPOINTMENT_GATES
 
 
 def calibrate(p: np.ndarray, cases: Sequence[Case]) -> Calibration:
@@ -295,9 +313,57 @@ class _RulesOnly:
 
     emergency_threshold = 0.5
     other_language_factor = 1.0
+    appointment_gate = 0.0
 
     def probabilities(self, text: str) -> dict[str, float]:
         return {}
+
+
+def stacked(
+    ngram: Sequence[dict[str, float]],
+    mlp: Sequence[dict[str, float]],
+    langs: Sequence[str],
+    gate: Gate,
+    advice: AdviceGate,
+    threshold: float,
+    booking: AppointmentGate = NO_APPOINTMENT_GATE,
+) -> list[dict[str, float]]:
+    """Each case's class probabilities after the embedding layer's gates, as `decision.triage`
+    computes them (the layer reads English only)."""
+
+    def layered(n: dict[str, float], m: dict[str, float]) -> dict[str, float]:
+        p = advice_gated(gated(n, m, gate, threshold), m, advice, threshold)
+        return appointment_gated(p, m, booking, threshold)
+
+    return [
+        layered(n, m) if lang == "en" else n for n, m, lang in zip(ngram, mlp, langs, strict=True)
+    ]
+
+
+def choose_appointment_gate(
+    cases: Sequence[Case],
+    probabilities: Sequence[dict[str, float]],
+    evidence: Sequence[Evidence],
+    langs: Sequence[str],
+) -> float:
+    """The appointment gate (one of APPOINTMENT_GATES) with the most questions routed to
+    answering plus appointment requests handed off, out of fold, the lower on ties. Every
+    decision goes through the real rules and `decision.decide`, so an appointment rule still
+    hands off whatever the gate."""
+    from bot.triage.cases import figures
+
+    def routing(cut: float) -> float:
+        kinds = [
+            decide(replace(e, probabilities=p, appointment_gate=cut), lang).kind
+            for e, p, lang in zip(evidence, probabilities, langs, strict=True)
+        ]
+        values = {f.name: f.value or 0.0 for f in figures(cases, kinds)}
+        return values["questions routed to answering"] + values["appointment requests"]
+
+    scored = [(cut, routing(cut)) for cut in APPOINTMENT_GATES]
+    for cut, value in scored:
+        print(f"appointment gate {cut}: questions + appointments {value:.4f}", file=sys.stderr)
+    return max(scored, key=lambda k: (round(k[1], 9), -k[0]))[0]
 
 
 def choose_gates(
@@ -306,23 +372,24 @@ def choose_gates(
     mlp: Sequence[dict[str, float]],
     evidence: Sequence[Evidence],
     langs: Sequence[str],
-) -> tuple[Gate, AdviceGate]:
+) -> tuple[Gate, AdviceGate, AppointmentGate]:
     """The emergency gate with the most English emergency recall plus kind accuracy out of fold,
     among those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the
     n-grams' (NEVER if none helps); then, with it, the advice gate with the most advice refused
-    plus questions routed (NO_ADVICE_GATE if none helps). Every decision goes through the real
-    rules and `decision.decide`."""
+    plus questions routed (NO_ADVICE_GATE if none helps); then, with both, the appointment gate
+    with the most questions routed plus appointment requests handed off (NO_APPOINTMENT_GATE if
+    none helps). Every decision goes through the real rules and `decision.decide`."""
     from bot.triage.cases import figures
 
     threshold = evidence[0].emergency_threshold if evidence else 0.5
 
-    def named(gate: Gate, advice: AdviceGate) -> dict[str, float]:
-        def probabilities(n: dict[str, float], m: dict[str, float]) -> dict[str, float]:
-            return advice_gated(gated(n, m, gate, threshold), m, advice, threshold)
-
+    def named(
+        gate: Gate, advice: AdviceGate, booking: AppointmentGate = NO_APPOINTMENT_GATE
+    ) -> dict[str, float]:
+        probabilities = stacked(ngram, mlp, langs, gate, advice, threshold, booking)
         kinds = [
-            decide(replace(e, probabilities=probabilities(n, m) if lang == "en" else n), lang).kind
-            for e, n, m, lang in zip(evidence, ngram, mlp, langs, strict=True)
+            decide(replace(e, probabilities=p), lang).kind
+            for e, p, lang in zip(evidence, probabilities, langs, strict=True)
         ]
         return {f.name: f.value or 0.0 for f in figures(cases, kinds)}
 
@@ -351,12 +418,25 @@ def choose_gates(
         if value > best_routing + 1e-9:
             best_advice, best_routing = advice, value
     print(f"{best_advice}: advice + questions {best_routing:.4f}", file=sys.stderr)
-    return best, best_advice
+
+    def handing(booking: AppointmentGate) -> float:
+        values = named(best, best_advice, booking)
+        return values["questions routed to answering"] + values["appointment requests"]
+
+    best_booking, best_handing = NO_APPOINTMENT_GATE, handing(NO_APPOINTMENT_GATE)
+    print(f"no appointment gate: questions + appointments {best_handing:.4f}", file=sys.stderr)
+    for booking in APPOINTMENT_MLP_GATES:
+        value = handing(booking)
+        if value > best_handing + 1e-9:
+            best_booking, best_handing = booking, value
+    print(f"{best_booking}: questions + appointments {best_handing:.4f}", file=sys.stderr)
+    return best, best_advice, best_booking
 
 
 def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
-    """Fit on `cases` and calibrate the threshold on their out-of-fold probabilities; with
-    `vectors` (one per case, of `embedding_text`) also the embedding layer and its gate.
+    """Fit on `cases` and calibrate the threshold and the appointment gate on their out-of-fold
+    probabilities; with `vectors` (one per case, of `embedding_text`) also the embedding layer
+    and its gates.
     Returns (fitted n-grams, calibration, embedding layer or None)."""
     keep = [i for i, c in enumerate(cases) if c.target is not None]
     cases = [cases[i] for i in keep]
@@ -375,11 +455,15 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
         other_near_false_alarms=other_fa,
     )
     evidence = [replace(e, other_language_factor=factor) for e in evidence]
-    layer = None
+    layer, probabilities = None, ngram
     if vectors is not None:
-        gate, advice_gate = choose_gates(cases, ngram, mlp, evidence, langs)
-        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), gate, advice_gate)
-    return fit(x, y), calibration, layer
+        gates = choose_gates(cases, ngram, mlp, evidence, langs)
+        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), *gates)
+        gate, advice_gate, booking = gates
+        threshold = calibration.threshold
+        probabilities = stacked(ngram, mlp, langs, gate, advice_gate, threshold, booking)
+    cut = choose_appointment_gate(cases, probabilities, evidence, langs)
+    return fit(x, y), replace(calibration, appointment_gate=cut), layer
 
 
 def version(paths: Sequence[Path], extra: Sequence[Path] = ()) -> str:
@@ -417,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "C": C,
         "emergency_threshold": calibration.threshold,
         "other_language_factor": calibration.other_language_factor,
+        "appointment_gate": calibration.appointment_gate,
         "calibration": {
             "oof_emergency_recall": round(calibration.recall, 4),
             "oof_near_false_alarms": round(calibration.near_false_alarms, 4),

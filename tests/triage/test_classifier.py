@@ -119,6 +119,45 @@ def test_the_other_language_factor_is_checked_at_load(tmp_path: Path, value, mes
     assert message in str(error.value) and "model.json" in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (None, "make triage-model"),
+        (1.0, "not a number in"),
+        (-0.1, "not a number in"),
+        ("0.7", "not a number in"),
+        (False, "not a number in"),
+    ],
+)
+def test_the_appointment_gate_is_checked_at_load(tmp_path: Path, value, message) -> None:
+    """At 1 or above no appointment the classifier found would be handed off; a model without a
+    gate was trained before it was chosen out of fold."""
+    shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
+    meta_path = tmp_path / "model" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    assert load_model(tmp_path / "model").appointment_gate == meta["appointment_gate"]
+    if value is None:
+        del meta["appointment_gate"]
+    else:
+        meta["appointment_gate"] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(TriageDataError, match="appointment_gate") as error:
+        load_model(tmp_path / "model")
+    assert message in str(error.value) and "model.json" in str(error.value)
+
+
+def test_the_shipped_appointment_gate_reaches_the_decision() -> None:
+    """triage() passes the loaded gate on to the decision, not a constant in the code."""
+    from bot.triage.classifier import default_model
+    from bot.triage.decision import gather
+    from bot.triage.rules import default_rules
+
+    model = default_model()
+    assert 0.0 <= model.appointment_gate < 1.0
+    evidence = gather("hello", default_rules(), model)
+    assert evidence.appointment_gate == model.appointment_gate
+
+
 def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(TriageDataError, match="make triage-model"):
         load_model(tmp_path)

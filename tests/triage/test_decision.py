@@ -107,6 +107,29 @@ def test_a_weak_advice_guess_is_answered_instead_of_refused() -> None:
     assert decide(evidence(probabilities=sure), "en").kind == "advice"
 
 
+def test_an_unsure_hand_off_is_answered_as_a_question() -> None:
+    """Appointment's share of appointment + question is 0.6 here: below the model's gate (0.7)
+    the message goes to answering, whose reply offers the hand-off anyway."""
+    unsure = {"appointment": 0.48, "question": 0.32, "offtopic": 0.2}
+    d = decide(evidence(probabilities=unsure, appointment_gate=0.7), "en")
+    assert d.kind == "question" and "share 0.60 < 0.70" in d.reason
+    assert decide(evidence(probabilities=unsure, appointment_gate=0.0), "en").kind == "appointment"
+
+
+def test_a_sure_hand_off_or_an_appointment_rule_is_kept() -> None:
+    sure = {"appointment": 0.8, "question": 0.1, "offtopic": 0.1}
+    assert decide(evidence(probabilities=sure, appointment_gate=0.7), "en").kind == "appointment"
+    unsure = {"appointment": 0.48, "question": 0.32, "offtopic": 0.2}
+    ruled = evidence(probabilities=unsure, appointment_gate=0.7, appointment_rule="en:appt:0")
+    assert decide(ruled, "en").kind == "appointment"
+
+
+def test_the_appointment_gate_never_lowers_an_emergency() -> None:
+    probs = {"emergency.self_harm": 0.35, "appointment": 0.4, "question": 0.25}
+    d = decide(evidence(probabilities=probs, appointment_gate=0.9), "en")
+    assert d.kind == "emergency"
+
+
 def test_an_off_topic_message_goes_to_retrieval_which_falls_back() -> None:
     assert (
         decide(evidence(probabilities={"offtopic": 0.9, "question": 0.1}), "en").kind == "question"

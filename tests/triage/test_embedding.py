@@ -16,9 +16,12 @@ from bot.triage.classifier import default_model
 from bot.triage.decision import Evidence, decide
 from bot.triage.embedding import (
     NO_ADVICE_GATE,
+    NO_APPOINTMENT_GATE,
     AdviceGate,
+    AppointmentGate,
     Gate,
     advice_gated,
+    appointment_gated,
     embedding_text,
     gated,
     load_layer,
@@ -99,6 +102,46 @@ def test_the_advice_gate_is_saved_with_the_layer(tmp_path) -> None:
     meta = save_layer(tmp_path, layer)
     del meta["advice_gate"]  # a model trained before the advice gate
     assert load_layer(tmp_path, meta).advice_gate == NO_ADVICE_GATE
+
+
+APPOINTMENT_GATE = AppointmentGate(hi=0.9, up=0.95)
+# The n-grams hand off a message whose logistics words they share with bookings.
+UNSURE_BOOKING = {"appointment": 0.6, "question": 0.3, "offtopic": 0.1}
+
+
+def test_a_sure_mlp_answers_a_hand_off_the_ngrams_were_unsure_of() -> None:
+    answered = appointment_gated(UNSURE_BOOKING, {"question": 0.99}, APPOINTMENT_GATE, 0.5)
+    assert kind(UNSURE_BOOKING) == "appointment" and kind(answered) == "question"
+
+
+def test_the_appointment_gate_leaves_sure_ngrams_unsure_mlps_and_other_kinds_alone() -> None:
+    sure = {"appointment": 0.95, "question": 0.05}
+    assert appointment_gated(sure, {"question": 1.0}, APPOINTMENT_GATE, 0.5) == sure
+    unsure_mlp = {"appointment": 0.2, "question": 0.8}
+    assert appointment_gated(UNSURE_BOOKING, unsure_mlp, APPOINTMENT_GATE, 0.5) == UNSURE_BOOKING
+    question = {"question": 0.6, "appointment": 0.4}
+    assert appointment_gated(question, {"appointment": 1.0}, APPOINTMENT_GATE, 0.5) == question
+    off = appointment_gated(UNSURE_BOOKING, {"question": 1.0}, NO_APPOINTMENT_GATE, 0.5)
+    assert off == UNSURE_BOOKING
+
+
+def test_the_appointment_gate_never_touches_an_emergency_or_a_rule() -> None:
+    assert kind(WEAK) == "emergency"
+    gate = AppointmentGate(hi=1.0, up=0.5)
+    assert kind(appointment_gated(WEAK, {"question": 1.0}, gate, 0.5)) == "emergency"
+    answered = appointment_gated(UNSURE_BOOKING, {"question": 1.0}, gate, 0.5)
+    evidence = Evidence(None, None, "en:appointment:0", None, answered, 0.5)
+    assert decide(evidence, "en").kind == "appointment"
+
+
+def test_the_appointment_gate_is_saved_with_the_layer(tmp_path) -> None:
+    layer = default_model().embedding
+    assert layer is not None
+    changed = replace(layer, appointment_gate=APPOINTMENT_GATE)
+    saved = save_layer(tmp_path, changed)
+    assert load_layer(tmp_path, saved).appointment_gate == APPOINTMENT_GATE
+    del saved["appointment_gate"]  # a model trained before the appointment gate
+    assert load_layer(tmp_path, saved).appointment_gate == NO_APPOINTMENT_GATE
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Training's choices made out of fold: the emergency threshold's factor for other languages."""
+"""Training's choices made out of fold: the emergency threshold's factor for other languages and
+the appointment gate."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from bot.triage.cases import Case
 from bot.triage.decision import Evidence
-from bot.triage.train import FACTOR_REFERENCE, calibrate_factor
+from bot.triage.train import FACTOR_REFERENCE, calibrate_factor, choose_appointment_gate
 
 
 def _case(n: int, emergency: bool, near: bool = False) -> Case:
@@ -55,3 +56,26 @@ def test_rules_and_served_languages_do_not_hold_the_factor_down() -> None:
         rules=[True, False, False],
     )
     assert factor == 1.0 and recall == 1.0
+
+
+def _routed(n: int, label: str) -> Case:
+    return Case(f"r{n}", "x", "en", frozenset({label}), label)
+
+
+def _gate(shares: list[float], labels: list[str]) -> float:
+    """The gate chosen for messages whose classifier pick is appointment at these shares."""
+    cases = [_routed(i, label) for i, label in enumerate(labels)]
+    probabilities = [{"appointment": s, "question": 1 - s} for s in shares]
+    return choose_appointment_gate(cases, probabilities, [_evidence()] * len(cases), ["en"] * 3)
+
+
+def test_the_appointment_gate_sends_unsure_hand_offs_to_answering() -> None:
+    """Questions at shares 0.6 and 0.62, a booking at 0.9: the lowest cut-off above both
+    questions and below the booking is chosen."""
+    assert _gate([0.6, 0.62, 0.9], ["question", "question", "appointment"]) == 0.65
+
+
+def test_the_appointment_gate_stays_off_when_it_would_lose_bookings() -> None:
+    """A booking at 0.56 below a question at 0.6: any cut-off that routes the question loses the
+    booking, and one booking out of one weighs more than one question out of two."""
+    assert _gate([0.56, 0.6, 0.99], ["appointment", "question", "question"]) == 0.0
