@@ -149,9 +149,7 @@ class Responder:
         lead = triage_replies.topic_notice(verdict)
         reply = self.answer_from_pages(message, query, lead=lead, remind=remind, lang=verdict.lang)
         if reply.kind == "fallback":
-            reply = replace(
-                reply, answer=triage_replies.with_safety_net(reply.answer, verdict.lang)
-            )
+            reply = replace(reply, answer=triage_replies.non_answer(reply.answer, verdict.lang))
         return reply
 
     def triage_vector(self, message: str) -> np.ndarray | None:

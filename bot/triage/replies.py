@@ -126,9 +126,15 @@ def reply_text(decision: Decision) -> str:
     text = texts[decision.template]
     if decision.notice is not None and decision.kind != "emergency":
         text = f"{text}\n\n{texts[f'topic_notice.{decision.notice}']}"
-    if decision.lang not in LANGUAGES:
-        text = f"{text}\n{texts['other_language']}"
-    return with_safety_net(text, decision.lang)
+    return non_answer(text, decision.lang)
+
+
+def non_answer(text: str, lang: str) -> str:
+    """`text` as a reply that is not an answer: for a language without its own texts, the line
+    saying which languages the chat answers in; then the safety-net line."""
+    if lang not in LANGUAGES:
+        text = f"{text}\n{templates()['en']['other_language']}"
+    return with_safety_net(text, lang)
 
 
 def topic_notice(decision: Decision) -> str:

@@ -54,6 +54,8 @@ def test_a_german_question_the_page_does_not_answer_gets_the_english_fallback(re
     reply = real_responder.reply("Gibt es bei Ihnen Parkplätze für Patienten?")
     assert reply.kind == "fallback"
     assert reply.answer.startswith("I'm sorry, our pages don't answer that")
+    assert "This clinic's chat answers in English and Spanish." in reply.answer
+    assert reply.answer.endswith("If this is an emergency call 911; in crisis call or text 988.")
 
 
 def test_languages_without_their_own_line_get_the_english_one():
