@@ -29,11 +29,6 @@ SECOND_SENTENCE_MARGIN = 0.08  # a further sentence must score within this of th
 MAX_SENTENCES = 3
 CANDIDATE_CHUNKS = 6
 
-REMINDER = (
-    "This is general information from our pages, not medical advice. "
-    "Please talk with a clinician about your own situation."
-)
-
 _ASKS_REASON = re.compile(r"^(why|how come)\b|\bhow does .* work\b|\bwhat makes\b")
 _GIVES_REASON = re.compile(
     r"\b(because|due to|since|so that|as a result|works by|by (\w+ing))\b", re.I
@@ -455,11 +450,11 @@ def cite(chosen: Sequence[Sentence], link: Callable[[Chunk, str], str | None]) -
 
 
 def answer_text(
-    citations: Sequence[Citation], lead: str = "", remind: bool = True, note: str = ""
+    citations: Sequence[Citation], lead: str = "", note: str = "", reminder: str = ""
 ) -> str:
     """The visitor-facing answer: the quoted sentences with their markers, a `note` (what the
-    pages do not cover), then the reminder (once per conversation: `remind` is False when the
-    visitor has already seen it)."""
+    pages do not cover), then the "not medical advice" `reminder` in the visitor's language
+    ("" once the visitor has seen it: it is shown once per conversation)."""
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    parts = [p for p in (lead, body, note, REMINDER if remind else "") if p]
+    parts = [p for p in (lead, body, note, reminder) if p]
     return "\n\n".join(parts)

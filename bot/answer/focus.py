@@ -26,13 +26,24 @@ class Intent:
     label: str  # shown to the visitor: "our pages don't mention {label}"
     asks: re.Pattern[str]
     gives: re.Pattern[str]
+    label_es: str = ""  # the same, to a visitor writing in Spanish
+
+    def label_for(self, lang: str) -> str:
+        """The label in the visitor's language (English where the table has no translation)."""
+        return self.label_es if lang == "es" and self.label_es else self.label
 
 
 @lru_cache(maxsize=1)
 def intents() -> tuple[Intent, ...]:
     data = json.loads(INTENTS_FILE.read_text(encoding="utf-8"))
     return tuple(
-        Intent(i["name"], i["label"], re.compile(i["asks"], re.I), re.compile(i["gives"], re.I))
+        Intent(
+            i["name"],
+            i["label"],
+            re.compile(i["asks"], re.I),
+            re.compile(i["gives"], re.I),
+            i.get("label_es", ""),
+        )
         for i in data["intents"]
     )
 

@@ -21,10 +21,10 @@ from functools import lru_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from bot.answer.compose import REMINDER
 from bot.answer.text import content_terms
 from bot.sentences import sentence_spans
 from bot.settings import Settings
+from bot.triage.replies import variants
 from bot.types import Citation, Reply
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,11 @@ def make_phraser(
         if problems:
             log.info("llm phrasing rejected: %s", "; ".join(problems)[:200])
             return replace(reply, notes=(*reply.notes, "llm:rejected"))
-        reminded = reply.answer.endswith(REMINDER)  # shown once per conversation (pipeline)
+        # the reminder, in the visitor's language, is shown once per conversation (pipeline)
+        reminder = next((r for r in variants("reminder") if reply.answer.endswith(r)), "")
         blocks = reply.answer.split("\n\n")
-        lead = blocks[0] if len(blocks) - reminded >= 2 else ""
-        parts = [p for p in (lead, text, REMINDER if reminded else "") if p]
+        lead = blocks[0] if len(blocks) - bool(reminder) >= 2 else ""
+        parts = [p for p in (lead, text, reminder) if p]
         return replace(reply, answer="\n\n".join(parts), notes=(*reply.notes, "llm:phrased"))
 
     return phrase

@@ -28,14 +28,6 @@ from bot.types import Chunk, Reply, Retrieved
 
 log = logging.getLogger(__name__)
 
-FALLBACK_TEXT = (
-    "I'm sorry, our pages don't answer that, and I don't want to guess. "
-    "Our team can help: use “Request an appointment” to be contacted{contact}."
-)
-UNAVAILABLE_TEXT = (
-    "Sorry, I can't look that up right now. Please try again in a moment, or use "
-    "“Request an appointment” to be contacted{contact}."
-)
 RETRIEVED_SHOWN = 5
 # The reply kind each triage kind is shown as (a question goes on to retrieval).
 TRIAGE_REPLY_KIND = {
@@ -125,9 +117,10 @@ class Responder:
                 self._sentence_cache.popitem(last=False)
         return np.vstack([self._sentence_cache[t] for t in texts])
 
-    def contact_suffix(self) -> str:
+    def contact_suffix(self, lang: str = "en") -> str:
+        """ ", or contact us at …" in the visitor's language; "" when the clinic published none."""
         contact = self.settings.clinic_contact.strip()
-        return f", or contact us at {contact}" if contact else ""
+        return triage_replies.text("contact", lang, contact=contact) if contact else ""
 
     # -- the work ---------------------------------------------------------------------
     def reply(self, message: str, history: Sequence[str] = (), remind: bool = True) -> Reply:
@@ -154,14 +147,9 @@ class Responder:
         question = normalise(message)
         query = retrieval_query(question, [normalise(h) for h in history])
         lead = triage_replies.topic_notice(verdict)
-        lang_lead = triage_replies.language_lead(verdict.lang)
-        reply = self.answer_from_pages(
-            message, query, lead=lead, remind=remind, lang_lead=lang_lead
-        )
+        reply = self.answer_from_pages(message, query, lead=lead, remind=remind, lang=verdict.lang)
         if reply.kind == "fallback":
-            reply = replace(
-                reply, answer=triage_replies.with_safety_net(reply.answer, verdict.lang)
-            )
+            reply = replace(reply, answer=triage_replies.non_answer(reply.answer, verdict.lang))
         return reply
 
     def triage_vector(self, message: str) -> np.ndarray | None:
@@ -233,15 +221,19 @@ class Responder:
         return Analysis(query, hits, scored, evidence, table, retriever.index.version)
 
     def answer_from_pages(
-        self, message: str, query: str, lead: str = "", remind: bool = True, lang_lead: str = ""
+        self, message: str, query: str, lead: str = "", remind: bool = True, lang: str = "en"
     ) -> Reply:
         """An extractive answer to `query` when the model finds the pages answer it, else a
-        fallback that says what the pages lack. `lang_lead` starts an answer (not a fallback)
-        to a question in another language: the quotes that follow are in English."""
-        answer_lead = "\n\n".join(p for p in (lead, lang_lead) if p)
+        fallback that says what the pages lack. The framing (fallback, notes, reminder) is in
+        the visitor's language `lang`; an answer to a question not in English starts with a
+        line saying the quotes that follow are the pages' English."""
+        answer_lead = "\n\n".join(p for p in (lead, triage_replies.language_lead(lang)) if p)
+        reminder = triage_replies.text("reminder", lang) if remind else ""
         pieces = parts.split_parts(query)
         if len(pieces) > 1:
-            partial = self.answer_parts(message, pieces, lead=answer_lead, remind=remind)
+            partial = self.answer_parts(
+                message, pieces, lead=answer_lead, reminder=reminder, lang=lang
+            )
             if partial is not None:
                 return partial
         found = self.analyse_question(query)
@@ -249,7 +241,7 @@ class Responder:
         decision = answerability.decide(found.evidence, self.answer_model)
         notes = (decision.reason, f"p={decision.probability:.3f}", *decision.unknown_terms)
         if not decision.answerable:
-            text = self.fallback_text(decision, found)
+            text = self.fallback_text(decision, found, lang)
             if lead:
                 text = f"{lead}\n\n{text}"
             return Reply(
@@ -266,7 +258,7 @@ class Responder:
         return Reply(
             message,
             "answer",
-            compose.answer_text(citations, lead=answer_lead, remind=remind),
+            compose.answer_text(citations, lead=answer_lead, reminder=reminder),
             citations=tuple(citations),
             retrieved=retrieved,
             index_version=found.version,
@@ -274,7 +266,12 @@ class Responder:
         )
 
     def answer_parts(
-        self, message: str, pieces: Sequence[str], lead: str = "", remind: bool = True
+        self,
+        message: str,
+        pieces: Sequence[str],
+        lead: str = "",
+        reminder: str = "",
+        lang: str = "en",
     ) -> Reply | None:
         """Answer each part the pages cover, with its citations, and name the parts they don't.
 
@@ -298,15 +295,14 @@ class Responder:
         note = ""
         if missing:
             asked = "; ".join(f"“{m}”" for m in missing)
-            note = (
-                f"Our pages don't answer this part of your question: {asked}. Our team can "
-                f"help: use “Request an appointment” to be contacted{self.contact_suffix()}."
+            note = triage_replies.text(
+                "partial_missing", lang, asked=asked, contact=self.contact_suffix(lang)
             )
         hits = _interleave([found.hits for _, found, _ in judged])
         return Reply(
             message,
             "answer",
-            compose.answer_text(citations, lead=lead, remind=remind, note=note),
+            compose.answer_text(citations, lead=lead, note=note, reminder=reminder),
             citations=tuple(citations),
             retrieved=tuple(_as_retrieved(h) for h in hits[:RETRIEVED_SHOWN]),
             index_version=judged[0][1].version,
@@ -316,15 +312,18 @@ class Responder:
             ),
         )
 
-    def fallback_text(self, decision: answerability.Decision, found: Analysis) -> str:
-        """The pages don't answer: say so, name what they lack when we know, offer the hand-off."""
-        text = FALLBACK_TEXT.format(contact=self.contact_suffix())
+    def fallback_text(
+        self, decision: answerability.Decision, found: Analysis, lang: str = "en"
+    ) -> str:
+        """The pages don't answer: say so, name what they lack when we know, offer the hand-off,
+        in the visitor's language."""
+        text = triage_replies.text("fallback", lang, contact=self.contact_suffix(lang))
         if decision.unmet_intents and found.hits:
-            lacking = " or ".join(i.label for i in decision.unmet_intents)
+            word = triage_replies.text("or", lang)
+            lacking = word.join(i.label_for(lang) for i in decision.unmet_intents)
             title = found.hits[0].chunk.title
-            text = (
-                f"Our page “{title}” is about this topic, but it doesn't mention {lacking}. {text}"
-            )
+            said = triage_replies.text("fallback_lacking", lang, title=title, lacking=lacking)
+            text = f"{said} {text}"
         return text
 
 

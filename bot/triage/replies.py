@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from string import Formatter
 
 from pydantic import RootModel, field_validator
 
@@ -28,8 +29,25 @@ REQUIRED = (
     "topic_notice.self_harm",
     "topic_notice.overdose_poisoning",
     "topic_notice.medical",
+    "reminder",
+    "fallback",
+    "fallback_lacking",
+    "partial_missing",
+    "contact",
+    "or",
 )
 LANGUAGES = ("en", "es")
+# The fields in braces each text must carry (and the only ones it may): bot/answer fills them in.
+FIELDS = {
+    "fallback": {"contact"},
+    "fallback_lacking": {"title", "lacking"},
+    "partial_missing": {"asked", "contact"},
+    "contact": {"contact"},
+}
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
 class RepliesFile(RootModel[dict[str, dict[str, str]]]):
@@ -45,16 +63,48 @@ class RepliesFile(RootModel[dict[str, dict[str, str]]]):
         return value
 
 
+def field_problem(key: str, text: str) -> str | None:
+    """Why `text` cannot be the `key` template (its {fields} are not the ones filled in)."""
+    try:
+        found = _fields(text)
+    except ValueError as exc:  # an unbalanced brace
+        return str(exc)
+    wanted = FIELDS.get(key, set())
+    if found == wanted:
+        return None
+    names = ", ".join(f"{{{n}}}" for n in sorted(wanted)) or "no {fields}"
+    return f"must use {names}, uses {', '.join(f'{{{n}}}' for n in sorted(found)) or 'none'}"
+
+
 @lru_cache(maxsize=1)
 def templates() -> dict[str, dict[str, str]]:
     """The validated reply texts, loaded once."""
-    from bot.triage.rules import load_yaml_model
+    from bot.triage.errors import TriageDataError
+    from bot.triage.rules import load_yaml_model, yaml_line
 
-    return load_yaml_model(REPLIES_FILE, RepliesFile).root
+    texts = load_yaml_model(REPLIES_FILE, RepliesFile).root
+    for lang, by_key in texts.items():
+        for key, text in by_key.items():
+            problem = field_problem(key, text)
+            if problem:
+                line = yaml_line(REPLIES_FILE, (lang, key))
+                raise TriageDataError(REPLIES_FILE, line, f"{lang}.{key}: {problem}")
+    return texts
 
 
 def _lang(lang: str) -> str:
     return lang if lang in LANGUAGES else "en"
+
+
+def text(key: str, lang: str, **fields: str) -> str:
+    """The `key` text in the visitor's language (English for a language without its own texts),
+    with its fields filled in."""
+    return templates()[_lang(lang)][key].format(**fields)
+
+
+def variants(key: str) -> tuple[str, ...]:
+    """The `key` text in every language, unfilled: to recognise it at the end of a reply."""
+    return tuple(templates()[lang][key] for lang in LANGUAGES)
 
 
 def safety_net(lang: str) -> str:
@@ -76,9 +126,15 @@ def reply_text(decision: Decision) -> str:
     text = texts[decision.template]
     if decision.notice is not None and decision.kind != "emergency":
         text = f"{text}\n\n{texts[f'topic_notice.{decision.notice}']}"
-    if decision.lang not in LANGUAGES:
-        text = f"{text}\n{texts['other_language']}"
-    return with_safety_net(text, decision.lang)
+    return non_answer(text, decision.lang)
+
+
+def non_answer(text: str, lang: str) -> str:
+    """`text` as a reply that is not an answer: for a language without its own texts, the line
+    saying which languages the chat answers in; then the safety-net line."""
+    if lang not in LANGUAGES:
+        text = f"{text}\n{templates()['en']['other_language']}"
+    return with_safety_net(text, lang)
 
 
 def topic_notice(decision: Decision) -> str:

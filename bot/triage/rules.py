@@ -189,6 +189,12 @@ def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
     return line
 
 
+def yaml_line(path: Path, loc: Sequence[Any]) -> int | None:
+    """The 1-based line of the value at `loc` (keys and indexes) in a YAML file already read
+    once, for an error found after validation."""
+    return _line_of(yaml.compose(path.read_text(encoding="utf-8")), loc)
+
+
 def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
     """Parse and validate one YAML data file, or raise TriageDataError with file and line."""
     try:

@@ -140,3 +140,24 @@ def test_everyday_words_for_clinical_ones_are_not_unknown_words(real_responder):
     assert "nose" not in spray.unknown_terms
     reply = real_responder.reply("what does the science say about ketamine for headaches")
     assert reply.kind == "answer" and "science" not in reply.notes
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("en", "but it doesn't mention prices or costs or side effects or risks."),
+        ("es", "trata de este tema, pero no menciona precios o costos o efectos secundarios"),
+        ("de", "but it doesn't mention prices or costs or side effects or risks."),
+    ],
+)
+def test_the_fallback_names_what_the_page_lacks_in_the_visitors_language(
+    real_responder, lang, says
+):
+    found = real_responder.analyse("ketamine infusion migraine cost and risks")
+    lacking = tuple(i for i in focus.intents() if i.name in ("cost", "side_effects"))
+    decision = answerability.Decision(False, 0.1, (), lacking, "off-focus")
+    text = real_responder.fallback_text(decision, found, lang)
+    assert says in text
+    assert f"“{found.hits[0].chunk.title}”" in text
+    assert "{" not in text and "}" not in text

@@ -54,16 +54,17 @@ def test_citations_are_numbered_by_relevance_and_merge_adjacent_sentences():
 
 def test_answer_text_puts_markers_after_each_quote_and_ends_with_the_reminder():
     citations = compose.cite(compose.sentences(chunk())[:1], lambda c, q: None)
-    text = compose.answer_text(citations, lead="If you are in crisis, call or text 988.")
+    text = compose.answer_text(
+        citations, lead="If you are in crisis, call or text 988.", reminder="Not advice."
+    )
     assert text.startswith("If you are in crisis")
     assert "main methods. [1]" in text
-    assert text.endswith(compose.REMINDER)
+    assert text.endswith("[1]\n\nNot advice.")
 
 
 def test_the_reminder_can_be_left_out_once_the_conversation_has_shown_it():
     citations = compose.cite(compose.sentences(chunk())[:1], lambda c, q: None)
-    text = compose.answer_text(citations, remind=False)
-    assert compose.REMINDER not in text
+    text = compose.answer_text(citations, reminder="")
     assert text.endswith("[1]")
 
 

@@ -46,3 +46,34 @@ def test_a_bad_exemplar_file_stops_start_up(
     with pytest.raises(TriageDataError) as caught:
         triage.load()
     assert caught.value.path == data / "es.jsonl" and caught.value.line == lines
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("contacten{contact}.", "contacten.", r"es\.fallback: must use \{contact\}"),
+        ("{lacking}.", "{missing}.", r"fallback_lacking: must use \{lacking\}, \{title\}"),
+        ("our pages, not medical", "our {pages}, not medical", r"en\.reminder: must use no"),
+    ],
+)
+def test_a_reply_text_with_wrong_fields_stops_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, reason: str
+) -> None:
+    """A translated fallback that drops the clinic's contact, or names a field the answering
+    code does not fill, would show "{missing}" to a visitor: it fails at start-up instead."""
+    import shutil
+
+    from bot import triage
+    from bot.triage import replies
+
+    copy = tmp_path / "replies.yaml"
+    shutil.copy(replies.REPLIES_FILE, copy)
+    line = replace_line(copy, old, new)
+    monkeypatch.setattr(replies, "REPLIES_FILE", copy)
+    triage.clear_caches()
+    try:
+        with pytest.raises(TriageDataError, match=reason) as caught:
+            triage.load()
+        assert caught.value.path == copy and caught.value.line == line
+    finally:
+        triage.clear_caches()

@@ -116,14 +116,17 @@ def test_welcome_shows_only_the_published_contact_details() -> None:
     assert 'href="https://mood.test/h"' in full
 
 
-def test_the_reminder_closing_an_answer_is_one_small_line() -> None:
-    from bot.answer.compose import REMINDER, answer_text
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_reminder_closing_an_answer_is_one_small_line(lang: str) -> None:
+    from bot.answer.compose import answer_text
+    from bot.triage.replies import text
 
+    reminder = text("reminder", lang)
     reminded = render.reply_html(
-        Reply("q", "answer", answer_text((cite(),), remind=True), (cite(),))
+        Reply("q", "answer", answer_text((cite(),), reminder=reminder), (cite(),))
     )
-    quiet = render.reply_html(Reply("q", "answer", answer_text((cite(),), remind=False), (cite(),)))
+    quiet = render.reply_html(Reply("q", "answer", answer_text((cite(),)), (cite(),)))
 
-    assert reminded.count(REMINDER) == 1
-    assert f'<p class="reminder">{REMINDER}</p>' in reminded
+    assert reminded.count(reminder) == 1
+    assert f'<p class="reminder">{reminder}</p>' in reminded
     assert "reminder" not in quiet

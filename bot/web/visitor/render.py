@@ -11,9 +11,9 @@ import re
 from html import escape
 from urllib.parse import quote, urlsplit
 
-from bot.answer.compose import REMINDER
 from bot.clinic import ClinicContact
 from bot.links import phone_links
+from bot.triage.replies import variants
 from bot.types import Citation, Reply
 
 HANDOFF_KINDS = frozenset({"fallback", "refusal", "appointment"})
@@ -109,8 +109,9 @@ def sources_html(citations: tuple[Citation, ...]) -> str:
 def _split_reminder(answer: str) -> tuple[str, str]:
     """(the answer, its closing "not medical advice" reminder or "")."""
     text = answer.rstrip()
-    if text.endswith(REMINDER):
-        return text[: -len(REMINDER)].rstrip(), REMINDER
+    for reminder in variants("reminder"):
+        if text.endswith(reminder):
+            return text[: -len(reminder)].rstrip(), reminder
     return answer, ""
 
 
