@@ -106,17 +106,23 @@ def test_the_other_language_factor_is_checked_at_load(tmp_path: Path, value, mes
     """A factor above one would make other languages harder to raise than English; a model
     without one was trained before the factor was chosen out of fold."""
     shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
-    meta_path = tmp_path / "model" / "model.json"
-    meta = json.loads(meta_path.read_text())
     assert 0 < load_model(tmp_path / "model").other_language_factor <= 1
+    error = _load_with(tmp_path / "model", "other_language_factor", value)
+    assert message in str(error) and "model.json" in str(error)
+
+
+def _load_with(model_dir: Path, key: str, value: object) -> TriageDataError:
+    """The error of loading `model_dir` with model.json's `key` set to `value` (None: left out)."""
+    meta_path = model_dir / "model.json"
+    meta = json.loads(meta_path.read_text())
     if value is None:
-        del meta["other_language_factor"]
+        del meta[key]
     else:
-        meta["other_language_factor"] = value
+        meta[key] = value
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(TriageDataError, match="other_language_factor") as error:
-        load_model(tmp_path / "model")
-    assert message in str(error.value) and "model.json" in str(error.value)
+    with pytest.raises(TriageDataError, match=key) as error:
+        load_model(model_dir)
+    return error.value
 
 
 @pytest.mark.parametrize(
@@ -133,17 +139,10 @@ def test_the_appointment_gate_is_checked_at_load(tmp_path: Path, value, message)
     """At 1 or above no appointment the classifier found would be handed off; a model without a
     gate was trained before it was chosen out of fold."""
     shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
-    meta_path = tmp_path / "model" / "model.json"
-    meta = json.loads(meta_path.read_text())
+    meta = json.loads((tmp_path / "model" / "model.json").read_text())
     assert load_model(tmp_path / "model").appointment_gate == meta["appointment_gate"]
-    if value is None:
-        del meta["appointment_gate"]
-    else:
-        meta["appointment_gate"] = value
-    meta_path.write_text(json.dumps(meta))
-    with pytest.raises(TriageDataError, match="appointment_gate") as error:
-        load_model(tmp_path / "model")
-    assert message in str(error.value) and "model.json" in str(error.value)
+    error = _load_with(tmp_path / "model", "appointment_gate", value)
+    assert message in str(error) and "model.json" in str(error)
 
 
 def test_the_shipped_appointment_gate_reaches_the_decision() -> None:
