@@ -14,9 +14,10 @@ import inspect
 import json
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -49,6 +50,8 @@ from bot.triage.lang import detect_plain
 from bot.triage.normalise import plain
 from bot.triage.rules import default_rules
 from bot.triage.vectors import ENCODER, embed_texts
+
+G = TypeVar("G")  # a gate of the embedding layer
 
 C = 20.0  # inverse regularisation; chosen by `make triage-report` (cross-validated)
 CLASS_WEIGHT = "balanced"
@@ -411,26 +414,29 @@ def choose_gates(
         values = named(best, advice)
         return values["advice requests refused"] + values["questions routed to answering"]
 
-    best_advice, best_routing = NO_ADVICE_GATE, routing(NO_ADVICE_GATE)
-    print(f"no advice gate: advice + questions {best_routing:.4f}", file=sys.stderr)
-    for advice in ADVICE_GATES:
-        value = routing(advice)
-        if value > best_routing + 1e-9:
-            best_advice, best_routing = advice, value
-    print(f"{best_advice}: advice + questions {best_routing:.4f}", file=sys.stderr)
+    best_advice = _first_best(NO_ADVICE_GATE, ADVICE_GATES, routing, "advice + questions")
 
     def handing(booking: AppointmentGate) -> float:
         values = named(best, best_advice, booking)
         return values["questions routed to answering"] + values["appointment requests"]
 
-    best_booking, best_handing = NO_APPOINTMENT_GATE, handing(NO_APPOINTMENT_GATE)
-    print(f"no appointment gate: questions + appointments {best_handing:.4f}", file=sys.stderr)
-    for booking in APPOINTMENT_MLP_GATES:
-        value = handing(booking)
-        if value > best_handing + 1e-9:
-            best_booking, best_handing = booking, value
-    print(f"{best_booking}: questions + appointments {best_handing:.4f}", file=sys.stderr)
+    best_booking = _first_best(
+        NO_APPOINTMENT_GATE, APPOINTMENT_MLP_GATES, handing, "questions + appointments"
+    )
     return best, best_advice, best_booking
+
+
+def _first_best(none: G, candidates: Sequence[G], value: Callable[[G], float], what: str) -> G:
+    """The candidate with the highest `value`, the first on ties and `none` unless one beats
+    it (so a gate stays off unless it helps); both ends printed to stderr."""
+    best, best_value = none, value(none)
+    print(f"no gate: {what} {best_value:.4f}", file=sys.stderr)
+    for candidate in candidates:
+        score = value(candidate)
+        if score > best_value + 1e-9:
+            best, best_value = candidate, score
+    print(f"{best}: {what} {best_value:.4f}", file=sys.stderr)
+    return best
 
 
 def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
