@@ -51,6 +51,8 @@ class Evidence:
     values: Mapping[str, float]
     unknown_terms: tuple[str, ...]
     unmet_intents: tuple[focus.Intent, ...]
+    # A decisive intent asked and the candidate sentence (rank) that gives it (focus.settling).
+    settled_by: tuple[focus.Intent, int] | None = None
 
     def vector(self) -> np.ndarray:
         return np.array([self.values[name] for name in FEATURES], dtype=np.float64)
@@ -65,6 +67,7 @@ class Decision:
     unknown_terms: tuple[str, ...]
     unmet_intents: tuple[focus.Intent, ...]
     reason: str
+    quote: int | None = None  # the candidate sentence to quote first (a decisive intent's)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,10 @@ def gather(
         "topic_words": math.log1p(n_topic),
         "sentence_dense": sentence_dense,
     }
-    return Evidence(values, unknown, tuple(unmet))
+    # Every candidate, not only the best few: the words of "¿dónde están ubicados?" rank the
+    # sentence that names the town low, yet it answers the question.
+    settled = focus.settling(question, [s.text for _, s in scored])
+    return Evidence(values, unknown, tuple(unmet), settled)
 
 
 def _beyond_intents(unknown: Sequence[str], met: Sequence[focus.Intent]) -> tuple[str, ...]:
@@ -190,10 +196,17 @@ def _beyond_intents(unknown: Sequence[str], met: Sequence[focus.Intent]) -> tupl
 
 
 def decide(evidence: Evidence, model: Model | None = None) -> Decision:
-    """Answer when the model's probability reaches its cross-validated threshold."""
+    """Answer when the model's probability reaches its cross-validated threshold, or when a
+    candidate sentence gives a decisive intent the question asks: then that sentence is what
+    is quoted, even when the model would answer anyway ("where's the clinic" is closest to a
+    sentence about finding a clinic, not to the one that names the town)."""
     model = model or shipped_model()
     p = model.probability(evidence.vector())
     ok = p >= model.threshold
+    if evidence.settled_by is not None:
+        intent, rank = evidence.settled_by
+        reason = "answer" if ok else f"intent {intent.name} given"
+        return Decision(True, p, evidence.unknown_terms, evidence.unmet_intents, reason, rank)
     if ok:
         reason = "answer"
     elif evidence.unmet_intents:

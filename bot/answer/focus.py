@@ -27,6 +27,8 @@ class Intent:
     asks: re.Pattern[str]
     gives: re.Pattern[str]
     label_es: str = ""  # the same, to a visitor writing in Spanish
+    # A sentence that gives it answers the question whatever its similarity (see `settling`).
+    decisive: bool = False
 
     def label_for(self, lang: str) -> str:
         """The label in the visitor's language (English where the table has no translation)."""
@@ -43,6 +45,7 @@ def intents() -> tuple[Intent, ...]:
             re.compile(i["asks"], re.I),
             re.compile(i["gives"], re.I),
             i.get("label_es", ""),
+            bool(i.get("decisive", False)),
         )
         for i in data["intents"]
     )
@@ -66,3 +69,18 @@ def focus_score(question: str, answer_texts: Iterable[str]) -> float:
     if not wanted:
         return 0.0
     return -1.0 if unmet(question, texts) else 1.0
+
+
+def settling(question: str, answer_texts: Iterable[str]) -> tuple[Intent, int] | None:
+    """A decisive intent the question asks, and the first candidate sentence that gives it.
+
+    "where r u" or "are you near DC" shares no word and little meaning with "For migraine
+    sufferers in Annapolis, MD, ...", so similarity cannot judge it; a sentence that names the
+    clinic's town answers it. Only intents whose cue is that specific are marked decisive."""
+    texts = list(answer_texts)
+    for intent in asked(question):
+        if intent.decisive:
+            for n, text in enumerate(texts):
+                if intent.gives.search(text):
+                    return intent, n
+    return None

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import numpy as np
 
 from bot import triage
-from bot.answer import answerability, compose, parts
+from bot.answer import answerability, compose, focus, parts
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder, RememberingEmbedder
@@ -210,6 +210,7 @@ class Responder:
             found = [s for _, s in scored]
             vectors = compose.sentence_vectors(found, table, self.embed_sentences)
             sentence_dense = float(np.max(vectors @ query_vector))
+        scored = [*scored, *_giving_decisive(query, scored, retriever.chunks, table)]
         evidence = answerability.gather(
             query,
             hits,
@@ -252,8 +253,7 @@ class Responder:
                 index_version=found.version,
                 notes=notes,
             )
-        top = found.hits[0].chunk if found.hits else None
-        chosen = compose.select(found.scored, top, found.table)
+        chosen = _quoted(found, decision)
         citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
         return Reply(
             message,
@@ -285,9 +285,8 @@ class Responder:
         if not covered:
             return None
         chosen: list[compose.Sentence] = []
-        for found, _ in covered:
-            top = found.hits[0].chunk if found.hits else None
-            for sentence in compose.select(found.scored, top, found.table)[:2]:
+        for found, decision in covered:
+            for sentence in _quoted(found, decision)[:2]:
                 if not any(_same_span(sentence, c) for c in chosen):
                     chosen.append(sentence)
         citations = compose.cite(chosen, lambda c, q: page_link(c, q, self.settings.root_path))
@@ -337,6 +336,40 @@ class Analysis:
     evidence: answerability.Evidence
     table: SentenceTable | None
     version: str
+
+
+def _giving_decisive(
+    query: str,
+    scored: Sequence[tuple[float, compose.Sentence]],
+    chunks: Sequence[Chunk],
+    table: SentenceTable | None,
+) -> list[tuple[float, compose.Sentence]]:
+    """For a decisive intent the question asks that no retrieved sentence gives: the first
+    sentence of the pages that gives it, scored below every candidate (so it is quoted only
+    when the intent decides, and never claimed missing when the pages have it).
+
+    "¿dónde están ubicados?" retrieves nothing near "in Annapolis, MD": the Spanish words
+    match no passage, yet the pages say where the clinic is."""
+    wanted = [i for i in focus.asked(query) if i.decisive]
+    if not wanted or any(i.gives.search(s.text) for i in wanted for _, s in scored):
+        return []
+    floor = min((score for score, _ in scored), default=0.0) - 1.0
+    for chunk in chunks:
+        for sentence in compose.sentences(chunk, table):
+            if compose.is_candidate(sentence.text) and any(
+                i.gives.search(sentence.text) for i in wanted
+            ):
+                return [(floor, sentence)]
+    return []
+
+
+def _quoted(found: Analysis, decision: answerability.Decision) -> list[compose.Sentence]:
+    """The sentences to quote: the best and close runners-up, or only the sentence that gives
+    the decisive intent asked (the clinic's town for "where are you"), whatever its score."""
+    if decision.quote is not None:
+        return compose.select([found.scored[decision.quote]], None, found.table)
+    top = found.hits[0].chunk if found.hits else None
+    return compose.select(found.scored, top, found.table)
 
 
 def _same_span(a: compose.Sentence, b: compose.Sentence) -> bool:

@@ -44,6 +44,23 @@ def test_decide_applies_the_threshold_and_names_the_reason():
     assert not decision.answerable and decision.reason == "off-focus"
 
 
+def test_a_sentence_giving_a_decisive_intent_answers_and_is_the_one_quoted():
+    features = len(answerability.FEATURES)
+    model = answerability.Model(
+        answerability.FEATURES, np.zeros(features), np.ones(features), np.eye(features)[0], 0.0, 0.5
+    )
+    location = next(i for i in focus.intents() if i.name == "location")
+    low = {**dict.fromkeys(answerability.FEATURES, 0.0), "sentence_score": -2.0}
+    decision = answerability.decide(answerability.Evidence(low, (), (), (location, 2)), model)
+    assert decision.answerable and decision.quote == 2
+    assert decision.reason == "intent location given"
+    high = {**low, "sentence_score": 2.0}  # the model answers anyway: still quote the town
+    assert (
+        answerability.decide(answerability.Evidence(high, (), (), (location, 2)), model).quote == 2
+    )
+    assert answerability.decide(answerability.Evidence(high, (), ()), model).quote is None
+
+
 @pytest.mark.model
 @pytest.mark.parametrize(
     "question",
@@ -131,6 +148,28 @@ def test_a_location_question_does_not_count_located_as_a_word_the_pages_lack(rea
     reply = real_responder.reply("what town is your office located in")
     assert "located" not in reply.notes
     assert "located" not in real_responder.analyse("where are you located").evidence.unknown_terms
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question",
+    ["where's the clinic", "are you guys close to baltimore", "¿en qué ciudad están?"],
+)
+def test_where_the_clinic_is_is_answered_with_the_sentence_that_names_its_town(
+    real_responder, question
+):
+    # The page says where once, in a sentence that shares no word with most such questions.
+    reply = real_responder.reply(question)
+    assert reply.kind == "answer"
+    assert "Annapolis, MD" in reply.citations[0].quote
+    assert len(reply.citations) == 1
+
+
+@pytest.mark.model
+def test_a_street_address_the_pages_do_not_give_is_not_answered_with_the_town(real_responder):
+    reply = real_responder.reply("what's your street address")
+    assert reply.kind == "fallback"
+    assert "doesn't mention the street address" in reply.answer
 
 
 @pytest.mark.model
