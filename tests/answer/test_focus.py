@@ -27,12 +27,7 @@ ROWS = [
     ("people", "who are the doctors at the clinic", "Dr. Lee leads our team.", "We offer TMS."),
     ("success_rate", "what's the success rate", "About 70% of patients improve.", "It may help."),
     ("location", "where is your office", "We are in Annapolis, MD.", "We treat migraines."),
-    (
-        "street_address",
-        "what's your street address",
-        "Visit us at 2448 Holly Ave, Suite 300.",
-        "We are in Annapolis, MD.",
-    ),
+    ("street_address", "what's the street address", "We're at 12 Holly Ave.", "We treat pain."),
     ("parking", "is there parking", "Free parking is behind the building.", "We are downtown."),
     ("age", "is there a minimum age", "We treat adults 18 and older.", "Migraines are common."),
 ]
