@@ -4,7 +4,7 @@
 
 The figures in docs/ANSWERING.md mean something only if no training pair copies or lightly
 rewrites a question the model is judged on: ../shared/eval/*.jsonl, the internal held-out
-sets (bench/data/heldout-questions.jsonl, bench/data/heldout-2026-12-05/). Two measures, either
+sets (bench/data/heldout-questions.jsonl, bench/data/heldout-*/). Two measures, either
 one flags a pair: the n-gram cosine triage's folds use for near-duplicates
 (`bot.triage.decontaminate`, ≥ 0.8), and rapidfuzz's ratio of the lower-cased texts (≥ 85:
 the same words with a few letters changed). Exit status 1 when any pair is flagged.
@@ -24,10 +24,8 @@ from bot.triage.decontaminate import eval_messages, near_copies  # noqa: E402
 from bot.triage.normalise import normalise  # noqa: E402
 
 PAIRS = ROOT / "bench/data/answerability-pairs.jsonl"
-EVAL_DIRS = (
-    ROOT.parent / "shared/eval",
-    ROOT / "bench/data/heldout-2026-12-05",
-)
+# The shared dev sets and every internal held-out set (bench/data/heldout-DATE/), new ones too.
+EVAL_DIRS = (ROOT.parent / "shared/eval", *sorted(ROOT.glob("bench/data/heldout-*/")))
 EVAL_FILES = (ROOT / "bench/data/heldout-questions.jsonl",)
 FUZZ_RATIO = 85.0
 
