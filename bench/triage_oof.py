@@ -8,6 +8,7 @@ probabilities, the threshold and gate of its fold, and the shipped decision. The
 `misses` lists the out-of-fold misses (advice not refused, questions not routed to answering,
 close-but-safe false alarms, emergencies missed) with their source file and line.
 `gates` scores advice gates and `appointment` appointment gates on a dump's stored evidence.
+`dump --folds-from EARLIER` keeps an earlier dump's folds, so two data variants compare paired.
 """
 
 from __future__ import annotations
@@ -67,9 +68,37 @@ def fast_train(cases, vectors, threshold: float, gate: Gate):
     return fit(x, y), Calibration(threshold, 0.0, 0.0), fit_layer(vectors[keep], kinds, gate)
 
 
-def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None:
+def record_key(source: str, text: str) -> tuple[str, str]:
+    """A message's identity across dumps of different data: its file and text (dev: its id)."""
+    return (source, "") if source.startswith("dev:") else (source.split(":")[0], text)
+
+
+def kept_folds(earlier: Path, where: list[str], cases, group) -> list:
+    """(train, test) rows per fold, each message in its fold of an `earlier` dump; a new one in
+    the fold of an old near-duplicate (its group) or else by a hash of its text. A paired
+    comparison: figures then move with the training data only, not with reshuffled folds."""
+    import zlib
+
+    import numpy as np
+
+    old = {
+        record_key(r["source"], r["text"]): r["fold"]
+        for r in map(json.loads, earlier.read_text(encoding="utf-8").splitlines())
+    }
+    folds = np.array([old.get(record_key(w, c.text), 0) for w, c in zip(where, cases, strict=True)])
+    by_group = {g: f for g, f in zip(group, folds, strict=True) if f}
+    for i, f in enumerate(folds):
+        if not f:
+            folds[i] = by_group.get(group[i], zlib.crc32(cases[i].text.encode()) % FOLDS + 1)
+    return [(np.flatnonzero(folds != f), np.flatnonzero(folds == f)) for f in range(1, FOLDS + 1)]
+
+
+def dump(
+    out: Path, dev: Path, data: Path | None = None, fast: str = "", folds_from: Path | None = None
+) -> None:
     """Run the folds and write one record per message. `fast` "THRESHOLD,UP,FLOOR": each fold
-    fitted once with that threshold and emergency gate instead of choosing them itself."""
+    fitted once with that threshold and emergency gate instead of choosing them itself.
+    `folds_from`: an earlier dump whose folds to keep (`kept_folds`)."""
     from sklearn.model_selection import GroupKFold
 
     exemplars = [e for path in exemplar_files(data) for e in read_exemplars(path)]
@@ -83,8 +112,13 @@ def dump(out: Path, dev: Path, data: Path | None = None, fast: str = "") -> None
     x = matrix([model_text(c.text) for c in cases])
     rules = default_rules()
     records: list[dict] = [{} for _ in cases]
-    splitter = GroupKFold(n_splits=FOLDS)
-    for fold, (train_rows, test_rows) in enumerate(splitter.split(x, groups=groups(x)), start=1):
+    group = groups(x)
+    splits = (
+        kept_folds(folds_from, where, cases, group)
+        if folds_from
+        else list(GroupKFold(n_splits=FOLDS).split(x, groups=group))
+    )
+    for fold, (train_rows, test_rows) in enumerate(splits, start=1):
         if fast:
             t, up, floor = (float(v) for v in fast.split(","))
             chosen = [cases[i] for i in train_rows]
@@ -307,10 +341,11 @@ def main() -> int:
     parser.add_argument("--only", help="misses of one figure (a substring of its name)")
     parser.add_argument("--data", type=Path, help="exemplar directory (dump)")
     parser.add_argument("--fast", default="", help="THRESHOLD,UP,FLOOR: no inner folds (dump)")
+    parser.add_argument("--folds-from", type=Path, help="an earlier dump whose folds to keep")
     parser.add_argument("--langs", default="en", help="languages the advice gate reads (gates)")
     args = parser.parse_args()
     if args.command == "dump":
-        dump(args.file, args.dev, args.data, args.fast)
+        dump(args.file, args.dev, args.data, args.fast, args.folds_from)
     elif args.command == "gates":
         advice_gates(args.file, tuple(args.langs.split(",")))
     elif args.command == "appointment":
