@@ -78,3 +78,19 @@ def test_a_bad_spelling_file_stops_loading(rules_copy: Path) -> None:
     with pytest.raises(TriageDataError) as caught:
         load()
     assert caught.value.path.name == "spelling.yaml" and caught.value.line == line
+
+
+def _medical_rule(message: str):
+    """The emergency.medical rule the shipped rules match in `message`, or None."""
+    from bot.triage.normalise import normalise_plain, plain
+
+    unfolded = plain(message)
+    return default_rules().emergency["medical"].first(normalise_plain(unfolded), unfolded)
+
+
+def test_a_seizure_happening_now_is_an_emergency_but_asking_about_seizures_is_not() -> None:
+    # The other-language rules are substrings read in every language: a bare "convulsion"
+    # raised Spanish and French questions about seizures as emergencies.
+    assert _medical_rule("mon fils fait une convulsion, il ne répond pas")
+    assert _medical_rule("¿la ketamina puede causar convulsiones?") is None
+    assert _medical_rule("est-ce que la kétamine provoque des convulsions ?") is None
