@@ -350,17 +350,16 @@ def _giving_decisive(
 
     "¿dónde están ubicados?" retrieves nothing near "in Annapolis, MD": the Spanish words
     match no passage, yet the pages say where the clinic is."""
-    wanted = [i for i in focus.asked(query) if i.decisive]
-    if not wanted or any(i.gives.search(s.text) for i in wanted for _, s in scored):
+    if not any(i.decisive for i in focus.asked(query)):
+        return []
+    if focus.settling(query, [s.text for _, s in scored]) is not None:
+        return []
+    pages = [s for c in chunks for s in compose.sentences(c, table) if compose.is_candidate(s.text)]
+    settled = focus.settling(query, [s.text for s in pages])
+    if settled is None:
         return []
     floor = min((score for score, _ in scored), default=0.0) - 1.0
-    for chunk in chunks:
-        for sentence in compose.sentences(chunk, table):
-            if compose.is_candidate(sentence.text) and any(
-                i.gives.search(sentence.text) for i in wanted
-            ):
-                return [(floor, sentence)]
-    return []
+    return [(floor, pages[settled[1]])]
 
 
 def _quoted(found: Analysis, decision: answerability.Decision) -> list[compose.Sentence]:
