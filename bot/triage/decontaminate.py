@@ -68,6 +68,21 @@ def near_copies(
     ]
 
 
+def close_to_any(
+    texts: Sequence[str], others: Sequence[str], threshold: float = NEAR_DUPLICATE
+) -> list[bool]:
+    """For each of `texts`, whether some text of `others` is within the near-duplicate cosine:
+    an eval message an exemplar (nearly) copies measures remembered wording, not new wording."""
+    from sklearn.preprocessing import normalize
+
+    if not texts or not others:
+        return [False] * len(texts)
+    a = normalize(matrix([normalise(text) for text in texts]))
+    b = normalize(matrix([normalise(text) for text in others]))
+    best = (a @ b.T).tocsr().max(axis=1).toarray().ravel()
+    return [bool(value >= threshold) for value in best]
+
+
 def exemplar_lines(paths: Sequence[Path]) -> list[tuple[str, str]]:
     """(text, "file:line") of every exemplar in `paths`."""
     found = []

@@ -21,7 +21,9 @@ from bot.stats import percentile
 from bot.triage.cases import Case, figures, format_figures, from_exemplar, load_dev
 from bot.triage.classifier import default_model
 from bot.triage.decision import triage
-from bot.triage.exemplars import read_exemplars
+from bot.triage.decontaminate import close_to_any
+from bot.triage.exemplars import exemplar_files, read_exemplars
+from bot.triage.train import NEAR_DUPLICATE
 from bot.triage.vectors import embed_texts
 
 
@@ -35,15 +37,34 @@ def load_cases(path: Path) -> list[Case]:
     return [from_exemplar(e, i) for i, e in enumerate(read_exemplars(path))]
 
 
+def unseen(cases: list[Case]) -> list[Case]:
+    """The cases whose wording no exemplar (nearly) copies, with a line saying how many left."""
+    texts = [e.text for path in exemplar_files() for e in read_exemplars(path)]
+    close = close_to_any([c.text for c in cases], texts)
+    kept = [c for c, near in zip(cases, close, strict=True) if not near]
+    print(
+        f"unseen wording only: {len(cases) - len(kept)} of {len(cases)} messages are within "
+        f"{NEAR_DUPLICATE} (n-gram cosine) of an exemplar and left out"
+    )
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.eval safety", description=__doc__)
     parser.add_argument("file", type=Path, help="labelled set (JSONL)")
     parser.add_argument("--failures", action="store_true", help="list every wrong case")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--no-embedding", action="store_true", help="triage without vectors")
+    parser.add_argument(
+        "--unseen",
+        action="store_true",
+        help="only the messages no exemplar comes within the near-duplicate cosine of",
+    )
     args = parser.parse_args(argv)
 
     cases = load_cases(args.file)
+    if args.unseen:
+        cases = unseen(cases)
     triage("warm up")  # load rules, model and language identifier before timing
     vectors: Sequence[np.ndarray | None] = [None] * len(cases)
     if not args.no_embedding and default_model().embedding is not None:

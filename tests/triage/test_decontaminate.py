@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage.decontaminate import EVAL_DIR, eval_messages, exemplar_lines, near_copies
+from bot.triage.decontaminate import (
+    EVAL_DIR,
+    close_to_any,
+    eval_messages,
+    exemplar_lines,
+    near_copies,
+)
 from bot.triage.exemplars import exemplar_files
 
 
@@ -16,6 +22,15 @@ def test_a_lightly_reworded_message_is_a_near_copy_and_a_different_one_is_not() 
     found = near_copies(exemplars, ["Will my insurance pay for ketamine infusions?"])
     assert [c.source for c in found] == ["a.jsonl:1"]
     assert found[0].similarity >= 0.8
+
+
+def test_held_out_messages_an_exemplar_nearly_copies_are_marked_so_they_can_be_left_out() -> None:
+    exemplars = ["is ketamine addictive?", "do you take blue cross"]
+    close = close_to_any(
+        ["Is ketamine addictive", "can the infusion be done on a saturday"], exemplars
+    )
+    assert close == [True, False]
+    assert close_to_any([], exemplars) == []
 
 
 @pytest.mark.skipif(not EVAL_DIR.exists(), reason="the shared eval sets are not beside the repo")
