@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test` (each sets up what is missing).
-.PHONY: setup run test lint bench triage-model triage-report answer-model
+.PHONY: setup run test lint bench triage-model triage-report answer-model intent-model
 
 export HF_HUB_OFFLINE := 1
 export CLINICBOT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -31,3 +31,8 @@ triage-report: setup
 # figures in docs/ANSWERING.md (needs ../shared/eval for the dev-set figures).
 answer-model: setup
 	.venv/bin/python bench/train_answerability.py
+
+# The learned `asks` layer of the focus check (docs/ANSWERING.md): retrain it from
+# bot/answer/data/intent-examples.jsonl, then retrain the answerability model (it reads it).
+intent-model: setup
+	.venv/bin/python bench/train_intents.py
