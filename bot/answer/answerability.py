@@ -133,19 +133,21 @@ def gather(
     vocabulary: frozenset[str],
     idf: Callable[[str], float],
     sentence_dense: float = 0.0,
+    query_vector: np.ndarray | None = None,
 ) -> Evidence:
     """The features of `question` against its fused `hits` and their scored sentences.
 
     `sentence_dense`: the question's best cosine to a single candidate sentence (their vectors
     are made at ingest): a visitor's paraphrase of one sentence is closer to it than to the
-    whole passage around it.
+    whole passage around it. `query_vector`: the question's vector, for the learned intent
+    layer of the focus check (None: the `asks` patterns alone).
     """
     groups = term_groups(question)
     candidates = [s.text for _, s in scored[: compose.MAX_SENTENCES]]
-    unmet = focus.unmet(question, candidates)
+    unmet = focus.unmet(question, candidates, query_vector)
     unknown = _beyond_intents(
         compose.unknown_terms(question, vocabulary),
-        [i for i in focus.asked(question) if i not in unmet],
+        [i for i in focus.asked(question, query_vector) if i not in unmet],
     )
     n_topic = len(topic_words(question))
     best = scored[0][0] if scored else 0.0
@@ -176,13 +178,13 @@ def gather(
         "known_share": 1.0 - len(unknown) / n_topic if n_topic else 1.0,
         "unknown_count": float(len(unknown)),
         "unknown_everyday": float(sum(spelling.is_everyday(w) for w in unknown)),
-        "focus": focus.focus_score(question, candidates),
+        "focus": focus.focus_score(question, candidates, query_vector),
         "topic_words": math.log1p(n_topic),
         "sentence_dense": sentence_dense,
     }
     # Every candidate, not only the best few: the words of "¿dónde están ubicados?" rank the
     # sentence that names the town low, yet it answers the question.
-    settled = focus.settling(question, [s.text for _, s in scored])
+    settled = focus.settling(question, [s.text for _, s in scored], query_vector)
     return Evidence(values, unknown, tuple(unmet), settled)
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import numpy as np
 
 from bot import triage
-from bot.answer import answerability, compose, focus, parts
+from bot.answer import answerability, compose, focus, intent_model, parts
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder, RememberingEmbedder
@@ -210,7 +210,9 @@ class Responder:
             found = [s for _, s in scored]
             vectors = compose.sentence_vectors(found, table, self.embed_sentences)
             sentence_dense = float(np.max(vectors @ query_vector))
-        scored = [*scored, *_giving_decisive(query, scored, retriever.chunks, table)]
+        # The learned intent layer reads this vector only if it was trained on the same encoder.
+        vector = query_vector if intent_model.reads(retriever.embedder.name) else None
+        scored = [*scored, *_giving_decisive(query, scored, retriever.chunks, table, vector)]
         evidence = answerability.gather(
             query,
             hits,
@@ -218,6 +220,7 @@ class Responder:
             vocabulary,
             retriever.idf,
             sentence_dense=sentence_dense,
+            query_vector=vector,
         )
         return Analysis(query, hits, scored, evidence, table, retriever.index.version)
 
@@ -343,6 +346,7 @@ def _giving_decisive(
     scored: Sequence[tuple[float, compose.Sentence]],
     chunks: Sequence[Chunk],
     table: SentenceTable | None,
+    vector: focus.Vector = None,
 ) -> list[tuple[float, compose.Sentence]]:
     """For a decisive intent the question asks that no retrieved sentence gives: the first
     sentence of the pages that gives it, scored below every candidate (so it is quoted only
@@ -350,12 +354,12 @@ def _giving_decisive(
 
     "¿dónde están ubicados?" retrieves nothing near "in Annapolis, MD": the Spanish words
     match no passage, yet the pages say where the clinic is."""
-    if not any(i.decisive for i in focus.asked(query)):
+    if not any(i.decisive for i in focus.asked(query, vector)):
         return []
-    if focus.settling(query, [s.text for _, s in scored]) is not None:
+    if focus.settling(query, [s.text for _, s in scored], vector) is not None:
         return []
     pages = [s for c in chunks for s in compose.sentences(c, table) if compose.is_candidate(s.text)]
-    settled = focus.settling(query, [s.text for s in pages])
+    settled = focus.settling(query, [s.text for s in pages], vector)
     if settled is None:
         return []
     floor = min((score for score, _ in scored), default=0.0) - 1.0
