@@ -113,3 +113,75 @@ def test_a_decisive_intent_is_settled_by_the_first_sentence_that_gives_it():
     assert focus.settling("where r u", ["We treat migraines."]) is None
     # Only decisive intents settle: a price question is still the model's call.
     assert focus.settling("how much is it", ["Each infusion is $450."]) is None
+
+
+# Issue 14, pattern bugs. Every alternative of a pattern ends a word: "fees?" once matched the
+# start of "feel", so "will i feel ok after" read as a price question. Written for the tests.
+COST_WORDINGS = [
+    "what are your fees",
+    "is it affordable",
+    "is ketamine pricey",
+    "will i be charged for the consult",
+    "is it cheaper than spravato",
+]
+NOT_COST = [
+    "will i feel better after the first infusion",
+    "what does the drip feel like",
+    "can i eat or feed my baby after",
+    "my feet get cold during migraines",
+    "does a costume party trigger migraines",
+]
+
+
+@pytest.mark.parametrize("question", COST_WORDINGS)
+def test_cost_wordings_ask_for_the_cost(question):
+    assert "cost" in [i.name for i in focus.asked(question)]
+
+
+@pytest.mark.parametrize("question", NOT_COST)
+def test_words_that_only_start_like_a_cost_word_do_not(question):
+    assert "cost" not in [i.name for i in focus.asked(question)]
+
+
+def _words_cut_short(pattern, words):
+    return [w for w in words for m in pattern.finditer(w) if m.end() < len(w)]
+
+
+def test_no_pattern_matches_only_the_start_of_a_word():
+    words = ["feel", "feeling", "feedback", "feet", "costume", "costco", "priceless", "charger"]
+    words += ["percentile", "dangerously", "hurtful", "safekeeping", "parkway", "hourglass"]
+    for intent in focus.intents():
+        for pattern in (intent.asks, intent.gives):
+            assert _words_cut_short(pattern, words) == [], (intent.name, pattern.pattern[:40])
+
+
+# Pain *of the treatment* is a side-effect question; pain as the visitor's condition is not.
+TREATMENT_PAIN = [
+    "does the iv hurt",
+    "will it hurt",
+    "is the infusion painful",
+    "do migraine nerve blocks hurt",
+    "is the first ketamine drip painful",
+    "do the shots sting",
+    "is getting the needle put in painful",
+    "any pain during the injection?",
+    "can ketamine hurt my bladder",
+]
+CONDITION_PAIN = [
+    "my head hurts every day, can ketamine help",
+    "it hurts behind my eye when a migraine starts",
+    "how painful is a cluster headache",
+    "will my migraines hurt less after the infusions",
+    "does bright light hurt more during an attack",
+    "would it hurt to ask my neurologist about ketamine",
+]
+
+
+@pytest.mark.parametrize("question", TREATMENT_PAIN)
+def test_pain_of_the_treatment_asks_for_side_effects(question):
+    assert "side_effects" in [i.name for i in focus.asked(question)]
+
+
+@pytest.mark.parametrize("question", CONDITION_PAIN)
+def test_pain_of_the_condition_does_not(question):
+    assert "side_effects" not in [i.name for i in focus.asked(question)]
