@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from bot.triage.cases import Case, from_exemplar, load_dev
+from bot.triage.cases import Case, Figure, from_exemplar, load_dev
 from bot.triage.classifier import (
     MODEL_DIR,
     N_FEATURES,
@@ -350,7 +350,10 @@ def choose_appointment_gate(
     langs: Sequence[str],
 ) -> float:
     """The appointment gate (one of APPOINTMENT_GATES) with the most questions routed to
-    answering plus appointment requests handed off, out of fold, the lower on ties. Every
+    answering plus appointment requests handed off, out of fold, the lower on ties. Messages
+    are counted, not shares of each kind: with fewer booking exemplars than questions, shares
+    would weigh one booking lost as several questions, the wrong way round for a visitor (a
+    question's reply offers the hand-off anyway, a booking form answers nothing). Every
     decision goes through the real rules and `decision.decide`, so an appointment rule still
     hands off whatever the gate."""
     from bot.triage.cases import figures
@@ -360,8 +363,8 @@ def choose_appointment_gate(
             decide(replace(e, probabilities=p, appointment_gate=cut), lang).kind
             for e, p, lang in zip(evidence, probabilities, langs, strict=True)
         ]
-        values = {f.name: f.value or 0.0 for f in figures(cases, kinds)}
-        return values["questions routed to answering"] + values["appointment requests"]
+        hits = {f.name: f.hits for f in figures(cases, kinds)}
+        return hits["questions routed to answering"] + hits["appointment requests"]
 
     scored = [(cut, routing(cut)) for cut in APPOINTMENT_GATES]
     for cut, value in scored:
@@ -380,21 +383,27 @@ def choose_gates(
     among those that add at most `GATE_NEAR_FALSE_ALARMS` close-but-safe false alarms to the
     n-grams' (NEVER if none helps); then, with it, the advice gate with the most advice refused
     plus questions routed (NO_ADVICE_GATE if none helps); then, with both, the appointment gate
-    with the most questions routed plus appointment requests handed off (NO_APPOINTMENT_GATE if
-    none helps). Every decision goes through the real rules and `decision.decide`."""
+    with the most questions routed plus appointment requests handed off, in messages
+    (NO_APPOINTMENT_GATE if none helps). Every decision goes through the real rules and
+    `decision.decide`."""
     from bot.triage.cases import figures
 
     threshold = evidence[0].emergency_threshold if evidence else 0.5
 
-    def named(
+    def counted(
         gate: Gate, advice: AdviceGate, booking: AppointmentGate = NO_APPOINTMENT_GATE
-    ) -> dict[str, float]:
+    ) -> list[Figure]:
         probabilities = stacked(ngram, mlp, langs, gate, advice, threshold, booking)
         kinds = [
             decide(replace(e, probabilities=p), lang).kind
             for e, p, lang in zip(evidence, probabilities, langs, strict=True)
         ]
-        return {f.name: f.value or 0.0 for f in figures(cases, kinds)}
+        return figures(cases, kinds)
+
+    def named(
+        gate: Gate, advice: AdviceGate, booking: AppointmentGate = NO_APPOINTMENT_GATE
+    ) -> dict[str, float]:
+        return {f.name: f.value or 0.0 for f in counted(gate, advice, booking)}
 
     def score(gate: Gate) -> tuple[float, float]:
         values = named(gate, NO_ADVICE_GATE)
@@ -417,8 +426,9 @@ def choose_gates(
     best_advice = _first_best(NO_ADVICE_GATE, ADVICE_GATES, routing, "advice + questions")
 
     def handing(booking: AppointmentGate) -> float:
-        values = named(best, best_advice, booking)
-        return values["questions routed to answering"] + values["appointment requests"]
+        # Messages counted, as in `choose_appointment_gate`.
+        hits = {f.name: f.hits for f in counted(best, best_advice, booking)}
+        return hits["questions routed to answering"] + hits["appointment requests"]
 
     best_booking = _first_best(
         NO_APPOINTMENT_GATE, APPOINTMENT_MLP_GATES, handing, "questions + appointments"

@@ -66,7 +66,8 @@ def _gate(shares: list[float], labels: list[str]) -> float:
     """The gate chosen for messages whose classifier pick is appointment at these shares."""
     cases = [_routed(i, label) for i, label in enumerate(labels)]
     probabilities = [{"appointment": s, "question": 1 - s} for s in shares]
-    return choose_appointment_gate(cases, probabilities, [_evidence()] * len(cases), ["en"] * 3)
+    langs = ["en"] * len(cases)
+    return choose_appointment_gate(cases, probabilities, [_evidence()] * len(cases), langs)
 
 
 def test_the_appointment_gate_sends_unsure_hand_offs_to_answering() -> None:
@@ -75,7 +76,16 @@ def test_the_appointment_gate_sends_unsure_hand_offs_to_answering() -> None:
     assert _gate([0.6, 0.62, 0.9], ["question", "question", "appointment"]) == 0.65
 
 
-def test_the_appointment_gate_stays_off_when_it_would_lose_bookings() -> None:
+def test_the_appointment_gate_stays_off_when_it_would_lose_as_many_bookings() -> None:
     """A booking at 0.56 below a question at 0.6: any cut-off that routes the question loses the
-    booking, and one booking out of one weighs more than one question out of two."""
+    booking; a tie in messages keeps the gate off."""
     assert _gate([0.56, 0.6, 0.99], ["appointment", "question", "question"]) == 0.0
+
+
+def test_the_appointment_gate_counts_messages_not_shares_of_each_kind() -> None:
+    """Two questions routed for one booking lost: the gate goes on, although one booking is a
+    larger share of the few bookings than two questions are of the many questions (a question's
+    reply offers the hand-off anyway; a booking form answers nothing)."""
+    shares = [0.56, 0.6, 0.62, 0.99, 0.99]
+    labels = ["appointment", "question", "question", "question", "question"]
+    assert _gate(shares, labels) == 0.65
