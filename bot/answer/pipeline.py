@@ -14,7 +14,7 @@ from urllib.parse import quote
 import numpy as np
 
 from bot import triage
-from bot.answer import answerability, compose, focus, intent_model, parts
+from bot.answer import answerability, compose, focus, intent_model, parts, spanish
 from bot.answer.retrieve import Hit, Retriever, diversify
 from bot.answer.text import content_terms, words
 from bot.embed import Embedder, RememberingEmbedder
@@ -168,22 +168,31 @@ class Responder:
             log.warning("triage without the question vector: %s", exc)
             return None
 
-    def analyse(self, query: str) -> Analysis:
-        """Retrieval, sentence scoring and the answerability evidence for one query."""
+    def analyse(self, query: str, lang: str = "en") -> Analysis:
+        """Retrieval, sentence scoring and the answerability evidence for one query.
+
+        A query in Spanish (`lang` "es") is read as its English gloss (`spanish.gloss`): the
+        pages and the encoder are English. Only the machine reads the gloss; the quotes stay
+        the pages' sentences and the reply's framing stays in Spanish."""
+        if lang == "es":
+            query = spanish.gloss(query)
         retriever = self.retriever()
         query = retriever.spelling.fix(query)
         query_vector = retriever.embed_query(query)
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
         return self.analyse_hits(query, query_vector, hits, retriever.vocabulary)
 
-    def analyse_question(self, query: str) -> Analysis:
+    def analyse_question(self, query: str, lang: str = "en") -> Analysis:
         """`analyse`, judged with the subject filled in for a short question that only points
         at it.
 
         Asked with nothing before it, "does it work quickly" is about what the site is about:
         whether the pages answer it is judged on the query joined with the title of the page
         that matches it best. The passages and sentences quoted stay those of the question
-        itself (the title's words would pull the ranking towards the title)."""
+        itself (the title's words would pull the ranking towards the title). A Spanish query
+        is judged on its English gloss, as in `analyse`."""
+        if lang == "es":
+            query = spanish.gloss(query)
         found = self.analyse(query)
         pointing = _POINTING.search(query) and len(content_terms(query)) <= POINTING_TOPIC_WORDS
         if pointing and found.hits:
@@ -240,7 +249,7 @@ class Responder:
             )
             if partial is not None:
                 return partial
-        found = self.analyse_question(query)
+        found = self.analyse_question(query, lang)
         retrieved = tuple(_as_retrieved(h) for h in found.hits[:RETRIEVED_SHOWN])
         decision = answerability.decide(found.evidence, self.answer_model)
         notes = (decision.reason, f"p={decision.probability:.3f}", *decision.unknown_terms)
@@ -282,7 +291,7 @@ class Responder:
         """
         judged = []
         for i, piece in enumerate(pieces):
-            found = self.analyse(parts.with_context(piece, pieces[i - 1] if i else ""))
+            found = self.analyse(parts.with_context(piece, pieces[i - 1] if i else ""), lang)
             judged.append((piece, found, answerability.decide(found.evidence, self.answer_model)))
         covered = [(found, d) for _, found, d in judged if d.answerable]
         if not covered:

@@ -44,7 +44,11 @@ def test_an_english_answer_has_no_language_line(real_responder):
 def test_a_spanish_question_the_page_does_not_answer_gets_the_fallback_in_spanish(real_responder):
     reply = real_responder.reply("¿Tienen estacionamiento para pacientes?")
     assert reply.kind == "fallback"
-    assert reply.answer.startswith("Lo siento, nuestras páginas no responden a eso")
+    # Read through its English gloss ("have parking for patients?"), the focus check names
+    # what the page lacks, in Spanish (bot/answer/spanish.py).
+    assert reply.answer.startswith("Nuestra página “")
+    assert "no menciona estacionamiento o cómo llegar" in reply.answer
+    assert "Lo siento, nuestras páginas no responden a eso" in reply.answer
     assert "I'm sorry" not in reply.answer and "Our team can help" not in reply.answer
     assert "Nuestras páginas están en inglés" not in reply.answer
     assert reply.answer.endswith("llame o envíe un mensaje de texto al 988.")
