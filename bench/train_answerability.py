@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answer import answerability  # noqa: E402
 from bot.answer.pipeline import retrieval_query  # noqa: E402
 from bot.eval import load_cases, score_case, summarise  # noqa: E402
+from bot.triage.lang import detect  # noqa: E402
 from bot.triage.normalise import normalise  # noqa: E402
 
 PAIRS = ROOT / "bench/data/answerability-pairs.jsonl"
@@ -46,10 +47,12 @@ C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation, chosen by CV on t
 
 
 def features(responder, questions: list[str]) -> np.ndarray:
+    """Each question's features as serving computes them: in its detected language (a Spanish
+    question is read through its English gloss, `bot.answer.spanish`)."""
     rows = []
     for q in questions:
         query = retrieval_query(normalise(q), [])
-        rows.append(responder.analyse_question(query).evidence.vector())
+        rows.append(responder.analyse_question(query, detect(q)).evidence.vector())
     return np.vstack(rows)
 
 
