@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 
@@ -111,20 +110,11 @@ def test_a_damaged_model_file_fails_loudly(tmp_path: Path):
         intent_model.load(path, NAMES)
 
 
-def _pairs_check():
-    path = PROJECT_ROOT / "bench/pairs_check.py"
-    spec = importlib.util.spec_from_file_location("pairs_check", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(
     not (PROJECT_ROOT.parent / "shared/eval/answer-dev.jsonl").exists(),
     reason="the shared eval sets are not beside this checkout",
 )
-def test_no_example_copies_or_lightly_rewrites_an_eval_question():
-    check = _pairs_check()
+def test_no_example_copies_or_lightly_rewrites_an_eval_question(pairs_check):
     examples = intent_model.read_examples(intent_model.EXAMPLES_FILE, NAMES)
-    found = check.flagged([e.text for e in examples], check.eval_questions())
+    found = pairs_check.flagged([e.text for e in examples], pairs_check.eval_questions())
     assert not found, [example for example, _, _ in found[:5]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -10,14 +9,6 @@ import pytest
 from bot.settings import PROJECT_ROOT
 
 PAIRS = PROJECT_ROOT / "bench/data/answerability-pairs.jsonl"
-
-
-def _pairs_check():
-    path = PROJECT_ROOT / "bench/pairs_check.py"
-    spec = importlib.util.spec_from_file_location("pairs_check", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pairs() -> list[dict]:
@@ -31,18 +22,16 @@ def test_every_pair_is_a_labelled_question_asked_once():
     assert len(questions) == len(set(questions))
 
 
-def test_the_check_flags_a_lightly_rewritten_eval_question():
-    check = _pairs_check()
+def test_the_check_flags_a_lightly_rewritten_eval_question(pairs_check):
     evals = ["how long does one ketamine infusion take"]
-    assert check.flagged(["how long does one ketamine infusion tak"], evals)
-    assert not check.flagged(["is there parking at the clinic"], evals)
+    assert pairs_check.flagged(["how long does one ketamine infusion tak"], evals)
+    assert not pairs_check.flagged(["is there parking at the clinic"], evals)
 
 
 @pytest.mark.skipif(
     not (PROJECT_ROOT.parent / "shared/eval/answer-dev.jsonl").exists(),
     reason="the shared eval sets are not beside this checkout",
 )
-def test_no_pair_copies_or_lightly_rewrites_an_eval_question():
-    check = _pairs_check()
-    found = check.flagged([p["question"] for p in _pairs()], check.eval_questions())
+def test_no_pair_copies_or_lightly_rewrites_an_eval_question(pairs_check):
+    found = pairs_check.flagged([p["question"] for p in _pairs()], pairs_check.eval_questions())
     assert not found, found[:5]
