@@ -33,7 +33,9 @@ from .support import PYTHON, STAFF_PASSWORD, AppInstance, QueueClient, Tally, ru
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-TOKEN = uuid.uuid4().hex[:8]
+# Letters only: eight random hex digits can all be digits (about 2% of runs), and the logs
+# rightly redact such a run of digits as a phone number, so the marker could not be found.
+TOKEN = uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
 QUESTION = "Does ketamine help with migraines?"  # answered from knowledge/, with citations
 MARKER = f"My visit code is {TOKEN}."  # a second message, for finding the conversation
 OTHER_CLIENT = "127.0.0.2"  # not in the staff allow-list of the test site
