@@ -47,21 +47,25 @@ def eval_messages(directory: Path = EVAL_DIR) -> list[str]:
     return texts
 
 
+def _nearest(texts: Sequence[str], others: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `texts`: its best n-gram cosine to `others`, and the index of that text."""
+    from sklearn.preprocessing import normalize
+
+    a = normalize(matrix([normalise(text) for text in texts]))
+    b = normalize(matrix([normalise(text) for text in others]))
+    sim = (a @ b.T).tocsr()
+    return sim.max(axis=1).toarray().ravel(), np.asarray(sim.argmax(axis=1)).ravel()
+
+
 def near_copies(
     exemplars: Sequence[tuple[str, str]],
     eval_texts: Sequence[str],
     threshold: float = NEAR_DUPLICATE,
 ) -> list[NearCopy]:
     """The (text, source) exemplars whose n-gram cosine to some eval text reaches `threshold`."""
-    from sklearn.preprocessing import normalize
-
     if not exemplars or not eval_texts:
         return []
-    a = normalize(matrix([normalise(text) for text, _ in exemplars]))
-    b = normalize(matrix([normalise(text) for text in eval_texts]))
-    sim = (a @ b.T).tocsr()
-    best = sim.max(axis=1).toarray().ravel()
-    nearest = np.asarray(sim.argmax(axis=1)).ravel()
+    best, nearest = _nearest([text for text, _ in exemplars], eval_texts)
     return [
         NearCopy(exemplars[i][0], exemplars[i][1], eval_texts[nearest[i]], float(best[i]))
         for i in np.flatnonzero(best >= threshold)
@@ -73,14 +77,9 @@ def close_to_any(
 ) -> list[bool]:
     """For each of `texts`, whether some text of `others` is within the near-duplicate cosine:
     an eval message an exemplar (nearly) copies measures remembered wording, not new wording."""
-    from sklearn.preprocessing import normalize
-
     if not texts or not others:
         return [False] * len(texts)
-    a = normalize(matrix([normalise(text) for text in texts]))
-    b = normalize(matrix([normalise(text) for text in others]))
-    best = (a @ b.T).tocsr().max(axis=1).toarray().ravel()
-    return [bool(value >= threshold) for value in best]
+    return [bool(value >= threshold) for value in _nearest(texts, others)[0]]
 
 
 def exemplar_lines(paths: Sequence[Path]) -> list[tuple[str, str]]:

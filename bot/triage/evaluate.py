@@ -38,15 +38,10 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def unseen(cases: list[Case]) -> list[Case]:
-    """The cases whose wording no exemplar (nearly) copies, with a line saying how many left."""
+    """The cases whose wording no exemplar (nearly) copies."""
     texts = [e.text for path in exemplar_files() for e in read_exemplars(path)]
     close = close_to_any([c.text for c in cases], texts)
-    kept = [c for c, near in zip(cases, close, strict=True) if not near]
-    print(
-        f"unseen wording only: {len(cases) - len(kept)} of {len(cases)} messages are within "
-        f"{NEAR_DUPLICATE} (n-gram cosine) of an exemplar and left out"
-    )
-    return kept
+    return [c for c, near in zip(cases, close, strict=True) if not near]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,7 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cases = load_cases(args.file)
     if args.unseen:
-        cases = unseen(cases)
+        kept = unseen(cases)
+        print(
+            f"unseen wording only: {len(cases) - len(kept)} of {len(cases)} messages are within "
+            f"{NEAR_DUPLICATE} (n-gram cosine) of an exemplar and left out"
+        )
+        cases = kept
     triage("warm up")  # load rules, model and language identifier before timing
     vectors: Sequence[np.ndarray | None] = [None] * len(cases)
     if not args.no_embedding and default_model().embedding is not None:
