@@ -71,7 +71,7 @@ def main() -> int:
     rows = []
     for style, question, case in variants:
         gold = set(case["gold_sources"])
-        query = retriever.spelling.fix(normalise(question))
+        query = retriever.normalise_query(normalise(question))
         vector = retriever.embed_query(query)
         served = diversify(retriever.search(query, k=DEPTH, query_vector=vector))
         common = {"question": question, "style": style, "case": case["id"]}

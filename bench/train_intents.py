@@ -3,8 +3,8 @@
     make intent-model          # = python bench/train_intents.py; then make answer-model
 
 1. Examples: bot/answer/data/intent-examples.jsonl, each question embedded as serving embeds
-   it (normalised, spelling fixed against the served pages, synonyms appended, the served
-   all-MiniLM-L6-v2 encoder: `Retriever.embed_query`).
+   it (normalised, spelling fixed and acronyms spelt out against the served pages, synonyms
+   appended, the served all-MiniLM-L6-v2 encoder: `Retriever.embed_query`).
 2. Multinomial logistic regression over the vector, classes the intents of
    bot/answer/data/intents.json and "none". Its C and the threshold on an intent's probability
    by 5 × repeated stratified 5-fold CV on the examples: for each C the lowest threshold whose
@@ -104,7 +104,7 @@ def main() -> int:
     responder, _ = build_responder(args.index)
     retriever = responder.retriever()
     x = np.vstack(
-        [retriever.embed_query(retriever.spelling.fix(normalise(e.text))) for e in examples]
+        [retriever.embed_query(retriever.normalise_query(normalise(e.text))) for e in examples]
     ).astype(np.float64)
     y = np.array([classes.index(e.intent) for e in examples])
     none = classes.index(intent_model.NONE)

@@ -44,7 +44,7 @@ def candidate_parts(responder, question: str, gold: list[str]) -> np.ndarray:
 
     retriever = responder.retriever()
     table = retriever.index.sentences
-    query = retriever.spelling.fix(retrieval_query(normalise(question), []))
+    query = retriever.normalise_query(retrieval_query(normalise(question), []))
     vector = retriever.embed_query(query)
     hits = diversify(retriever.search(query, k=max(g[0] for g in GRID), query_vector=vector))
     groups = term_groups(query)

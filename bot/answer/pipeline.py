@@ -177,7 +177,7 @@ class Responder:
         if lang == "es":
             query = spanish.gloss(query)
         retriever = self.retriever()
-        query = retriever.spelling.fix(query)
+        query = retriever.normalise_query(query)
         query_vector = retriever.embed_query(query)
         hits = diversify(retriever.search(query, k=8, query_vector=query_vector))
         return self.analyse_hits(query, query_vector, hits, retriever.vocabulary)

@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from bot.answer.acronyms import AcronymExpander
 from bot.answer.spelling import SpellFixer
 from bot.answer.text import content_terms, expand_query_terms, expand_query_text, vocabulary
 from bot.embed import Embedder
@@ -58,6 +59,12 @@ class Retriever:
             " ".join(f"{c.title} {c.section} {c.text}" for c in self.chunks)
         )
         self.spelling = SpellFixer(f"{c.title} {c.section} {c.text}" for c in self.chunks)
+        self.acronyms = AcronymExpander(f"{c.title}. {c.section}. {c.text}" for c in self.chunks)
+
+    def normalise_query(self, query: str) -> str:
+        """Misspelt words corrected towards the pages' words, then acronyms the pages never
+        write spelt out in their words ("tacs" -> "trigeminal autonomic cephalalgias")."""
+        return self.acronyms.expand(self.spelling.fix(query))
 
     def idf(self, term: str) -> float:
         """How rare a term is across chunks (unknown terms count as the rarest)."""

@@ -73,6 +73,14 @@ def test_patient_synonyms_find_the_passage(real_responder, question, expected):
     assert any(expected in r.text for r in reply.retrieved[:3])
 
 
+def test_an_acronym_the_page_never_writes_is_answered_from_the_words_it_stands_for(
+    real_responder,
+):
+    reply = real_responder.reply("Does ketamine help TRD?")
+    assert reply.kind == "answer"
+    assert "treatment-resistant depression" in reply.citations[0].quote
+
+
 def test_a_follow_up_question_is_read_in_the_context_of_the_previous_one(real_responder):
     first = "Can a single ketamine infusion help my migraines?"
     # "how many would *I* need?" is a request for individual advice (triage refuses it);
