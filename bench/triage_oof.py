@@ -7,8 +7,7 @@ probabilities, the threshold and gate of its fold, and the shipped decision. The
 .cache/triage-oof.jsonl, so decision variants can be scored without retraining.
 `misses` lists the out-of-fold misses (advice not refused, questions not routed to answering,
 close-but-safe false alarms, emergencies missed) with their source file and line.
-`gates` scores advice gates, `appointment` appointment gates and `cutoffs` advice cut-offs (one,
-or one per language group) on a dump's stored evidence.
+`gates` scores advice gates and `appointment` appointment gates on a dump's stored evidence.
 `dump --folds-from EARLIER` keeps an earlier dump's folds, so two data variants compare paired;
 `compare --before EARLIER` gives both dumps' figures on the messages they share and how many
 messages each figure gains and loses.
@@ -152,7 +151,6 @@ def dump(
                 "threshold": calibration.threshold,
                 "factor": calibration.other_language_factor,
                 "appointment_gate": calibration.appointment_gate,
-                "advice_min": calibration.advice_min,
                 "gate": [layer.gate.up, layer.gate.floor] if layer else None,
                 "advice_gate": list(asdict(layer.advice_gate).values()) if layer else None,
                 "rules": {
@@ -218,7 +216,6 @@ def simulate(
     """Each record's kind, re-decided from its stored evidence (emergency gate of its fold, then
     `advice_gate(ngram, mlp, lang)` if given, then `decision.decide` with `appointment_gate`,
     or its fold's when None)."""
-    from bot.triage.classifier import HAND_SET_ADVICE_MIN
     from bot.triage.decision import Evidence, decide
     from bot.triage.embedding import gated
 
@@ -240,7 +237,6 @@ def simulate(
             r["threshold"],
             r.get("factor", 0.5),
             r.get("appointment_gate", 0.0) if appointment_gate is None else appointment_gate,
-            r.get("advice_min", HAND_SET_ADVICE_MIN),
         )
         kinds.append(decide(evidence, r["lang"]).kind)
     return kinds
@@ -339,118 +335,6 @@ def appointment_gates(path: Path) -> None:
     show("appointment gate chosen out of fold", rates(records, kinds))
 
 
-def layered(r: dict) -> dict[str, float]:
-    """A record's probabilities after its fold's three embedding-layer gates, as `triage` computes
-    them (English messages with the layer's probabilities only)."""
-    from bot.triage.embedding import (
-        GATED_LANGUAGES,
-        AdviceGate,
-        AppointmentGate,
-        advice_gated,
-        appointment_gated,
-        gated,
-    )
-
-    probs, mlp, t = r["ngram"], r["mlp"], r["threshold"]
-    if r["lang"] not in GATED_LANGUAGES or not mlp or not r["gate"]:
-        return probs
-    probs = gated(probs, mlp, Gate(*r["gate"]), t)
-    probs = advice_gated(probs, mlp, AdviceGate(*r["advice_gate"]), t)
-    return appointment_gated(probs, mlp, AppointmentGate(*r["appointment_mlp_gate"]), t)
-
-
-def group_of(lang: str) -> str:
-    return lang if lang in ("en", "es") else "other"
-
-
-def advice_cutoffs(path: Path) -> None:
-    """Re-decide a dump at each advice cut-off of `train.ADVICE_MINS` (all folds), then with each
-    fold's cut-off chosen on the other four by `train.choose_advice_min`'s objective (advice
-    refused + questions routed, as shares, the higher on ties): one for all languages, and one
-    per language group (en / es / other, each scored on its own messages)."""
-    from bot.triage.cases import Case
-    from bot.triage.classifier import HAND_SET_ADVICE_MIN
-    from bot.triage.decision import Evidence, decide
-    from bot.triage.train import ADVICE_MINS
-
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    cases = [
-        Case(r["id"], r["text"], r["case_lang"], frozenset(r["allowed"]), r["target"], r["near"])
-        for r in records
-    ]
-    evidence = []
-    for r in records:
-        rules = r["rules"]
-        evidence.append(
-            Evidence(
-                ("medical", rules["emergency"]) if rules["emergency"] else None,
-                rules["advice"],
-                rules["appointment"],
-                rules["notice"],
-                layered(r),
-                r["threshold"],
-                r.get("factor", 0.5),
-                r.get("appointment_gate", 0.0),
-            )
-        )
-
-    def kind(i: int, cut: float) -> str:
-        return decide(replace(evidence[i], advice_min=cut), records[i]["lang"]).kind
-
-    stored = [r.get("advice_min", HAND_SET_ADVICE_MIN) for r in records]
-    pairs = enumerate(zip(records, stored, strict=True))
-    same = sum(kind(i, c) == r["kind"] for i, (r, c) in pairs)
-    print(f"re-decided at each fold's stored cut-off: {same}/{len(records)} as stored")
-    table = {c: [kind(i, c) for i in range(len(records))] for c in ADVICE_MINS}
-
-    def counts(rows: list[int], kinds: list[str]) -> tuple[int, int, int, int]:
-        advice = [i for i in rows if cases[i].allowed == {"advice"}]
-        questions = [
-            i for i in rows if cases[i].target == "question" and "question" in cases[i].allowed
-        ]
-        return (
-            sum(kinds[i] == "advice" for i in advice),
-            len(advice),
-            sum(kinds[i] == "question" for i in questions),
-            len(questions),
-        )
-
-    def objective(rows: list[int], kinds: list[str]) -> float:
-        a, na, q, nq = counts(rows, kinds)
-        return (a / na if na else 0.0) + (q / nq if nq else 0.0)
-
-    everything = list(range(len(records)))
-    groups = {
-        g: [i for i in everything if group_of(records[i]["lang"]) == g]
-        for g in ("en", "es", "other")
-    }
-
-    def line(name: str, kinds: list[str]) -> None:
-        parts = []
-        for g, rows in [("all", everything), *groups.items()]:
-            a, na, q, nq = counts(rows, kinds)
-            parts.append(f"{g} advice {a}/{na} questions {q}/{nq}")
-        print(f"{name:<28} " + "; ".join(parts))
-
-    line("stored", [r["kind"] for r in records])
-    for c in ADVICE_MINS:
-        line(f"all folds, cut-off {c}", table[c])
-    folds = sorted({r["fold"] for r in records})
-    for name, by_group in (("one cut-off", False), ("per language group", True)):
-        kinds = [""] * len(records)
-        for fold in folds:
-            chosen = []
-            for g, rows in groups.items() if by_group else [("all", everything)]:
-                train = [i for i in rows if records[i]["fold"] != fold]
-                best = max(ADVICE_MINS, key=lambda c: (round(objective(train, table[c]), 9), c))
-                chosen.append(f"{g} {best}")
-                for i in rows:
-                    if records[i]["fold"] == fold:
-                        kinds[i] = table[best][i]
-            print(f"fold {fold}, {name}: {', '.join(chosen)}")
-        line(f"chosen out of fold, {name}", kinds)
-
-
 def compare(before_path: Path, after_path: Path) -> None:
     """Both dumps' figures on the messages they share (`record_key`), and per figure how many
     messages become hits and how many stop being hits (for the false alarms, a hit is an alarm)."""
@@ -491,9 +375,7 @@ def compare(before_path: Path, after_path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "command", choices=("dump", "misses", "gates", "appointment", "cutoffs", "compare")
-    )
+    parser.add_argument("command", choices=("dump", "misses", "gates", "appointment", "compare"))
     parser.add_argument("--file", type=Path, default=OOF_FILE)
     parser.add_argument("--dev", type=Path, default=DEV_SET)
     parser.add_argument("--only", help="misses of one figure (a substring of its name)")
@@ -511,8 +393,6 @@ def main() -> int:
         appointment_gates(args.file)
     elif args.command == "compare":
         compare(args.before, args.file)
-    elif args.command == "cutoffs":
-        advice_cutoffs(args.file)
     else:
         misses(args.file, args.only)
     return 0

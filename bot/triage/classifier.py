@@ -28,11 +28,6 @@ MODEL_DIR = Path(__file__).parent / "model"
 WEIGHTS_FILE = MODEL_DIR / "weights.npz"
 META_FILE = MODEL_DIR / "model.json"
 N_FEATURES = 1 << 18
-# The classifier's advice pick is refused only at this probability or above, else answered
-# (declining an ordinary question is what visitors notice most, while the clear advice wordings
-# are rules): the hand-set cut-off the model's "advice_min" (chosen out of fold) replaced, and
-# the default where evidence is built by hand.
-HAND_SET_ADVICE_MIN = 0.65
 CHAR_NGRAMS = (3, 5)
 
 _WORD = re.compile(r"[\w']+|[^\w\s]")
@@ -102,8 +97,6 @@ class Model:
     # Appointment's share of appointment + question below which an unsure hand-off is answered as
     # a question instead (model.json "appointment_gate", chosen out of fold); 0.0: never.
     appointment_gate: float = 0.0
-    # The advice cut-off (model.json "advice_min", chosen out of fold; see HAND_SET_ADVICE_MIN).
-    advice_min: float = HAND_SET_ADVICE_MIN
 
     @property
     def n_kinds(self) -> int:
@@ -182,9 +175,8 @@ def load_model(directory: Path | None = None) -> Model:
     layer = load_layer(directory, meta.get("embedding"))
     factor = other_language_factor(meta_path, meta)
     gate = appointment_gate(meta_path, meta)
-    advice = advice_min(meta_path, meta)
     threshold = float(meta["emergency_threshold"])
-    return Model(classes, weights, bias, idf, threshold, meta, layer, factor, gate, advice)
+    return Model(classes, weights, bias, idf, threshold, meta, layer, factor, gate)
 
 
 def other_language_factor(meta_path: Path, meta: dict) -> float:
@@ -210,18 +202,6 @@ def appointment_gate(meta_path: Path, meta: dict) -> float:
         raise TriageDataError(
             meta_path, None, f"appointment_gate {value!r} is not a number in [0, 1)"
         )
-    return float(value)
-
-
-def advice_min(meta_path: Path, meta: dict) -> float:
-    """model.json's "advice_min", checked: a number in (0, 1), because at 1 or above the
-    classifier would never refuse advice (only the rules would) and at 0 every advice pick would
-    be refused however unsure."""
-    value = meta.get("advice_min")
-    if value is None:
-        raise TriageDataError(meta_path, None, "no advice_min: run `make triage-model`")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise TriageDataError(meta_path, None, f"advice_min {value!r} is not a number in (0, 1)")
     return float(value)
 
 

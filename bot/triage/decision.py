@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.triage.classifier import HAND_SET_ADVICE_MIN, Model, default_model
+from bot.triage.classifier import Model, default_model
 from bot.triage.embedding import advice_gated, appointment_gated, gated
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import normalise_plain, plain
@@ -25,6 +25,9 @@ from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
 
 Kind = Literal["emergency", "advice", "appointment", "question", "smalltalk"]
 SMALLTALK_MIN = 0.9  # small talk only when the classifier is sure: otherwise try to answer
+# Advice from the classifier alone only when it is fairly sure: declining an ordinary question is
+# what visitors notice most, while the clear advice wordings are rules (rules/*.yaml).
+ADVICE_MIN = 0.65
 SERVED_LANGUAGES = ("en", "es")
 
 
@@ -58,10 +61,6 @@ class Evidence:
     # classifier's appointment share of the two is below this (the model's "appointment_gate",
     # chosen out of fold by `train.py`; 0.0 here never applies it), the message is a question.
     appointment_gate: float = 0.0
-    # Advice from the classifier alone only when it is fairly sure: when no advice rule matched
-    # and advice is its top non-emergency class below this, the message goes to the next class
-    # (the model's "advice_min", chosen out of fold by `train.py`; the hand-set 0.65 here).
-    advice_min: float = HAND_SET_ADVICE_MIN
 
 
 def emergency_probability(probabilities: Mapping[str, float]) -> float:
@@ -102,10 +101,10 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     best = max(others, key=lambda c: others[c]) if others else "question"
     p_best = others.get(best, 0.0)
     reason = f"model {best} p={p_best:.2f}"
-    if best == "advice" and p_best < evidence.advice_min:
+    if best == "advice" and p_best < ADVICE_MIN:
         rest = [c for c in others if c not in ("advice", "appointment")]
         best = max(rest, key=lambda c: others[c], default="question")
-        reason = f"{reason} < {evidence.advice_min:.2f}: model {best}"
+        reason = f"{reason} < {ADVICE_MIN}: model {best}"
     if best == "appointment":
         # A booking form is a poor reply to a question, while a question's reply (an answer or
         # the fallback) offers the hand-off anyway: doubt between the two goes to the question.
@@ -156,7 +155,6 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
         model.emergency_threshold,
         model.other_language_factor,
         model.appointment_gate,
-        model.advice_min,
     )
 
 

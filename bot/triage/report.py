@@ -34,8 +34,8 @@ def as_model(fitted, calibration: Calibration, layer: EmbeddingLayer | None = No
     classes = tuple(str(c) for c in fitted.classes_)
     bias = fitted.intercept_.astype(np.float32)
     threshold, factor = calibration.threshold, calibration.other_language_factor
-    gate, advice = calibration.appointment_gate, calibration.advice_min
-    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer, factor, gate, advice)
+    gate = calibration.appointment_gate
+    return Model(classes, weights, bias, fitted.idf, threshold, {}, layer, factor, gate)
 
 
 def cross_validate(
@@ -64,7 +64,6 @@ def cross_validate(
         chosen = f"threshold {calibration.threshold:.2f}"
         chosen += f", other languages x{calibration.other_language_factor:.2f}"
         chosen += f", appointment gate {calibration.appointment_gate:.2f}"
-        chosen += f", advice cut-off {calibration.advice_min:.2f}"
         print(f"fold {fold}/{folds}: {chosen}{gate}", file=sys.stderr)
     return stacked, alone
 

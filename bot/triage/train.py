@@ -23,7 +23,6 @@ import numpy as np
 
 from bot.triage.cases import Case, Figure, from_exemplar, load_dev
 from bot.triage.classifier import (
-    HAND_SET_ADVICE_MIN,
     MODEL_DIR,
     N_FEATURES,
     combine,
@@ -91,11 +90,6 @@ APPOINTMENT_MLP_GATES = [
 # (never) and cut-offs above one half are the choices; the one with the most questions routed
 # plus appointment requests handed off, out of fold, wins, the lower on ties.
 APPOINTMENT_GATES = (0.0, *np.round(np.arange(0.55, 0.951, 0.05), 2).tolist())
-# Advice cut-offs tried (decision.Evidence.advice_min): the classifier's advice pick below the
-# cut-off goes to the next class instead (an advice rule refuses whatever it is). The one with the
-# most advice requests refused plus questions routed to answering, out of fold, as shares (the
-# advice gate's objective), wins, the higher on ties; chosen after the embedding layer's gates.
-ADVICE_MINS = tuple(np.round(np.arange(0.4, 0.701, 0.05), 2).tolist())
 
 
 def matrix(texts: Sequence[str]):
@@ -261,7 +255,6 @@ class Calibration:
     other_recall: float = 0.0  # out of fold, other languages, rules and n-grams at the factor
     other_near_false_alarms: float = 0.0
     appointment_gate: float = 0.0  # see APPOINTMENT_GATES
-    advice_min: float = HAND_SET_ADVICE_MIN  # see ADVICE_MINS
 
 
 def calibrate(p: np.ndarray, cases: Sequence[Case]) -> Calibration:
@@ -324,7 +317,6 @@ class _RulesOnly:
     emergency_threshold = 0.5
     other_language_factor = 1.0
     appointment_gate = 0.0
-    advice_min = HAND_SET_ADVICE_MIN
 
     def probabilities(self, text: str) -> dict[str, float]:
         return {}
@@ -378,32 +370,6 @@ def choose_appointment_gate(
     for cut, value in scored:
         print(f"appointment gate {cut}: questions + appointments {value:.4f}", file=sys.stderr)
     return max(scored, key=lambda k: (round(k[1], 9), -k[0]))[0]
-
-
-def choose_advice_min(
-    cases: Sequence[Case],
-    probabilities: Sequence[dict[str, float]],
-    evidence: Sequence[Evidence],
-    langs: Sequence[str],
-) -> float:
-    """The advice cut-off (one of ADVICE_MINS) with the most advice requests refused plus
-    questions routed to answering, out of fold, as shares, the higher cut-off on ties. Every
-    decision goes through the real rules and `decision.decide`, so an advice rule still refuses
-    and an emergency is still raised whatever the cut-off."""
-    from bot.triage.cases import figures
-
-    def routing(cut: float) -> float:
-        kinds = [
-            decide(replace(e, probabilities=p, advice_min=cut), lang).kind
-            for e, p, lang in zip(evidence, probabilities, langs, strict=True)
-        ]
-        values = {f.name: f.value or 0.0 for f in figures(cases, kinds)}
-        return values["advice requests refused"] + values["questions routed to answering"]
-
-    scored = [(cut, routing(cut)) for cut in ADVICE_MINS]
-    for cut, value in scored:
-        print(f"advice cut-off {cut}: advice + questions {value:.4f}", file=sys.stderr)
-    return max(scored, key=lambda k: (round(k[1], 9), k[0]))[0]
 
 
 def choose_gates(
@@ -484,9 +450,9 @@ def _first_best(none: G, candidates: Sequence[G], value: Callable[[G], float], w
 
 
 def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
-    """Fit on `cases` and calibrate the threshold, the advice cut-off and the appointment gate on
-    their out-of-fold probabilities; with `vectors` (one per case, of `embedding_text`) also the
-    embedding layer and its gates (chosen first, at the hand-set advice cut-off).
+    """Fit on `cases` and calibrate the threshold and the appointment gate on their out-of-fold
+    probabilities; with `vectors` (one per case, of `embedding_text`) also the embedding layer
+    and its gates.
     Returns (fitted n-grams, calibration, embedding layer or None)."""
     keep = [i for i, c in enumerate(cases) if c.target is not None]
     cases = [cases[i] for i in keep]
@@ -512,10 +478,8 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
         gate, advice_gate, booking = gates
         threshold = calibration.threshold
         probabilities = stacked(ngram, mlp, langs, gate, advice_gate, threshold, booking)
-    advice_min = choose_advice_min(cases, probabilities, evidence, langs)
-    evidence = [replace(e, advice_min=advice_min) for e in evidence]
     cut = choose_appointment_gate(cases, probabilities, evidence, langs)
-    return fit(x, y), replace(calibration, appointment_gate=cut, advice_min=advice_min), layer
+    return fit(x, y), replace(calibration, appointment_gate=cut), layer
 
 
 def version(paths: Sequence[Path], extra: Sequence[Path] = ()) -> str:
@@ -554,7 +518,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "emergency_threshold": calibration.threshold,
         "other_language_factor": calibration.other_language_factor,
         "appointment_gate": calibration.appointment_gate,
-        "advice_min": calibration.advice_min,
         "calibration": {
             "oof_emergency_recall": round(calibration.recall, 4),
             "oof_near_false_alarms": round(calibration.near_false_alarms, 4),

@@ -145,27 +145,6 @@ def test_the_appointment_gate_is_checked_at_load(tmp_path: Path, value, message)
     assert message in str(error) and "model.json" in str(error)
 
 
-@pytest.mark.parametrize(
-    "value, message",
-    [
-        (None, "make triage-model"),
-        (1.0, "not a number in (0, 1)"),
-        (0, "not a number in (0, 1)"),
-        ("0.6", "not a number in (0, 1)"),
-        (True, "not a number in (0, 1)"),
-        ({"en": 0.6}, "not a number in (0, 1)"),
-    ],
-)
-def test_the_advice_cut_off_is_checked_at_load(tmp_path: Path, value, message) -> None:
-    """At 1 or above the classifier would never refuse advice, at 0 it would refuse every advice
-    guess; a model without a cut-off was trained before it was chosen out of fold."""
-    shutil.copytree(classifier.MODEL_DIR, tmp_path / "model")
-    meta = json.loads((tmp_path / "model" / "model.json").read_text())
-    assert load_model(tmp_path / "model").advice_min == meta["advice_min"]
-    error = _load_with(tmp_path / "model", "advice_min", value)
-    assert message in str(error) and "model.json" in str(error)
-
-
 def test_the_shipped_appointment_gate_reaches_the_decision() -> None:
     """triage() passes the loaded gate on to the decision, not a constant in the code."""
     from bot.triage.classifier import default_model
@@ -176,7 +155,6 @@ def test_the_shipped_appointment_gate_reaches_the_decision() -> None:
     assert 0.0 <= model.appointment_gate < 1.0
     evidence = gather("hello", default_rules(), model)
     assert evidence.appointment_gate == model.appointment_gate
-    assert 0.0 < model.advice_min < 1.0 and evidence.advice_min == model.advice_min
 
 
 def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:

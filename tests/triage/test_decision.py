@@ -107,21 +107,6 @@ def test_a_weak_advice_guess_is_answered_instead_of_refused() -> None:
     assert decide(evidence(probabilities=sure), "en").kind == "advice"
 
 
-def test_the_advice_cut_off_is_the_evidences() -> None:
-    """Advice at 0.55 (question second): refused at the model's cut-off 0.5, answered at 0.6, and
-    at the hand-set default 0.65 when the evidence is built without one."""
-    probs = {"advice": 0.55, "question": 0.35, "appointment": 0.1}
-    assert decide(evidence(probabilities=probs, advice_min=0.5), "en").kind == "advice"
-    d = decide(evidence(probabilities=probs, advice_min=0.6), "en")
-    assert d.kind == "question" and "p=0.55 < 0.60: model question" in d.reason
-    assert "< 0.65" in decide(evidence(probabilities=probs), "es").reason
-
-
-def test_an_advice_rule_refuses_whatever_the_cut_off() -> None:
-    d = decide(evidence(advice_rule="en:advice:0", advice_min=0.99), "en")
-    assert d.kind == "advice" and d.reason == "rule en:advice:0"
-
-
 def test_an_unsure_hand_off_is_answered_as_a_question() -> None:
     """Appointment's share of appointment + question is 0.6 here: below the model's gate (0.7)
     the message goes to answering, whose reply offers the hand-off anyway."""

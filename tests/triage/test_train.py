@@ -1,5 +1,5 @@
-"""Training's choices made out of fold: the emergency threshold's factor for other languages, the
-advice cut-off and the appointment gate."""
+"""Training's choices made out of fold: the emergency threshold's factor for other languages and
+the appointment gate."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ import numpy as np
 
 from bot.triage.cases import Case
 from bot.triage.decision import Evidence
-from bot.triage.train import (
-    FACTOR_REFERENCE,
-    calibrate_factor,
-    choose_advice_min,
-    choose_appointment_gate,
-)
+from bot.triage.train import FACTOR_REFERENCE, calibrate_factor, choose_appointment_gate
 
 
 def _case(n: int, emergency: bool, near: bool = False) -> Case:
@@ -94,34 +89,3 @@ def test_the_appointment_gate_counts_messages_not_shares_of_each_kind() -> None:
     shares = [0.56, 0.6, 0.62, 0.99, 0.99]
     labels = ["appointment", "question", "question", "question", "question"]
     assert _gate(shares, labels) == 0.65
-
-
-def _advice_min(advice: list[float], labels: list[str]) -> float:
-    """The cut-off chosen for messages whose classifier pick is advice at these probabilities
-    (above 0.4; question second, small talk third)."""
-    cases = [_routed(i, label) for i, label in enumerate(labels)]
-    probabilities = [
-        {"advice": a, "question": 0.6 * (1 - a), "smalltalk": 0.4 * (1 - a)} for a in advice
-    ]
-    langs = ["en"] * len(cases)
-    return choose_advice_min(cases, probabilities, [_evidence()] * len(cases), langs)
-
-
-def test_the_advice_cut_off_refuses_the_requests_and_answers_the_question_below_them() -> None:
-    """Advice requests at 0.56 and 0.62, a question at 0.53: 0.55 is the one cut-off that refuses
-    both requests and answers the question."""
-    assert _advice_min([0.56, 0.62, 0.53], ["advice", "advice", "question"]) == 0.55
-
-
-def test_the_advice_cut_off_takes_the_higher_on_ties() -> None:
-    """Every cut-off from 0.45 up to 0.6 gets both right (a request at 0.63, a question at 0.42):
-    the highest of them wins, the least ready to decline a question."""
-    assert _advice_min([0.63, 0.42], ["advice", "question"]) == 0.6
-
-
-def test_the_advice_cut_off_weighs_shares_like_the_advice_gate() -> None:
-    """One request of two gained (+0.5) for one question of four lost (-0.25) at 0.45: as shares
-    of each figure, the lower cut-off wins although in messages it is a tie."""
-    advice = [0.47, 0.9, 0.46, 0.1, 0.1, 0.1]
-    labels = ["advice", "advice", "question", "question", "question", "question"]
-    assert _advice_min(advice, labels) == 0.45
