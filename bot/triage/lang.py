@@ -27,6 +27,8 @@ class LangFile(BaseModel):
     min_words: int
     min_confidence: float
     spanish_markers: list[str]
+    # Written by no other candidate language: Spanish whatever the identifier says.
+    spanish_only_characters: list[str]
 
 
 @lru_cache(maxsize=1)
@@ -61,9 +63,11 @@ def detect_plain(text: str) -> str:
     if not re.search(r"[^\W\d_]", text):
         return "en"
     settings = _settings()
+    latin = not re.search(r"[^\x00-\u024f\u1e00-\u1eff]", text)
+    if latin and any(ch in text for ch in settings.spanish_only_characters):
+        return "es"  # py3langid alone is sure "me duele la cabeza, ¿qué hago?" is French
     code, confidence = _identifier().classify(text)
     marked = bool(_markers().search(fold_accents(text)))
-    latin = not re.search(r"[^\x00-\u024f\u1e00-\u1eff]", text)
     short = len(text.split()) < settings.min_words
     if latin and (short or float(confidence) < settings.min_confidence) and code != "vi":
         return "es" if marked else "en"

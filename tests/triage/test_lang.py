@@ -17,6 +17,8 @@ from bot.triage.lang import detect
         ("help", "en"),
         ("ok thx", "en"),
         ("tengo dolor de pecho", "es"),  # py3langid alone says Portuguese
+        ("me duele la cabeza, ¿qué hago?", "es"),  # py3langid alone is sure it is French
+        ("¡ayúdenme! mi hijo no respira", "es"),
         ("j'ai une douleur terrible dans la poitrine", "fr"),
         ("tôi bị đau ngực dữ dội", "vi"),
         ("我胸口很痛", "zh"),
