@@ -21,7 +21,7 @@ from bot.triage.classifier import Model, default_model
 from bot.triage.embedding import advice_gated, appointment_gated, gated
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import normalise_plain, plain
-from bot.triage.rules import SUBS, RuleSet, Sub, default_rules
+from bot.triage.rules import SMALLTALK_KINDS, SUBS, RuleSet, SmalltalkKind, Sub, default_rules
 
 Kind = Literal["emergency", "advice", "appointment", "question", "smalltalk"]
 SMALLTALK_MIN = 0.9  # small talk only when the classifier is sure: otherwise try to answer
@@ -61,6 +61,8 @@ class Evidence:
     # classifier's appointment share of the two is below this (the model's "appointment_gate",
     # chosen out of fold by `train.py`; 0.0 here never applies it), the message is a question.
     appointment_gate: float = 0.0
+    # A small-talk rule that matched ("thanks", "farewell"): which small-talk reply fits.
+    smalltalk_rule: SmalltalkKind | None = None
 
 
 def emergency_probability(probabilities: Mapping[str, float]) -> float:
@@ -117,7 +119,9 @@ def decide(evidence: Evidence, lang: str) -> Decision:
     if best == "appointment":
         return Decision("appointment", reason, "appointment", lang, None, notice, p_emergency)
     if best == "smalltalk" and p_best >= SMALLTALK_MIN:
-        return Decision("smalltalk", reason, "smalltalk", lang, None, notice, p_emergency)
+        variant = evidence.smalltalk_rule
+        template = f"smalltalk.{variant}" if variant else "smalltalk"
+        return Decision("smalltalk", reason, template, lang, None, notice, p_emergency)
     return Decision("question", reason, "", lang, None, notice, p_emergency)
 
 
@@ -146,6 +150,7 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
     advice = rules.advice.first(folded, unfolded)
     appointment = rules.appointment.first(folded, unfolded)
     notice = next((s for s in SUBS if rules.topic_notice[s].first(folded, unfolded)), None)
+    chat = next((k for k in SMALLTALK_KINDS if rules.smalltalk[k].first(folded, unfolded)), None)
     return Evidence(
         emergency_rule,
         advice.name if advice else None,
@@ -155,6 +160,7 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
         model.emergency_threshold,
         model.other_language_factor,
         model.appointment_gate,
+        chat,
     )
 
 

@@ -26,6 +26,8 @@ REQUIRED = (
     "advice",
     "appointment",
     "smalltalk",
+    "smalltalk.thanks",
+    "smalltalk.farewell",
     "topic_notice.self_harm",
     "topic_notice.overdose_poisoning",
     "topic_notice.medical",

@@ -26,6 +26,8 @@ RULE_FILES = ("en.yaml", "es.yaml", "xx.yaml")
 Sub = Literal["self_harm", "overdose_poisoning", "medical"]
 SUBS: tuple[Sub, ...] = ("self_harm", "overdose_poisoning", "medical")
 MaskKind = Literal["negation", "idiom"]
+SmalltalkKind = Literal["thanks", "farewell"]
+SMALLTALK_KINDS: tuple[SmalltalkKind, ...] = ("thanks", "farewell")
 
 _ALLOWED = re.compile(r"^[^\\\[\]{}^$+.]+$")  # no regex syntax beyond ( | ) ? * ~
 _GAP = r"(?:\S+\s+){0,3}"
@@ -76,6 +78,8 @@ class RuleFile(BaseModel):
     advice: list[Phrase] = []
     appointment: list[Phrase] = []
     topic_notice: dict[Sub, list[Phrase]] = {}
+    # Which small-talk reply fits ("thanks" -> "You're welcome"); a greeting otherwise.
+    smalltalk: dict[SmalltalkKind, list[Phrase]] = {}
 
     @field_validator("language")
     @classmethod
@@ -168,6 +172,7 @@ class RuleSet:
     advice: RuleGroup
     appointment: RuleGroup
     topic_notice: dict[Sub, RuleGroup]
+    smalltalk: dict[SmalltalkKind, RuleGroup]
 
 
 def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
@@ -236,6 +241,7 @@ def build_rules(files: Sequence[RuleFile]) -> RuleSet:
     appointment: list[Rule] = []
     emergency: dict[Sub, list[Rule]] = {s: [] for s in SUBS}
     notice: dict[Sub, list[Rule]] = {s: [] for s in SUBS}
+    smalltalk: dict[SmalltalkKind, list[Rule]] = {k: [] for k in SMALLTALK_KINDS}
     for f in files:
         for kind, phrases in f.masks.items():
             masks.extend(_compile(f, f"mask.{kind}", phrases))
@@ -243,6 +249,8 @@ def build_rules(files: Sequence[RuleFile]) -> RuleSet:
             emergency[sub].extend(_compile(f, f"emergency.{sub}", phrases))
         for sub, phrases in f.topic_notice.items():
             notice[sub].extend(_compile(f, f"topic_notice.{sub}", phrases))
+        for kind, phrases in f.smalltalk.items():
+            smalltalk[kind].extend(_compile(f, f"smalltalk.{kind}", phrases))
         advice.extend(_compile(f, "advice", f.advice))
         appointment.extend(_compile(f, "appointment", f.appointment))
     return RuleSet(
@@ -251,6 +259,7 @@ def build_rules(files: Sequence[RuleFile]) -> RuleSet:
         RuleGroup(advice),
         RuleGroup(appointment),
         {s: RuleGroup(r) for s, r in notice.items()},
+        {k: RuleGroup(r) for k, r in smalltalk.items()},
     )
 
 

@@ -18,6 +18,8 @@ NON_ANSWER = [
     Decision("advice", "t", "advice", "en"),
     Decision("appointment", "t", "appointment", "en"),
     Decision("smalltalk", "t", "smalltalk", "en"),
+    Decision("smalltalk", "t", "smalltalk.thanks", "en"),
+    Decision("smalltalk", "t", "smalltalk.farewell", "en"),
 ]
 
 
@@ -80,3 +82,24 @@ def test_an_answer_touching_a_crisis_topic_leads_with_988() -> None:
 def test_a_question_has_no_template_text() -> None:
     with pytest.raises(ValueError):
         reply_text(Decision("question", "t", "", "en"))
+
+
+@pytest.mark.parametrize(
+    "message, opening",
+    [
+        ("hi there", "Hello!"),
+        ("thanks!! that really helped", "You're welcome!"),
+        ("ok bye", "Take care!"),
+        ("muchas gracias", "¡De nada!"),
+        ("hola", "¡Hola!"),
+    ],
+)
+def test_small_talk_is_answered_in_kind(message: str, opening: str) -> None:
+    """A visitor who says thank you is not greeted as if they had just arrived."""
+    from bot.triage import triage
+
+    decision = triage(message)
+    assert decision.kind == "smalltalk"
+    text = reply_text(decision)
+    assert text.startswith(opening)
+    assert text.rstrip().endswith(safety_net(decision.lang))
