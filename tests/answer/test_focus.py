@@ -166,17 +166,32 @@ CONDITION_PAIN = [
     "would it hurt to ask my neurologist about ketamine",
 ]
 
+# A minor's age asks whether the clinic treats someone that young; an adult's age, or how long
+# the migraines have lasted, does not.
+MINOR_AGE = [
+    "my 16 year old has migraines, can she get ketamine",
+    "do you see a 12-year-old for chronic migraine",
+    "is it ok for a 17 yr old",
+]
+OTHER_YEARS = [
+    "i am 45 years old, does ketamine work for migraines",
+    "i have had migraines for 10 years",
+    "how many years has ketamine been used",
+]
+
 
 READ_OR_NOT = [
     *(("cost", q, True) for q in COST_WORDINGS),
     *(("cost", q, False) for q in NOT_COST),
     *(("side_effects", q, True) for q in TREATMENT_PAIN),
     *(("side_effects", q, False) for q in CONDITION_PAIN),
+    *(("age", q, True) for q in MINOR_AGE),
+    *(("age", q, False) for q in OTHER_YEARS),
 ]
 
 
 @pytest.mark.parametrize(("intent", "question", "reads"), READ_OR_NOT)
 def test_an_intent_is_read_only_where_the_question_asks_for_it(intent, question, reads):
     """Cost wordings ask for the cost, "feel" or "costume" do not; pain *of the treatment* asks
-    for side effects, pain as the visitor's condition does not."""
+    for side effects, pain as the visitor's condition does not; a minor's age asks about age."""
     assert (intent in [i.name for i in focus.asked(question)]) == reads
