@@ -27,7 +27,7 @@ CAUGHT = [
     ("how many ppl does this work for", "success_rate"),
     ("which doctor would treat me", "people"),
     ("is there a place to leave my car", "parking"),
-    ("can my 13 year old do it", "age"),
+    ("can my son in middle school do it", "age"),
     ("can i text the clinic", "contact"),
     ("any negatives to ketamine i should worry about", "side_effects"),
     ("your clinic, which town", "location"),
