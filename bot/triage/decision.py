@@ -150,7 +150,9 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
     advice = rules.advice.first(folded, unfolded)
     appointment = rules.appointment.first(folded, unfolded)
     notice = next((s for s in SUBS if rules.topic_notice[s].first(folded, unfolded)), None)
-    chat = next((k for k in SMALLTALK_KINDS if rules.smalltalk[k].first(folded, unfolded)), None)
+    smalltalk = next(
+        (k for k in SMALLTALK_KINDS if rules.smalltalk[k].first(folded, unfolded)), None
+    )
     return Evidence(
         emergency_rule,
         advice.name if advice else None,
@@ -160,7 +162,7 @@ def gather(message: str, rules: RuleSet, model: Model, unfolded: str | None = No
         model.emergency_threshold,
         model.other_language_factor,
         model.appointment_gate,
-        chat,
+        smalltalk,
     )
 
 

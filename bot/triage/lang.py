@@ -50,7 +50,8 @@ def _identifier():  # py3langid's LanguageIdentifier; loaded once (about 60 ms)
 @lru_cache(maxsize=1)
 def _markers() -> re.Pattern[str]:
     words = "|".join(re.escape(fold_accents(w)) for w in _settings().spanish_markers)
-    return re.compile(rf"[¿¡ñ]|(?<!\w)(?:{words})(?!\w)")
+    # ¿ and ¡ are decided earlier (`spanish_only_characters`); ñ only marks a short message.
+    return re.compile(rf"ñ|(?<!\w)(?:{words})(?!\w)")
 
 
 def detect(message: str) -> str:
