@@ -62,6 +62,11 @@ C = 80.0
 TOL = 1e-6
 CLASS_WEIGHT = "balanced"
 FOLDS = 5
+# The embedding layer's gates are chosen over this many out-of-fold passes, each with its own
+# split into folds: on one split, a gate's gain is a few messages either way, so one shipped fit
+# chose no appointment gate (a tie with "none") while every outer fold of the paired comparison
+# chose one (docs/TRIAGE.md, "Fourteenth round").
+GATE_SPLITS = 3
 NEAR_DUPLICATE = 0.8  # cosine of the feature vectors above which two texts share a fold
 MAX_NEAR_FALSE_ALARMS = 0.02  # out-of-fold, when choosing the emergency threshold
 THRESHOLDS = np.round(np.arange(0.05, 0.501, 0.01), 2)
@@ -210,16 +215,28 @@ def fit(x, y: Sequence[str]) -> Fitted:
 
 
 def out_of_fold(
-    x, y: Sequence[str], group: np.ndarray, vectors: np.ndarray | None = None, folds: int = FOLDS
+    x,
+    y: Sequence[str],
+    group: np.ndarray,
+    vectors: np.ndarray | None = None,
+    folds: int = FOLDS,
+    split: int = 0,
 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """Each row's n-gram class probabilities and (with `vectors`) embedding-layer kind
-    probabilities, from models that did not see its group."""
+    probabilities, from models that did not see its group. `split` 0 is the fixed split; others
+    shuffle the groups into folds with that seed."""
     from sklearn.model_selection import GroupKFold
+
+    splitter = (
+        GroupKFold(n_splits=folds)
+        if split == 0
+        else GroupKFold(n_splits=folds, shuffle=True, random_state=split)
+    )
 
     ngram: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     mlp: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     kinds = np.array([t.split(".")[0] for t in y])
-    for train, test in GroupKFold(n_splits=folds).split(x, y, group):
+    for train, test in splitter.split(x, y, group):
         model = fit(x[train], [y[i] for i in train])
         for i, p in zip(test, model.probabilities(x[test]), strict=True):
             ngram[i] = p
@@ -378,10 +395,12 @@ def choose_appointment_gate(
     return max(scored, key=lambda k: (round(k[1], 9), -k[0]))[0]
 
 
+Pass = tuple[Sequence[dict[str, float]], Sequence[dict[str, float]]]  # (n-gram, MLP) out of fold
+
+
 def choose_gates(
     cases: Sequence[Case],
-    ngram: Sequence[dict[str, float]],
-    mlp: Sequence[dict[str, float]],
+    passes: Sequence[Pass],
     evidence: Sequence[Evidence],
     langs: Sequence[str],
 ) -> tuple[Gate, AdviceGate, AppointmentGate]:
@@ -390,26 +409,34 @@ def choose_gates(
     n-grams' (NEVER if none helps); then, with it, the advice gate with the most advice refused
     plus questions routed (NO_ADVICE_GATE if none helps); then, with both, the appointment gate
     with the most questions routed plus appointment requests handed off, in messages
-    (NO_APPOINTMENT_GATE if none helps). Every decision goes through the real rules and
-    `decision.decide`."""
+    (NO_APPOINTMENT_GATE if none helps). Shares are averaged and messages summed over `passes`,
+    out-of-fold probabilities from different splits into folds. Every decision goes through the
+    real rules and `decision.decide`."""
     from bot.triage.cases import figures
 
     threshold = evidence[0].emergency_threshold if evidence else 0.5
 
     def counted(
         gate: Gate, advice: AdviceGate, booking: AppointmentGate = NO_APPOINTMENT_GATE
-    ) -> list[Figure]:
-        probabilities = stacked(ngram, mlp, langs, gate, advice, threshold, booking)
-        kinds = [
-            decide(replace(e, probabilities=p), lang).kind
-            for e, p, lang in zip(evidence, probabilities, langs, strict=True)
-        ]
-        return figures(cases, kinds)
+    ) -> list[list[Figure]]:
+        found = []
+        for ngram, mlp in passes:
+            probabilities = stacked(ngram, mlp, langs, gate, advice, threshold, booking)
+            kinds = [
+                decide(replace(e, probabilities=p), lang).kind
+                for e, p, lang in zip(evidence, probabilities, langs, strict=True)
+            ]
+            found.append(figures(cases, kinds))
+        return found
 
     def named(
         gate: Gate, advice: AdviceGate, booking: AppointmentGate = NO_APPOINTMENT_GATE
     ) -> dict[str, float]:
-        return {f.name: f.value or 0.0 for f in counted(gate, advice, booking)}
+        summed: dict[str, float] = {}
+        for found in counted(gate, advice, booking):
+            for f in found:
+                summed[f.name] = summed.get(f.name, 0.0) + (f.value or 0.0) / len(passes)
+        return summed
 
     def score(gate: Gate) -> tuple[float, float]:
         values = named(gate, NO_ADVICE_GATE)
@@ -433,8 +460,13 @@ def choose_gates(
 
     def handing(booking: AppointmentGate) -> float:
         # Messages counted, as in `choose_appointment_gate`.
-        hits = {f.name: f.hits for f in counted(best, best_advice, booking)}
-        return hits["questions routed to answering"] + hits["appointment requests"]
+        names = ("questions routed to answering", "appointment requests")
+        return sum(
+            f.hits
+            for found in counted(best, best_advice, booking)
+            for f in found
+            if f.name in names
+        )
 
     best_booking = _first_best(
         NO_APPOINTMENT_GATE, APPOINTMENT_MLP_GATES, handing, "questions + appointments"
@@ -465,7 +497,8 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
     vectors = None if vectors is None else vectors[keep]
     x = matrix([model_text(c.text) for c in cases])
     y = [str(c.target) for c in cases]
-    ngram, mlp = out_of_fold(x, y, groups(x), vectors)
+    group = groups(x)
+    ngram, mlp = out_of_fold(x, y, group, vectors)
     p = np.array([sum(v for k, v in row.items() if k.startswith("emergency.")) for row in ngram])
     calibration = calibrate(p, cases)
     evidence, langs = rules_evidence(cases, calibration.threshold)
@@ -479,7 +512,9 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
     evidence = [replace(e, other_language_factor=factor) for e in evidence]
     layer, probabilities = None, ngram
     if vectors is not None:
-        gates = choose_gates(cases, ngram, mlp, evidence, langs)
+        passes = [(ngram, mlp)]
+        passes += [out_of_fold(x, y, group, vectors, split=s) for s in range(1, GATE_SPLITS)]
+        gates = choose_gates(cases, passes, evidence, langs)
         layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), *gates)
         gate, advice_gate, booking = gates
         threshold = calibration.threshold

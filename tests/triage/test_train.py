@@ -7,7 +7,13 @@ import numpy as np
 
 from bot.triage.cases import Case
 from bot.triage.decision import Evidence
-from bot.triage.train import FACTOR_REFERENCE, calibrate_factor, choose_appointment_gate
+from bot.triage.embedding import NO_APPOINTMENT_GATE
+from bot.triage.train import (
+    FACTOR_REFERENCE,
+    calibrate_factor,
+    choose_appointment_gate,
+    choose_gates,
+)
 
 
 def _case(n: int, emergency: bool, near: bool = False) -> Case:
@@ -108,3 +114,17 @@ def test_the_ngram_fit_does_not_depend_on_the_order_of_the_exemplars() -> None:
     one = fit(x, y).emergency_probability(x)
     two = fit(x[order], [y[i] for i in order]).emergency_probability(x)
     assert float(np.abs(one - two).max()) < 0.01
+
+
+def test_the_embedding_gates_are_chosen_over_every_split() -> None:
+    """A booking gate that ties on one split into folds (it routes a question to answering and
+    loses a booking) and gains a message on another goes on: one split's tie does not decide
+    alone (docs/TRIAGE.md, "Fourteenth round")."""
+    cases = [_routed(0, "question"), _routed(1, "appointment")]
+    ngram = [{"appointment": 0.6, "question": 0.4}] * 2
+    sure = {"question": 0.995, "appointment": 0.005}
+    unsure = {"question": 0.1, "appointment": 0.9}
+    tie, gain = (ngram, [sure, sure]), (ngram, [sure, unsure])
+    evidence, langs = [_evidence()] * 2, ["en"] * 2
+    assert choose_gates(cases, [tie], evidence, langs)[2] == NO_APPOINTMENT_GATE
+    assert choose_gates(cases, [tie, gain], evidence, langs)[2] != NO_APPOINTMENT_GATE
