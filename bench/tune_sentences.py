@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,11 @@ GRID = list(
 )  # (candidate passages, covered-share weight, penalty per rank, top-passage margin)
 
 
-def candidate_parts(responder, question: str, gold: list[str]) -> np.ndarray:
-    """Rows of (cosine, covered share, cue bonus, passage rank, is gold) for one question."""
+def candidate_parts(
+    responder, question: str, gold: list[str], extra: Callable | None = None
+) -> np.ndarray:
+    """Rows of (cosine, covered share, cue bonus, passage rank, is gold) for one question, then
+    the columns `extra(vectors, table)` gives per candidate (trials of further score parts)."""
     from bot.answer.pipeline import retrieval_query
     from bot.answer.retrieve import diversify
     from bot.answer.text import normalise_text, term_groups
@@ -53,8 +57,10 @@ def candidate_parts(responder, question: str, gold: list[str]) -> np.ndarray:
         found = [s for s in compose.sentences(hit.chunk, table) if compose.is_candidate(s.text)]
         if not found:
             continue
-        cosines = compose.sentence_vectors(found, table, responder.embed_sentences) @ vector
-        for s, cos in zip(found, cosines, strict=True):
+        vectors = compose.sentence_vectors(found, table, responder.embed_sentences)
+        cosines = vectors @ vector
+        more = extra(vectors, table) if extra else np.zeros((len(found), 0))
+        for s, cos, added in zip(found, cosines, more, strict=True):
             text = normalise_text(s.text)
             rows.append(
                 (
@@ -63,9 +69,11 @@ def candidate_parts(responder, question: str, gold: list[str]) -> np.ndarray:
                     compose.answer_type_bonus(query, s.text),
                     rank,
                     any(text in g or g in text for g in gold),
+                    *added,
                 )
             )
-    return np.array(rows, dtype=np.float64).reshape(-1, 5)
+    width = 5 + (len(rows[0]) - 5 if rows else 0)
+    return np.array(rows, dtype=np.float64).reshape(-1, width)
 
 
 def outcome(rows: np.ndarray, constants: tuple[int, float, float, float]) -> tuple[float, float]:

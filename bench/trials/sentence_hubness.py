@@ -21,94 +21,27 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bot.answer import compose  # noqa: E402
+import tune_sentences  # noqa: E402
 
-SETS = [
-    ROOT.parent / "shared/eval/answer-dev.jsonl",
-    ROOT.parent / "shared/eval/dev-questions.jsonl",
-]
-GRID = list(
-    itertools.product(
-        (6,),
-        (0.15, 0.25, 0.35, 0.5),
-        (0.0,),
-        (0.15, 0.2, 0.25, 0.3),
-        (0.0, 0.1, 0.2, 0.3, 0.5, 0.8),
-        (3, 10, 1000),
-    )
-)  # (candidate passages, covered-share weight, penalty per rank, top-passage margin)
+NEIGHBOURS = (3, 10, 1_000_000)  # k: "all" is any k above the number of sentences
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)
+GRID = list(itertools.product((0.15, 0.25, 0.35, 0.5), (0.15, 0.2, 0.25, 0.3), WEIGHTS, (0, 1, 2)))
 
 
-def candidate_parts(responder, question: str, gold: list[str]) -> np.ndarray:
-    """Rows of (cosine, covered share, cue bonus, passage rank, is gold) for one question."""
-    from bot.answer.pipeline import retrieval_query
-    from bot.answer.retrieve import diversify
-    from bot.answer.text import normalise_text, term_groups
-    from bot.triage.normalise import normalise
-
-    retriever = responder.retriever()
-    table = retriever.index.sentences
-    query = retriever.normalise_query(retrieval_query(normalise(question), []))
-    vector = retriever.embed_query(query)
-    hits = diversify(retriever.search(query, k=max(g[0] for g in GRID), query_vector=vector))
-    groups = term_groups(query)
-    rows = []
-    for rank, hit in enumerate(hits):
-        found = [s for s in compose.sentences(hit.chunk, table) if compose.is_candidate(s.text)]
-        if not found:
-            continue
-        vecs = compose.sentence_vectors(found, table, responder.embed_sentences)
-        cosines = vecs @ vector
-        allv = table.vectors.astype(np.float32)
-        sims = vecs @ allv.T
-        sims.sort(axis=1)
-        hubs = [
-            {k: float(row[-1 - min(k, len(row) - 1) : -1].mean()) for k in (3, 10, 1000)}
-            for row in sims
-        ]
-        for s, cos, hub in zip(found, cosines, hubs, strict=True):
-            text = normalise_text(s.text)
-            rows.append(
-                (
-                    float(cos),
-                    compose.covered_share(groups, s.text, retriever.idf),
-                    compose.answer_type_bonus(query, s.text),
-                    rank,
-                    any(text in g or g in text for g in gold),
-                    hub[3],
-                    hub[10],
-                    hub[1000],
-                )
-            )
-    return np.array(rows, dtype=np.float64).reshape(-1, 8)
+def hubness(vectors: np.ndarray, table) -> np.ndarray:
+    """Per candidate, its mean cosine to its k nearest stored sentences, one column per k."""
+    sims = np.sort(vectors @ table.vectors.astype(np.float32).T, axis=1)[:, :-1]  # not itself
+    return np.stack([sims[:, -min(k, sims.shape[1]) :].mean(1) for k in NEIGHBOURS], axis=1)
 
 
-def outcome(rows: np.ndarray, constants: tuple[int, float, float, float]) -> tuple[float, float]:
-    """(the first quote is gold, some quote is gold) when compose.select picks under these
-    constants: the best sentence, runners-up within its margin, the top passage's best
-    sentence when within `margin` (list and antecedent widening left out)."""
-    passages, lexical, penalty, margin, hubw, hubk = constants
-    kept = rows[rows[:, 3] < passages]
-    if not len(kept):
-        return 0.0, 0.0
-    col = {3: 5, 10: 6, 1000: 7}[hubk]
-    score = (
-        kept[:, 0] + lexical * kept[:, 1] + kept[:, 2] - penalty * kept[:, 3] - hubw * kept[:, col]
-    )
-    order = np.argsort(-score)
-    best = score[order[0]]
-    chosen = [
-        j
-        for j in order[: compose.MAX_SENTENCES]
-        if score[j] >= best - compose.SECOND_SENTENCE_MARGIN
-    ]
-    if not any(kept[j, 3] == 0 for j in chosen):
-        top = [j for j in order if kept[j, 3] == 0]
-        if top and score[top[0]] >= best - margin:
-            chosen = [*chosen[: compose.MAX_SENTENCES - 1], top[0]]
-    return float(kept[order[0], 4]), float(max(kept[j, 4] for j in chosen))
+def outcome(rows: np.ndarray, constants: tuple[float, float, float, int]) -> tuple[float, float]:
+    """tune_sentences.outcome with the hub term taken off the cosine."""
+    lexical, margin, weight, k = constants
+    shifted = rows[:, :5].copy()
+    shifted[:, 0] -= weight * rows[:, 5 + k]
+    return tune_sentences.outcome(shifted, (6, lexical, 0.0, margin))
 
 
 def main() -> int:
@@ -121,51 +54,27 @@ def main() -> int:
 
     responder, _ = build_responder(None)
     cases = []
-    for path in SETS:
+    for path in tune_sentences.SETS:
         for case in load_cases(path):
             answerable = case.get("gold_quotes") and case["expect"][0] == "answer"
             if answerable and triage_turn(case["question"], []).kind == "question":
                 gold = [normalise_text(g) for g in case["gold_quotes"]]
-                cases.append(candidate_parts(responder, case["question"], gold))
+                question = case["question"]
+                cases.append(tune_sentences.candidate_parts(responder, question, gold, hubness))
     top1 = np.array([[outcome(c, g)[0] for g in GRID] for c in cases])
-    top3 = np.array([[outcome(c, g)[1] for g in GRID] for c in cases])  # some quote gold
-    shipped = GRID.index(
-        (
-            compose.CANDIDATE_CHUNKS,
-            compose.LEXICAL_WEIGHT,
-            compose.RANK_PENALTY,
-            compose.PASSAGE_MARGIN,
-            0.0,
-            3,
-        )
-    )
-    nohub = [i for i, g in enumerate(GRID) if g[4] == 0.0 and g[5] == 3]
-    o1, o3 = [], []
+    some = np.array([[outcome(c, g)[1] for g in GRID] for c in cases])
+    chosen, oof1, oof3 = [], [], []
     for repeat in range(3):
         for train, test in KFold(5, shuffle=True, random_state=repeat).split(cases):
-            b = nohub[int(np.argmax(top1[train][:, nohub].mean(0) + top3[train][:, nohub].mean(0)))]
-            o1 += list(top1[test, b])
-            o3 += list(top3[test, b])
-    print(f"no hub, out-of-fold: first {np.mean(o1):.3f}, some {np.mean(o3):.3f}")
-    oof1, oof3, chosen = [], [], []
-    for repeat in range(3):
-        for train, test in KFold(5, shuffle=True, random_state=repeat).split(cases):
-            best = int(np.argmax(top1[train].mean(0) + top3[train].mean(0)))
-            chosen.append(GRID[best])
+            best = int(np.argmax(top1[train].mean(0) + some[train].mean(0)))
+            chosen.append(GRID[best][2:])
             oof1 += list(top1[test, best])
-            oof3 += list(top3[test, best])
-    for hw in (0.0, 0.1, 0.2, 0.3, 0.5, 0.8):
-        for hk in (3, 10, 1000):
-            i = GRID.index((6, 0.25, 0.0, 0.2, hw, hk))
-            print("hub", hw, hk, round(top1[:, i].mean(), 3), round(top3[:, i].mean(), 3))
-    print(f"{len(cases)} answerable dev questions with gold sentences")
-    print(f"chosen per fold (passages, covered-share weight, rank penalty, margin): {chosen}")
+            oof3 += list(some[test, best])
+    print(f"{len(cases)} answerable dev questions; (weight, k index) per fold: {chosen}")
     print(f"out-of-fold: first quote gold {np.mean(oof1):.3f}, some quote gold {np.mean(oof3):.3f}")
-    for name, i in (("shipped", shipped),):
-        print(
-            f"{name} {GRID[i]} (in-sample): first quote gold {top1[:, i].mean():.3f}, "
-            f"some quote gold {top3[:, i].mean():.3f}"
-        )
+    for weight, k in itertools.product(WEIGHTS, range(len(NEIGHBOURS))):
+        i = GRID.index((0.25, 0.2, weight, k))
+        print(f"in sample, weight {weight} k {NEIGHBOURS[k]}: first {top1[:, i].mean():.3f}")
     return 0
 
 
