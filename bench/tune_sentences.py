@@ -72,8 +72,7 @@ def candidate_parts(
                     *added,
                 )
             )
-    width = 5 + (len(rows[0]) - 5 if rows else 0)
-    return np.array(rows, dtype=np.float64).reshape(-1, width)
+    return np.array(rows, dtype=np.float64).reshape(-1, len(rows[0]) if rows else 5)
 
 
 def outcome(rows: np.ndarray, constants: tuple[int, float, float, float]) -> tuple[float, float]:

@@ -227,12 +227,7 @@ def out_of_fold(
     shuffle the groups into folds with that seed."""
     from sklearn.model_selection import GroupKFold
 
-    splitter = (
-        GroupKFold(n_splits=folds)
-        if split == 0
-        else GroupKFold(n_splits=folds, shuffle=True, random_state=split)
-    )
-
+    splitter = GroupKFold(n_splits=folds, shuffle=split != 0, random_state=split or None)
     ngram: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     mlp: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     kinds = np.array([t.split(".")[0] for t in y])

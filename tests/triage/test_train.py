@@ -103,11 +103,10 @@ def test_the_ngram_fit_does_not_depend_on_the_order_of_the_exemplars() -> None:
     exemplars moved decisions far from them (docs/TRIAGE.md, twelfth round)."""
     from bot.triage.cases import from_exemplar
     from bot.triage.decision import model_text
-    from bot.triage.exemplars import exemplar_files, read_exemplars
-    from bot.triage.train import fit, matrix
+    from bot.triage.exemplars import load_exemplars
+    from bot.triage.train import fit, matrix, trainable
 
-    cases = [from_exemplar(e, i) for p in exemplar_files() for i, e in enumerate(read_exemplars(p))]
-    cases = [c for c in cases if c.target is not None]
+    cases = trainable([from_exemplar(e, i) for i, e in enumerate(load_exemplars())])
     x = matrix([model_text(c.text) for c in cases])
     y = [str(c.target) for c in cases]
     order = np.random.RandomState(0).permutation(len(y))
