@@ -58,16 +58,43 @@ def sources(data: Path | None = None) -> list[str]:
     return found
 
 
-def fast_train(cases, vectors, threshold: float, gate: Gate):
-    """One fold fitted once, with a fixed threshold and emergency gate (no inner folds): about a
-    sixth of `train.train`'s time, for comparing data variants on the same footing."""
+def fast_train(cases, vectors, calibration: Calibration, gates: tuple):
+    """One fold fitted once, with a fixed calibration and embedding-layer gates (no inner folds):
+    a small fraction of `train.train`'s time, for screening data variants on the same footing."""
     import numpy as np
 
     keep = [i for i, c in enumerate(cases) if c.target is not None]
     x = matrix([model_text(cases[i].text) for i in keep])
     y = [str(cases[i].target) for i in keep]
     kinds = np.array([t.split(".")[0] for t in y])
-    return fit(x, y), Calibration(threshold, 0.0, 0.0), fit_layer(vectors[keep], kinds, gate)
+    return fit(x, y), calibration, fit_layer(vectors[keep], kinds, *gates)
+
+
+def fixed_settings(fast: str) -> tuple[Calibration, tuple]:
+    """`--fast` as a calibration and gates: "shipped" takes the shipped model.json's threshold,
+    other-language factor, appointment gate and the embedding layer's three gates; otherwise
+    "THRESHOLD,UP,FLOOR" (an emergency gate only, the other gates off)."""
+    from bot.triage.classifier import MODEL_DIR
+    from bot.triage.embedding import NO_ADVICE_GATE, AdviceGate, AppointmentGate
+
+    if fast == "shipped":
+        meta = json.loads((MODEL_DIR / "model.json").read_text(encoding="utf-8"))
+        layer = meta["embedding"]
+        calibration = Calibration(
+            meta["emergency_threshold"],
+            0.0,
+            0.0,
+            other_language_factor=meta["other_language_factor"],
+            appointment_gate=meta["appointment_gate"],
+        )
+        gates = (
+            Gate(**layer["gate"]),
+            AdviceGate(**layer["advice_gate"]),
+            AppointmentGate(**layer["appointment_gate"]),
+        )
+        return calibration, gates
+    t, up, floor = (float(v) for v in fast.split(","))
+    return Calibration(t, 0.0, 0.0), (Gate(up, floor), NO_ADVICE_GATE, NO_APPOINTMENT_GATE)
 
 
 def record_key(source: str, text: str) -> tuple[str, str]:
@@ -98,8 +125,9 @@ def kept_folds(earlier: Path, where: list[str], cases, group) -> list:
 def dump(
     out: Path, dev: Path, data: Path | None = None, fast: str = "", folds_from: Path | None = None
 ) -> None:
-    """Run the folds and write one record per message. `fast` "THRESHOLD,UP,FLOOR": each fold
-    fitted once with that threshold and emergency gate instead of choosing them itself.
+    """Run the folds and write one record per message. `fast` ("shipped" or
+    "THRESHOLD,UP,FLOOR", `fixed_settings`): each fold fitted once with those settings instead of
+    choosing them itself.
     `folds_from`: an earlier dump whose folds to keep (`kept_folds`)."""
     from sklearn.model_selection import GroupKFold
 
@@ -122,9 +150,10 @@ def dump(
     )
     for fold, (train_rows, test_rows) in enumerate(splits, start=1):
         if fast:
-            t, up, floor = (float(v) for v in fast.split(","))
             chosen = [cases[i] for i in train_rows]
-            fitted, calibration, layer = fast_train(chosen, vectors[train_rows], t, Gate(up, floor))
+            fitted, calibration, layer = fast_train(
+                chosen, vectors[train_rows], *fixed_settings(fast)
+            )
         else:
             fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
         model = as_model(fitted, calibration, layer)
@@ -380,7 +409,9 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV_SET)
     parser.add_argument("--only", help="misses of one figure (a substring of its name)")
     parser.add_argument("--data", type=Path, help="exemplar directory (dump)")
-    parser.add_argument("--fast", default="", help="THRESHOLD,UP,FLOOR: no inner folds (dump)")
+    parser.add_argument(
+        "--fast", default="", help="'shipped' or THRESHOLD,UP,FLOOR: no inner folds (dump)"
+    )
     parser.add_argument("--folds-from", type=Path, help="an earlier dump whose folds to keep")
     parser.add_argument("--before", type=Path, help="the earlier dump (compare)")
     parser.add_argument("--langs", default="en", help="languages the advice gate reads (gates)")
