@@ -40,7 +40,8 @@ def candidate_parts(
     responder, question: str, gold: list[str], extra: Callable | None = None
 ) -> np.ndarray:
     """Rows of (cosine, covered share, cue bonus, passage rank, is gold) for one question, then
-    the columns `extra(vectors, table)` gives per candidate (trials of further score parts)."""
+    the columns `extra(vectors, table, texts)` gives per candidate (trials of further score
+    parts)."""
     from bot.answer.pipeline import retrieval_query
     from bot.answer.retrieve import diversify
     from bot.answer.text import normalise_text, term_groups
@@ -59,7 +60,8 @@ def candidate_parts(
             continue
         vectors = compose.sentence_vectors(found, table, responder.embed_sentences)
         cosines = vectors @ vector
-        more = extra(vectors, table) if extra else np.zeros((len(found), 0))
+        texts = [s.text for s in found]
+        more = extra(vectors, table, texts) if extra else np.zeros((len(found), 0))
         for s, cos, added in zip(found, cosines, more, strict=True):
             text = normalise_text(s.text)
             rows.append(

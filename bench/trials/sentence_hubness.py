@@ -30,7 +30,7 @@ WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)
 GRID = list(itertools.product((0.15, 0.25, 0.35, 0.5), (0.15, 0.2, 0.25, 0.3), WEIGHTS, (0, 1, 2)))
 
 
-def hubness(vectors: np.ndarray, table) -> np.ndarray:
+def hubness(vectors: np.ndarray, table, texts: list[str]) -> np.ndarray:
     """Per candidate, its mean cosine to its k nearest stored sentences, one column per k."""
     sims = np.sort(vectors @ table.vectors.astype(np.float32).T, axis=1)[:, :-1]  # not itself
     return np.stack([sims[:, -min(k, sims.shape[1]) :].mean(1) for k in NEIGHBOURS], axis=1)
