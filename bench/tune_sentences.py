@@ -100,9 +100,9 @@ def outcome(rows: np.ndarray, constants: tuple[int, float, float, float]) -> tup
     return float(kept[order[0], 4]), float(max(kept[j, 4] for j in chosen))
 
 
-def main() -> int:
-    from sklearn.model_selection import KFold
-
+def dev_candidates(extra: Callable | None = None) -> list[np.ndarray]:
+    """`candidate_parts` of every answerable dev question with gold sentences that triage sends
+    on to retrieval, from the served index."""
     from bot.answer.text import normalise_text
     from bot.ask import build_responder
     from bot.eval import load_cases
@@ -115,7 +115,14 @@ def main() -> int:
             answerable = case.get("gold_quotes") and case["expect"][0] == "answer"
             if answerable and triage_turn(case["question"], []).kind == "question":
                 gold = [normalise_text(g) for g in case["gold_quotes"]]
-                cases.append(candidate_parts(responder, case["question"], gold))
+                cases.append(candidate_parts(responder, case["question"], gold, extra))
+    return cases
+
+
+def main() -> int:
+    from sklearn.model_selection import KFold
+
+    cases = dev_candidates()
     top1 = np.array([[outcome(c, g)[0] for g in GRID] for c in cases])
     top3 = np.array([[outcome(c, g)[1] for g in GRID] for c in cases])  # some quote gold
     shipped = GRID.index(

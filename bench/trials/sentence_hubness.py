@@ -47,20 +47,7 @@ def outcome(rows: np.ndarray, constants: tuple[float, float, float, int]) -> tup
 def main() -> int:
     from sklearn.model_selection import KFold
 
-    from bot.answer.text import normalise_text
-    from bot.ask import build_responder
-    from bot.eval import load_cases
-    from bot.triage.conversation import triage_turn
-
-    responder, _ = build_responder(None)
-    cases = []
-    for path in tune_sentences.SETS:
-        for case in load_cases(path):
-            answerable = case.get("gold_quotes") and case["expect"][0] == "answer"
-            if answerable and triage_turn(case["question"], []).kind == "question":
-                gold = [normalise_text(g) for g in case["gold_quotes"]]
-                question = case["question"]
-                cases.append(tune_sentences.candidate_parts(responder, question, gold, hubness))
+    cases = tune_sentences.dev_candidates(hubness)
     top1 = np.array([[outcome(c, g)[0] for g in GRID] for c in cases])
     some = np.array([[outcome(c, g)[1] for g in GRID] for c in cases])
     chosen, oof1, oof3 = [], [], []

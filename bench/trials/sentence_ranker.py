@@ -61,22 +61,9 @@ def main() -> int:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
 
-    from bot.answer.text import normalise_text
-    from bot.ask import build_responder
-    from bot.eval import load_cases
-    from bot.triage.conversation import triage_turn
-
-    responder, _ = build_responder(None)
-    cases = []
-    for path in tune_sentences.SETS:
-        for case in load_cases(path):
-            answerable = case.get("gold_quotes") and case["expect"][0] == "answer"
-            if answerable and triage_turn(case["question"], []).kind == "question":
-                gold = [normalise_text(g) for g in case["gold_quotes"]]
-                rows = tune_sentences.candidate_parts(responder, case["question"], gold, text_parts)
-                rows = rows[rows[:, 3] < compose.CANDIDATE_CHUNKS]
-                if len(rows):
-                    cases.append(rows)
+    found = tune_sentences.dev_candidates(text_parts)
+    cases = [r[r[:, 3] < compose.CANDIDATE_CHUNKS] for r in found]
+    cases = [r for r in cases if len(r)]
     shipped = [first_gold(r, r[:, 0] + compose.LEXICAL_WEIGHT * r[:, 1] + r[:, 2]) for r in cases]
     for (name, design), c in (
         (("parts", design_base), 1.0),
