@@ -8,10 +8,11 @@ cut-offs chosen out of fold. This trial replaces the gates by a multinomial logi
 over both layers' probabilities (log, one block per language group: English, Spanish, other,
 since MiniLM reads English only) and the rule flags, fitted on the other folds' records of the
 dump and applied to each fold's own (stacking; the dump's probabilities are already out of
-fold). The rules keep their precedence. Emergency threshold: swept, and also chosen per fold on
-the other folds as train.py does (the highest in the grid whose English recall is no lower than
-the shipped stack's on those folds). Prints the figures of issue 13 for the shipped decisions
-and the stacked ones on the same messages.
+fold). The rules keep their precedence. Emergency threshold: swept, and also chosen per fold
+and per language group on the other folds' records (the highest in the grid whose recall there
+is no lower than the shipped stack's). Prints the figures of issue 13 for the shipped decisions
+and the stacked ones on the same messages. `--unbalanced`: no class weights (the figures in
+docs/TRIAGE.md, "Fifteenth round"); `--c`: the regularisation.
 """
 
 from __future__ import annotations
