@@ -9,7 +9,7 @@ probabilities, the threshold and gate of its fold, and the shipped decision. The
 close-but-safe false alarms, emergencies missed) with their source file and line.
 `gates` scores advice gates and `appointment` appointment gates on a dump's stored evidence.
 `dump --fast shipped` fits each fold once with the shipped model.json's threshold, factor and
-gates (about 2.5 minutes instead of about 40; within a few messages of the full dump): for
+gates (about 2.5 minutes instead of about 40; within a few dozen messages of the full dump): for
 screening variants, not for the figures reported.
 `dump --folds-from EARLIER` keeps an earlier dump's folds, so two data variants compare paired;
 `compare --before EARLIER` gives both dumps' figures on the messages they share and how many
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.triage.cases import from_exemplar, load_dev  # noqa: E402
 from bot.triage.decision import gather, model_text, triage  # noqa: E402
-from bot.triage.embedding import NO_APPOINTMENT_GATE, Gate  # noqa: E402
+from bot.triage.embedding import NEVER, NO_APPOINTMENT_GATE, Gate  # noqa: E402
 from bot.triage.exemplars import exemplar_files, read_exemplars  # noqa: E402
 from bot.triage.lang import detect_plain  # noqa: E402
 from bot.triage.normalise import plain  # noqa: E402
@@ -74,28 +74,26 @@ def fast_train(cases, vectors, calibration: Calibration, gates: tuple):
 
 
 def fixed_settings(fast: str) -> tuple[Calibration, tuple]:
-    """`--fast` as a calibration and gates: "shipped" takes the shipped model.json's threshold,
-    other-language factor, appointment gate and the embedding layer's three gates; otherwise
-    "THRESHOLD,UP,FLOOR" (an emergency gate only, the other gates off)."""
-    from bot.triage.classifier import MODEL_DIR
-    from bot.triage.embedding import NO_ADVICE_GATE, AdviceGate, AppointmentGate
+    """`--fast` as a calibration and gates: "shipped" takes the shipped model's threshold,
+    other-language factor, appointment gate and the embedding layer's three gates (as
+    `classifier.default_model` loads and validates them); otherwise "THRESHOLD,UP,FLOOR" (an
+    emergency gate only, the other gates off)."""
+    from bot.triage.classifier import default_model
+    from bot.triage.embedding import NO_ADVICE_GATE
 
     if fast == "shipped":
-        meta = json.loads((MODEL_DIR / "model.json").read_text(encoding="utf-8"))
-        layer = meta["embedding"]
+        model = default_model()
         calibration = Calibration(
-            meta["emergency_threshold"],
+            model.emergency_threshold,
             0.0,
             0.0,
-            other_language_factor=meta["other_language_factor"],
-            appointment_gate=meta["appointment_gate"],
+            other_language_factor=model.other_language_factor,
+            appointment_gate=model.appointment_gate,
         )
-        gates = (
-            Gate(**layer["gate"]),
-            AdviceGate(**layer["advice_gate"]),
-            AppointmentGate(**layer["appointment_gate"]),
-        )
-        return calibration, gates
+        layer = model.embedding
+        if layer is None:
+            return calibration, (NEVER, NO_ADVICE_GATE, NO_APPOINTMENT_GATE)
+        return calibration, (layer.gate, layer.advice_gate, layer.appointment_gate)
     t, up, floor = (float(v) for v in fast.split(","))
     return Calibration(t, 0.0, 0.0), (Gate(up, floor), NO_ADVICE_GATE, NO_APPOINTMENT_GATE)
 
@@ -151,12 +149,11 @@ def dump(
         if folds_from
         else list(GroupKFold(n_splits=FOLDS).split(x, groups=group))
     )
+    settings = fixed_settings(fast) if fast else None
     for fold, (train_rows, test_rows) in enumerate(splits, start=1):
-        if fast:
+        if settings:
             chosen = [cases[i] for i in train_rows]
-            fitted, calibration, layer = fast_train(
-                chosen, vectors[train_rows], *fixed_settings(fast)
-            )
+            fitted, calibration, layer = fast_train(chosen, vectors[train_rows], *settings)
         else:
             fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
         model = as_model(fitted, calibration, layer)
