@@ -1,0 +1,180 @@
+"""Trial: does fine-tuning the encoder on the triage kinds give the embedding layer a better view?
+
+`python bench/trials/triage_finetune.py [--folds N] [--epochs E] [--hidden H] [--alpha A]`
+
+The embedding layer reads one frozen MiniLM vector per message; its errors are messages that ask
+about an emergency against messages that have one, which a frozen, topic-shaped vector places
+close together. Here, per fold of `make triage-report` (exemplars + safety-dev, grouped by
+near-duplicates, the fixed split), the bundled all-MiniLM-L6-v2 is fine-tuned on the training
+folds' kinds (cross-entropy through a linear head, balanced class weights), and the layer's MLP
+is fitted on the fine-tuned vectors of the training folds. Side by side in the same run, the
+same MLP on the frozen vectors. Printed, out of fold: English and Spanish emergency-vs-rest
+AUC, emergency recall at 3 % and 10 % close-but-safe false alarms, and kind accuracy (the MLP's
+pick among the allowed kinds). The MLP alone, not the whole triage: a screen, not a figure
+to report. Build-time only; nothing here is served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.triage.cases import from_exemplar, load_dev  # noqa: E402
+from bot.triage.decision import model_text  # noqa: E402
+from bot.triage.embedding import embedding_text  # noqa: E402
+from bot.triage.exemplars import load_exemplars  # noqa: E402
+from bot.triage.report import DEV_SET  # noqa: E402
+from bot.triage.train import FOLDS, groups, matrix  # noqa: E402
+from bot.triage.vectors import embed_texts  # noqa: E402
+
+
+def fine_tuned(
+    texts: list[str], kinds: np.ndarray, epochs: int, seed: int = 0, top_layers: int = 0
+):
+    """The bundled encoder fine-tuned on (texts, kinds); returns it (a SentenceTransformer).
+    With `top_layers`, only that many of the last transformer layers learn (the rest frozen):
+    served, the frozen layers' output could be shared with retrieval's forward pass."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from bot.embed import bundled_model_path
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = SentenceTransformer(bundled_model_path(), device="cpu")
+    classes = sorted(set(kinds.tolist()))
+    target = torch.tensor([classes.index(k) for k in kinds])
+    weight = compute_class_weight("balanced", classes=np.array(classes), y=kinds)
+    head = torch.nn.Linear(model.get_embedding_dimension(), len(classes))
+    learning = list(model.parameters())
+    if top_layers:
+        for p in model.parameters():
+            p.requires_grad_(False)
+        layers = model[0].auto_model.encoder.layer
+        learning = [p for layer in layers[-top_layers:] for p in layer.parameters()]
+        for p in learning:
+            p.requires_grad_(True)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": learning, "lr": 2e-5},
+            {"params": head.parameters(), "lr": 1e-3},
+        ]
+    )
+    loss_of = torch.nn.CrossEntropyLoss(weight=torch.tensor(weight, dtype=torch.float32))
+    model.train()
+    for epoch in range(epochs):
+        order = rng.permutation(len(texts))
+        total = 0.0
+        for start in range(0, len(order), 32):
+            batch = order[start : start + 32]
+            features = model.preprocess([texts[i] for i in batch])
+            embedded = model(features)["sentence_embedding"]
+            loss = loss_of(head(embedded * 20.0), target[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        print(f"  epoch {epoch + 1}: loss {total / len(texts):.4f}", file=sys.stderr)
+    model.eval()
+    return model
+
+
+def mlp_probabilities(train_x, train_kinds, test_x, hidden: int, alpha: float):
+    """The layer's MLP (as `train.fit_layer` fits it) fitted and applied: P(kind) per test row."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(train_x, train_kinds)
+    return mlp.classes_, mlp.predict_proba(test_x)
+
+
+def recall_at(scores, emergency, near, budget: float) -> float:
+    """Emergency recall at the lowest cut-off whose close-but-safe false alarms stay in budget."""
+    near_scores = np.sort(scores[near])[::-1]
+    allowed = int(np.floor(budget * len(near_scores)))
+    cut = near_scores[allowed] if allowed < len(near_scores) else -np.inf
+    return float(np.mean(scores[emergency] > cut))
+
+
+def report(name: str, cases, classes, probabilities, rows) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    em = list(classes).index("emergency")
+    for lang in ("en", "es"):
+        idx = [i for i in rows if cases[i].lang == lang]
+        scores = probabilities[idx, em]
+        emergency = np.array([cases[i].emergency for i in idx])
+        near = np.array([cases[i].near for i in idx])
+        auc = roc_auc_score(emergency, scores)
+        r3 = recall_at(scores, emergency, near, 0.03)
+        r10 = recall_at(scores, emergency, near, 0.10)
+        print(f"{name:>10} {lang}: AUC {auc:.4f}  recall@3% {r3:.3f}  recall@10% {r10:.3f}")
+    picks = [classes[j] for j in probabilities[rows].argmax(axis=1)]
+    right = sum(p in cases[i].allowed for i, p in zip(rows, picks, strict=True))
+    print(f"{name:>10}: kind {right}/{len(rows)} ({right / len(rows):.3f})")
+
+
+def main(argv=None) -> int:
+    from sklearn.model_selection import GroupKFold
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--folds", type=int, default=FOLDS, help="how many folds to run")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--alpha", type=float, default=1e-3)
+    parser.add_argument("--top-layers", type=int, default=0, help="fine-tune only these (0: all)")
+    args = parser.parse_args(argv)
+
+    cases = [from_exemplar(e, i) for i, e in enumerate(load_exemplars())]
+    cases += load_dev(DEV_SET)
+    cases = [c for c in cases if c.target is not None]
+    kinds = np.array([str(c.target).split(".")[0] for c in cases])
+    x = matrix([model_text(c.text) for c in cases])
+    group = groups(x)
+    prepared = [embedding_text(c.text) for c in cases]
+    frozen = embed_texts([c.text for c in cases])
+    n = len(cases)
+    p_frozen = np.zeros((n, 0))
+    p_tuned = np.zeros((n, 0))
+    rows: list[int] = []
+    splitter = GroupKFold(n_splits=FOLDS)
+    for fold, (train, test) in enumerate(splitter.split(x, kinds, group)):
+        if fold >= args.folds:
+            break
+        print(f"fold {fold + 1}/{FOLDS}: {len(train)} train, {len(test)} test", file=sys.stderr)
+        classes, p = mlp_probabilities(
+            frozen[train], kinds[train], frozen[test], args.hidden, args.alpha
+        )
+        if p_frozen.shape[1] == 0:
+            p_frozen = np.zeros((n, len(classes)))
+            p_tuned = np.zeros((n, len(classes)))
+        p_frozen[test] = p
+        encoder = fine_tuned(
+            [prepared[i] for i in train], kinds[train], args.epochs, fold, args.top_layers
+        )
+        tuned = encoder.encode(prepared, batch_size=64, normalize_embeddings=True)
+        tuned_classes, p = mlp_probabilities(
+            tuned[train], kinds[train], tuned[test], args.hidden, args.alpha
+        )
+        assert list(tuned_classes) == list(classes)
+        p_tuned[test] = p
+        rows += test.tolist()
+        report("frozen", cases, classes, p_frozen, rows)
+        report("fine-tuned", cases, classes, p_tuned, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
