@@ -1,17 +1,20 @@
 """Trial: does fine-tuning the encoder on the triage kinds give the embedding layer a better view?
 
-`python bench/trials/triage_finetune.py [--folds N] [--epochs E] [--hidden H] [--alpha A]`
+`python bench/trials/triage_finetune.py [--folds N] [--epochs E] [--top-layers N] [--hidden H]
+[--alpha A]`
 
-The embedding layer reads one frozen MiniLM vector per message; its errors are messages that ask
-about an emergency against messages that have one, which a frozen, topic-shaped vector places
-close together. Here, per fold of `make triage-report` (exemplars + safety-dev, grouped by
-near-duplicates, the fixed split), the bundled all-MiniLM-L6-v2 is fine-tuned on the training
-folds' kinds (cross-entropy through a linear head, balanced class weights), and the layer's MLP
-is fitted on the fine-tuned vectors of the training folds. Side by side in the same run, the
-same MLP on the frozen vectors. Printed, out of fold: English and Spanish emergency-vs-rest
-AUC, emergency recall at 3 % and 10 % close-but-safe false alarms, and kind accuracy (the MLP's
-pick among the allowed kinds). The MLP alone, not the whole triage: a screen, not a figure
-to report. Build-time only; nothing here is served.
+The embedding layer reads one frozen MiniLM vector per message; many of its errors are messages
+that ask about an emergency against messages that have one, which a topic-shaped vector may
+place close together. Here, per fold of the messages with a training target (exemplars +
+safety-dev, split as `train.out_of_fold` splits them: GroupKFold over near-duplicate groups, the
+fixed split), the bundled all-MiniLM-L6-v2 is fine-tuned on the training folds' kinds
+(cross-entropy through a linear head, balanced class weights), and the layer's MLP is fitted on
+the fine-tuned vectors of the training folds. Side by side in the same run, the same MLP on the
+frozen vectors. Printed after each fold, over the folds so far, out of fold: English and Spanish
+emergency-vs-rest AUC, emergency recall at 3 % and 10 % close-but-safe false alarms, and kind
+accuracy (the MLP's pick among the allowed kinds). The MLP alone, not the whole triage: a
+screen, not a figure to report. Build-time only; nothing here is served (docs/TRIAGE.md,
+"Sixteenth round").
 """
 
 from __future__ import annotations
