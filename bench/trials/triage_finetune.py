@@ -1,20 +1,19 @@
 """Trial: does fine-tuning the encoder on the triage kinds give the embedding layer a better view?
 
-`python bench/trials/triage_finetune.py [--folds N] [--epochs E] [--top-layers N] [--hidden H]
-[--alpha A]`
+`python bench/trials/triage_finetune.py [--folds N] [--epochs E] [--top-layers N]`
 
 The embedding layer reads one frozen MiniLM vector per message; many of its errors are messages
 that ask about an emergency against messages that have one, which a topic-shaped vector may
 place close together. Here, per fold of the messages with a training target (exemplars +
 safety-dev, split as `train.out_of_fold` splits them: GroupKFold over near-duplicate groups, the
 fixed split), the bundled all-MiniLM-L6-v2 is fine-tuned on the training folds' kinds
-(cross-entropy through a linear head, balanced class weights), and the layer's MLP is fitted on
-the fine-tuned vectors of the training folds. Side by side in the same run, the same MLP on the
-frozen vectors. Printed after each fold, over the folds so far, out of fold: English and Spanish
-emergency-vs-rest AUC, emergency recall at 3 % and 10 % close-but-safe false alarms, and kind
-accuracy (the MLP's pick among the allowed kinds). The MLP alone, not the whole triage: a
-screen, not a figure to report. Build-time only; nothing here is served (docs/TRIAGE.md,
-"Sixteenth round").
+(cross-entropy through a linear head, balanced class weights), and the layer's MLP
+(`train.fit_layer`, as shipped) is fitted on the fine-tuned vectors of the training folds. Side
+by side in the same run, the same MLP on the frozen vectors. Printed after each fold, over the
+folds so far, out of fold: English and Spanish emergency-vs-rest AUC, emergency recall at 3 %
+and 10 % close-but-safe false alarms, and kind accuracy (the MLP's pick among the allowed kinds).
+The MLP alone, not the whole triage: a screen, not a figure to report. Build-time only; nothing
+here is served (docs/TRIAGE.md, "Sixteenth round").
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from bot.triage.decision import model_text  # noqa: E402
 from bot.triage.embedding import embedding_text  # noqa: E402
 from bot.triage.exemplars import load_exemplars  # noqa: E402
 from bot.triage.report import DEV_SET  # noqa: E402
-from bot.triage.train import FOLDS, groups, matrix  # noqa: E402
+from bot.triage.train import FOLDS, fit_layer, groups, matrix  # noqa: E402
 from bot.triage.vectors import embed_texts  # noqa: E402
 
 
@@ -89,20 +88,6 @@ def fine_tuned(
     return model
 
 
-def mlp_probabilities(train_x, train_kinds, test_x, hidden: int, alpha: float):
-    """The layer's MLP (as `train.fit_layer` fits it) fitted and applied: P(kind) per test row."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=300, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(train_x, train_kinds)
-    return mlp.classes_, mlp.predict_proba(test_x)
-
-
 def recall_at(scores, emergency, near, budget: float) -> float:
     """Emergency recall at the lowest cut-off whose close-but-safe false alarms stay in budget."""
     near_scores = np.sort(scores[near])[::-1]
@@ -111,22 +96,28 @@ def recall_at(scores, emergency, near, budget: float) -> float:
     return float(np.mean(scores[emergency] > cut))
 
 
-def report(name: str, cases, classes, probabilities, rows) -> None:
+def report(name: str, cases, probabilities: list[dict[str, float]], rows: list[int]) -> None:
+    """The figures of the module doc over `rows`, from each row's kind probabilities."""
     from sklearn.metrics import roc_auc_score
 
-    em = list(classes).index("emergency")
     for lang in ("en", "es"):
         idx = [i for i in rows if cases[i].lang == lang]
-        scores = probabilities[idx, em]
+        scores = np.array([probabilities[i]["emergency"] for i in idx])
         emergency = np.array([cases[i].emergency for i in idx])
         near = np.array([cases[i].near for i in idx])
         auc = roc_auc_score(emergency, scores)
         r3 = recall_at(scores, emergency, near, 0.03)
         r10 = recall_at(scores, emergency, near, 0.10)
         print(f"{name:>10} {lang}: AUC {auc:.4f}  recall@3% {r3:.3f}  recall@10% {r10:.3f}")
-    picks = [classes[j] for j in probabilities[rows].argmax(axis=1)]
-    right = sum(p in cases[i].allowed for i, p in zip(rows, picks, strict=True))
+    right = sum(max(probabilities[i], key=probabilities[i].get) in cases[i].allowed for i in rows)
     print(f"{name:>10}: kind {right}/{len(rows)} ({right / len(rows):.3f})")
+
+
+def out_of_fold(vectors: np.ndarray, kinds: np.ndarray, train, test, found: list) -> None:
+    """The shipped layer's MLP fitted on the `train` rows; each `test` row's probabilities."""
+    layer = fit_layer(vectors[train], kinds[train])
+    for i in test:
+        found[i] = layer.probabilities(vectors[i])
 
 
 def main(argv=None) -> int:
@@ -135,8 +126,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=FOLDS, help="how many folds to run")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--alpha", type=float, default=1e-3)
     parser.add_argument("--top-layers", type=int, default=0, help="fine-tune only these (0: all)")
     args = parser.parse_args(argv)
 
@@ -148,34 +137,23 @@ def main(argv=None) -> int:
     group = groups(x)
     prepared = [embedding_text(c.text) for c in cases]
     frozen = embed_texts([c.text for c in cases])
-    n = len(cases)
-    p_frozen = np.zeros((n, 0))
-    p_tuned = np.zeros((n, 0))
+    p_frozen: list[dict[str, float]] = [{} for _ in cases]
+    p_tuned: list[dict[str, float]] = [{} for _ in cases]
     rows: list[int] = []
     splitter = GroupKFold(n_splits=FOLDS)
     for fold, (train, test) in enumerate(splitter.split(x, kinds, group)):
         if fold >= args.folds:
             break
         print(f"fold {fold + 1}/{FOLDS}: {len(train)} train, {len(test)} test", file=sys.stderr)
-        classes, p = mlp_probabilities(
-            frozen[train], kinds[train], frozen[test], args.hidden, args.alpha
-        )
-        if p_frozen.shape[1] == 0:
-            p_frozen = np.zeros((n, len(classes)))
-            p_tuned = np.zeros((n, len(classes)))
-        p_frozen[test] = p
+        out_of_fold(frozen, kinds, train, test, p_frozen)
         encoder = fine_tuned(
             [prepared[i] for i in train], kinds[train], args.epochs, fold, args.top_layers
         )
         tuned = encoder.encode(prepared, batch_size=64, normalize_embeddings=True)
-        tuned_classes, p = mlp_probabilities(
-            tuned[train], kinds[train], tuned[test], args.hidden, args.alpha
-        )
-        assert list(tuned_classes) == list(classes)
-        p_tuned[test] = p
+        out_of_fold(tuned, kinds, train, test, p_tuned)
         rows += test.tolist()
-        report("frozen", cases, classes, p_frozen, rows)
-        report("fine-tuned", cases, classes, p_tuned, rows)
+        report("frozen", cases, p_frozen, rows)
+        report("fine-tuned", cases, p_tuned, rows)
     return 0
 
 
