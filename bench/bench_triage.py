@@ -6,10 +6,10 @@ rounds after a warm-up, and prints p50/p95/max in milliseconds, as wall time and
 CPU time, with the load average: on a shared 2-core machine the wall time's tail is mostly other
 processes, the CPU time is what triage costs. The bound in issue 13 is p95 <= 5 ms.
 
-Each message is timed twice, interleaved: with its sentence vector (the shipped stack, the
-embedding layer reading the vector the pipeline shares with retrieval; the vectors are computed
-beforehand by `bot.triage.vectors`, the encoder's own cost is retrieval's) and without one
-(rules and n-grams, as when no encoder is available).
+Each message is timed twice, interleaved: with its token vectors (the shipped stack: the
+embedding layer's adapter and MLP reading the encoder pass the pipeline shares with retrieval;
+the token vectors are computed beforehand by `bot.triage.vectors`, the encoder's own cost is
+retrieval's) and without them (rules and n-grams, as when no encoder is available).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bot.stats import percentile  # noqa: E402
 from bot.triage import load, triage  # noqa: E402
 from bot.triage.exemplars import DATA_DIR  # noqa: E402
-from bot.triage.vectors import embed_texts  # noqa: E402
+from bot.triage.vectors import token_states  # noqa: E402
 
 
 def messages(paths: list[Path]) -> list[str]:
@@ -56,13 +56,13 @@ def main() -> int:
     )
     for text in texts[:50]:
         triage(text)  # warm-up
-    vectors = embed_texts(texts)
+    tokens = token_states(texts)
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.rounds):
-        for text, vector in zip(texts, vectors, strict=True):
-            for stack, given in (("with the vector", vector), ("without a vector", None)):
+        for text, encoded in zip(texts, tokens, strict=True):
+            for stack, given in (("with the encoder", encoded), ("without the encoder", None)):
                 t0, c0 = time.perf_counter(), time.thread_time()
-                triage(text, vector=given)
+                triage(text, tokens=given)
                 times.setdefault((stack, "CPU time (this thread)"), []).append(
                     (time.thread_time() - c0) * 1000
                 )

@@ -40,12 +40,12 @@ from bot.triage.train import (  # noqa: E402
     FOLDS,
     Calibration,
     fit,
-    fit_layer,
+    fit_layer_on_tokens,
     groups,
     matrix,
     train,
 )
-from bot.triage.vectors import embed_texts  # noqa: E402
+from bot.triage.vectors import token_states  # noqa: E402
 
 OOF_FILE = ROOT / ".cache" / "triage-oof.jsonl"
 
@@ -61,7 +61,7 @@ def sources(data: Path | None = None) -> list[str]:
     return found
 
 
-def fast_train(cases, vectors, calibration: Calibration, gates: tuple):
+def fast_train(cases, tokens, calibration: Calibration, gates: tuple):
     """One fold fitted once, with a fixed calibration and embedding-layer gates (no inner folds):
     a small fraction of `train.train`'s time, for screening data variants on the same footing."""
     import numpy as np
@@ -70,7 +70,7 @@ def fast_train(cases, vectors, calibration: Calibration, gates: tuple):
     x = matrix([model_text(cases[i].text) for i in keep])
     y = [str(cases[i].target) for i in keep]
     kinds = np.array([t.split(".")[0] for t in y])
-    return fit(x, y), calibration, fit_layer(vectors[keep], kinds, *gates)
+    return fit(x, y), calibration, fit_layer_on_tokens([tokens[i] for i in keep], kinds, gates)
 
 
 def fixed_settings(fast: str) -> tuple[Calibration, tuple]:
@@ -139,7 +139,7 @@ def dump(
         dev_cases = load_dev(dev)
         cases += dev_cases
         where += [f"dev:{c.id}" for c in dev_cases]
-    vectors = embed_texts([c.text for c in cases])
+    tokens = token_states([c.text for c in cases])
     x = matrix([model_text(c.text) for c in cases])
     rules = default_rules()
     records: list[dict] = [{} for _ in cases]
@@ -153,9 +153,11 @@ def dump(
     for fold, (train_rows, test_rows) in enumerate(splits, start=1):
         if settings:
             chosen = [cases[i] for i in train_rows]
-            fitted, calibration, layer = fast_train(chosen, vectors[train_rows], *settings)
+            fold_tokens = [tokens[i] for i in train_rows]
+            fitted, calibration, layer = fast_train(chosen, fold_tokens, *settings)
         else:
-            fitted, calibration, layer = train([cases[i] for i in train_rows], vectors[train_rows])
+            fold_tokens = [tokens[i] for i in train_rows]
+            fitted, calibration, layer = train([cases[i] for i in train_rows], fold_tokens)
         model = as_model(fitted, calibration, layer)
         # The same fold without either appointment gate, to tell their share apart.
         ungated = replace(model, appointment_gate=0.0)
@@ -165,7 +167,7 @@ def dump(
         for i in test_rows:
             case = cases[i]
             evidence = gather(case.text, rules, model)
-            decision = triage(case.text, model=model, vector=vectors[i])
+            decision = triage(case.text, model=model, tokens=tokens[i])
             records[i] = {
                 "id": case.id,
                 "source": where[i],
@@ -189,12 +191,10 @@ def dump(
                     "notice": evidence.notice_rule,
                 },
                 "ngram": {k: round(v, 5) for k, v in evidence.probabilities.items()},
-                "mlp": {k: round(v, 5) for k, v in layer.probabilities(vectors[i]).items()}
-                if layer
-                else {},
+                "mlp": {k: round(v, 5) for k, v in layer.read(tokens[i]).items()} if layer else {},
                 "kind": decision.kind,
                 "reason": decision.reason,
-                "kind_ungated": triage(case.text, model=ungated, vector=vectors[i]).kind,
+                "kind_ungated": triage(case.text, model=ungated, tokens=tokens[i]).kind,
                 "appointment_mlp_gate": list(asdict(layer.appointment_gate).values())
                 if layer
                 else None,

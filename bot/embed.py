@@ -94,6 +94,16 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack(out).astype(np.float32)
 
+    def embed_tokens(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's last-layer token vectors (tokens, dimension), before pooling."""
+        found = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            output_value="token_embeddings",
+            show_progress_bar=False,
+        )
+        return [t.detach().cpu().numpy().astype(np.float32) for t in found]
+
 
 class HashingEmbedder:
     """Deterministic bag-of-words vectors: a fast stand-in for tests and dry runs, no model."""
@@ -183,14 +193,23 @@ class OnnxEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack(out)
 
-    def _encode(self, batch: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+    def embed_tokens(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's last-layer token vectors (tokens, dimension), before pooling: one text
+        at a time, so no padding is run."""
+        return [self._run([text])[0][0] for text in texts]
+
+    def _run(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The last layer's token vectors of a padded batch, and its attention mask."""
         encodings = self._tokenizer.encode_batch(batch)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        tokens = self._session.run(None, feed)[0]
+        return self._session.run(None, feed)[0], mask
+
+    def _encode(self, batch: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        tokens, mask = self._run(batch)
         vectors = mean_pool(tokens, mask)
         if progress is not None:
             progress(len(batch))
@@ -269,8 +288,8 @@ def shared_sentence_transformer(model: str) -> SentenceTransformerEmbedder:
 
 class RememberingEmbedder:
     """An Embedder that keeps the vectors of the last texts it embedded: the pipeline embeds a
-    question for triage first, and retrieval asking for the same text gets that vector back
-    instead of running the encoder twice."""
+    question for triage first (`tokens`), and retrieval asking for the same text gets its
+    vector back instead of running the encoder twice."""
 
     def __init__(self, embedder: Embedder, size: int = 64) -> None:
         self.inner = embedder
@@ -286,6 +305,18 @@ class RememberingEmbedder:
     def dimension(self) -> int:
         return self.inner.dimension
 
+    def tokens(self, text: str) -> np.ndarray:
+        """The encoder's last-layer token vectors of `text` (tokens, dimension); their pooled
+        vector is remembered for retrieval. AttributeError: the encoder gives no token vectors."""
+        tokens = self.inner.embed_tokens([text])[0]  # type: ignore[attr-defined]
+        vector = mean_pool(tokens[None], np.ones((1, len(tokens)), dtype=np.int64))[0]
+        with self._lock:
+            self._recent[(self.inner.name, text)] = vector
+            self._recent.move_to_end((self.inner.name, text))
+            while len(self._recent) > self.size:
+                self._recent.popitem(last=False)
+        return tokens
+
     def embed(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
@@ -293,7 +324,9 @@ class RememberingEmbedder:
         name = self.inner.name
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if (name, t) not in self._recent]
-        fresh = dict(zip(missing, self.inner.embed(missing, progress), strict=True))
+        fresh = (
+            dict(zip(missing, self.inner.embed(missing, progress), strict=True)) if missing else {}
+        )
         with self._lock:
             for text, vector in fresh.items():
                 self._recent[(name, text)] = vector

@@ -138,7 +138,7 @@ class Responder:
 
     def _reply(self, message: str, history: Sequence[str], remind: bool = True) -> Reply:
         # First: emergencies never wait for retrieval; one told over several messages counts.
-        verdict = triage_turn(message, history, self.triage_vector(message))
+        verdict = triage_turn(message, history, self.triage_tokens(message))
         if verdict.kind != "question":
             kind = TRIAGE_REPLY_KIND[verdict.kind]
             text = triage_replies.reply_text(verdict)
@@ -152,18 +152,19 @@ class Responder:
             reply = replace(reply, answer=triage_replies.non_answer(reply.answer, verdict.lang))
         return reply
 
-    def triage_vector(self, message: str) -> np.ndarray | None:
-        """The message's vector for triage's embedding layer, from the encoder retrieval uses
-        (remembered, so retrieval of the same text does not encode it again). None when the
-        shipped layer reads another encoder's vectors or no encoder is available (no index
-        yet, a damaged one): triage then runs on its rules and n-grams alone."""
+    def triage_tokens(self, message: str) -> np.ndarray | None:
+        """The message's token vectors for triage's embedding layer, from the encoder retrieval
+        uses (their pooled vector is remembered, so retrieval of the same text does not encode
+        it again). None when the shipped layer reads another encoder's vectors or no encoder is
+        available (no index yet, a damaged one, one without token vectors): triage then runs
+        on its rules and n-grams alone."""
         wanted = triage.embedding_encoder()
         if wanted is None or self.embedder is None:
             return None
         try:
             if self.query_embedder.name != wanted:
                 return None
-            return self.query_embedder.embed([embedding_text(message)])[0]
+            return self.query_embedder.tokens(embedding_text(message))
         except Exception as exc:  # any encoder or index failure: triage must still answer
             log.warning("triage without the question vector: %s", exc)
             return None

@@ -495,6 +495,10 @@ class CurrentEncoder:
     def embed(self, texts: Any, progress: Any = None) -> np.ndarray:
         return self._encoder().embed(texts, progress)
 
+    def embed_tokens(self, texts: Any) -> list[np.ndarray]:
+        """Last-layer token vectors per text (triage's adapter reads them)."""
+        return self._encoder().embed_tokens(texts)  # type: ignore[attr-defined]
+
 
 def _lines(path: Path) -> list[str]:
     with path.open(encoding="utf-8") as f:

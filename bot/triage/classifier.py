@@ -13,6 +13,7 @@ import inspect
 import itertools
 import json
 import re
+import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ def load_model(directory: Path | None = None) -> Model:
         idf = stored["idf"].astype(np.float32)
     except FileNotFoundError as exc:
         raise TriageDataError(exc.filename, None, "missing: run `make triage-model`") from exc
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise TriageDataError(weights_path, None, f"unreadable model: {exc}") from exc
     if meta.get("feature_code") != feature_code_hash():
         raise TriageDataError(

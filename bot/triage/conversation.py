@@ -21,11 +21,11 @@ CONTINUATION_MAX_WORDS = 12  # a message this short right after an emergency is 
 
 
 def triage_turn(
-    message: str, history: Sequence[str] = (), vector: np.ndarray | None = None
+    message: str, history: Sequence[str] = (), tokens: np.ndarray | None = None
 ) -> Decision:
-    """Triage `message`, given the visitor's earlier messages (oldest first); `vector`: the
-    message's sentence vector for the embedding layer (see `triage`)."""
-    decision = triage(message, vector=vector)
+    """Triage `message`, given the visitor's earlier messages (oldest first); `tokens`: the
+    message's token vectors for the embedding layer (see `triage`)."""
+    decision = triage(message, tokens=tokens)
     recent = [h for h in history[-HISTORY_TURNS:] if h.strip()]
     if decision.kind == "emergency" or not recent:
         return decision

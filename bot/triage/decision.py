@@ -172,18 +172,18 @@ def triage(
     *,
     rules: RuleSet | None = None,
     model: Model | None = None,
-    vector: np.ndarray | None = None,
+    tokens: np.ndarray | None = None,
 ) -> Decision:
-    """Triage one visitor message (runs before retrieval). `lang` None: detect it. `vector`:
-    the sentence vector of `embedding.embedding_text(message)` from the model's encoder (what
-    retrieval also uses); None: rules and n-grams alone."""
+    """Triage one visitor message (runs before retrieval). `lang` None: detect it. `tokens`:
+    the last-layer token vectors of `embedding.embedding_text(message)` from the model's
+    encoder (retrieval pools the same ones); None: rules and n-grams alone."""
     unfolded = plain(message)
     model = model or default_model()
     evidence = gather(message, rules or default_rules(), model, unfolded)
     lang = lang or detect_plain(unfolded)
     layer = model.embedding
-    if layer is not None and layer.accepts(vector, lang):
-        mlp = layer.probabilities(vector)  # type: ignore[arg-type]
+    if layer is not None and layer.accepts(tokens, lang):
+        mlp = layer.read(tokens)  # type: ignore[arg-type]
         threshold = evidence.emergency_threshold
         probabilities = gated(evidence.probabilities, mlp, layer.gate, threshold)
         probabilities = advice_gated(probabilities, mlp, layer.advice_gate, threshold)

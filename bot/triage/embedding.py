@@ -17,20 +17,26 @@ words with bookings ("can you hold a spot until I confirm with my ride"); an app
 still hands off. Rules still come first, and negations and idioms are masked for the rules and
 the n-grams as before.
 
-The vector is the one the pipeline also uses for retrieval (`embedding_text`: the normalised
-message), so serving pays for the encoder once. Without a vector (unit tests, no index, another
-encoder) triage is the rules and the n-gram classifier alone. Weights: `model/embedding.npz`,
-numpy only at serving (scikit-learn fits them in `bot.triage.train`).
+The MLP reads the message's sentence vector as the adapter (`bot.triage.adapter`, a small
+transformer layer trained on the kinds) pools it from the encoder's last token vectors: the
+ones the pipeline computes for retrieval anyway (`embedding_text`: the normalised message), so
+serving pays for the encoder once. Without token vectors (unit tests, no index, another
+encoder) triage is the rules and the n-gram classifier alone. Weights: `model/embedding.npz`
+and `model/adapter.npz`, numpy only at serving (scikit-learn and torch fit them in
+`bot.triage.train`).
 """
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bot.triage import adapter as adapters
+from bot.triage.adapter import Adapter, mean_unit
 from bot.triage.errors import TriageDataError
 from bot.triage.normalise import normalise
 
@@ -105,10 +111,19 @@ class EmbeddingLayer:
     gate: Gate
     advice_gate: AdviceGate = NO_ADVICE_GATE  # where the MLP decides advice vs question
     appointment_gate: AppointmentGate = NO_APPOINTMENT_GATE  # ... a hand-off is a question
+    adapter: Adapter | None = None  # None: the MLP reads the encoder's own (mean) vector
 
     @property
     def dimension(self) -> int:
         return int(self.hidden_w.shape[0])
+
+    def view(self, tokens: np.ndarray) -> np.ndarray:
+        """The sentence vector the MLP reads, from one message's token vectors."""
+        return mean_unit(tokens) if self.adapter is None else self.adapter.vector(tokens)
+
+    def read(self, tokens: np.ndarray) -> dict[str, float]:
+        """Kind probabilities for one message's token vectors (tokens, dimension)."""
+        return self.probabilities(self.view(tokens))
 
     def probabilities(self, vector: np.ndarray) -> dict[str, float]:
         """Kind probabilities for one unit-length sentence vector."""
@@ -117,9 +132,15 @@ class EmbeddingLayer:
         z = np.exp(logits - logits.max())
         return dict(zip(self.classes, (z / z.sum()).tolist(), strict=True))
 
-    def accepts(self, vector: np.ndarray | None, lang: str) -> bool:
-        """Whether the layer reads this message at all."""
-        return vector is not None and lang in GATED_LANGUAGES and vector.shape == (self.dimension,)
+    def accepts(self, tokens: np.ndarray | None, lang: str) -> bool:
+        """Whether the layer reads this message at all (`tokens`: its token vectors)."""
+        return (
+            tokens is not None
+            and lang in GATED_LANGUAGES
+            and tokens.ndim == 2
+            and len(tokens) > 0
+            and tokens.shape[1] == self.dimension
+        )
 
 
 def emergency_share(probabilities: Mapping[str, float]) -> float:
@@ -197,13 +218,16 @@ def save_layer(directory: Path, layer: EmbeddingLayer) -> dict:
         out_w=layer.out_w.astype(np.float32),
         out_b=layer.out_b.astype(np.float32),
     )
-    return {
+    meta = {
         "encoder": layer.encoder,
         "classes": list(layer.classes),
         "gate": asdict(layer.gate),
         "advice_gate": asdict(layer.advice_gate),
         "appointment_gate": asdict(layer.appointment_gate),
     }
+    if layer.adapter is not None:
+        meta["adapter"] = adapters.save(directory, layer.adapter)
+    return meta
 
 
 def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
@@ -225,6 +249,7 @@ def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
             if booking
             else NO_APPOINTMENT_GATE
         )
+        adapter = adapters.load(directory, meta["adapter"]) if meta.get("adapter") else None
         layer = EmbeddingLayer(
             str(meta["encoder"]),
             tuple(meta["classes"]),
@@ -232,14 +257,17 @@ def load_layer(directory: Path, meta: Mapping | None) -> EmbeddingLayer | None:
             gate,
             advice_gate,
             appointment_gate,
+            adapter,
         )
     except FileNotFoundError as exc:
         raise TriageDataError(path, None, "missing: run `make triage-model`") from exc
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         raise TriageDataError(path, None, f"unreadable embedding layer: {exc}") from exc
     hw, hb, ow, ob = arrays
     if hb.shape != (hw.shape[1],) or ow.shape != (hw.shape[1], len(layer.classes)):
         raise TriageDataError(path, None, "weights do not match the classes in model.json")
     if ob.shape != (len(layer.classes),):
         raise TriageDataError(path, None, "weights do not match the classes in model.json")
+    if adapter is not None and adapter.dimension != layer.dimension:
+        raise TriageDataError(path, None, "the adapter's dimension is not the MLP's")
     return layer

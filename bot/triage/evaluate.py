@@ -24,7 +24,7 @@ from bot.triage.decision import triage
 from bot.triage.decontaminate import close_to_any
 from bot.triage.exemplars import exemplar_files, read_exemplars
 from bot.triage.train import NEAR_DUPLICATE
-from bot.triage.vectors import embed_texts
+from bot.triage.vectors import token_states
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -66,13 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         cases = kept
     triage("warm up")  # load rules, model and language identifier before timing
-    vectors: Sequence[np.ndarray | None] = [None] * len(cases)
+    tokens: Sequence[np.ndarray | None] = [None] * len(cases)
     if not args.no_embedding and default_model().embedding is not None:
-        vectors = list(embed_texts([c.text for c in cases]))
+        tokens = token_states([c.text for c in cases])
     kinds, times, wrong = [], [], []
-    for case, vector in zip(cases, vectors, strict=True):
+    for case, given in zip(cases, tokens, strict=True):
         started = time.perf_counter()
-        decision = triage(case.text, vector=vector)
+        decision = triage(case.text, tokens=given)
         times.append((time.perf_counter() - started) * 1000)
         kinds.append(decision.kind)
         if decision.kind not in case.allowed:

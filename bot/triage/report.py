@@ -23,7 +23,7 @@ from bot.triage.decision import model_text, triage
 from bot.triage.embedding import EmbeddingLayer
 from bot.triage.exemplars import load_exemplars
 from bot.triage.train import FOLDS, Calibration, groups, matrix, train
-from bot.triage.vectors import embed_texts
+from bot.triage.vectors import token_states
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "safety-dev.jsonl"
 
@@ -39,11 +39,11 @@ def as_model(fitted, calibration: Calibration, layer: EmbeddingLayer | None = No
 
 
 def cross_validate(
-    cases: Sequence[Case], folds: int = FOLDS, vectors: np.ndarray | None = None
+    cases: Sequence[Case], folds: int = FOLDS, tokens: Sequence[np.ndarray] | None = None
 ) -> tuple[list[str], list[str]]:
     """The triage kind of every case, each from a model that never saw the case's group: with
-    the embedding layer fed the case's vector (the shipped stack), and without a vector (rules
-    and n-grams alone, as triage runs when no encoder is available)."""
+    the embedding layer fed the case's token vectors (the shipped stack), and without them
+    (rules and n-grams alone, as triage runs when no encoder is available)."""
     from sklearn.model_selection import GroupKFold
 
     x = matrix([model_text(c.text) for c in cases])
@@ -51,12 +51,12 @@ def cross_validate(
     stacked, alone = [""] * len(cases), [""] * len(cases)
     splitter = GroupKFold(n_splits=folds)
     for fold, (train_rows, test_rows) in enumerate(splitter.split(x, groups=group), start=1):
-        fold_vectors = None if vectors is None else vectors[train_rows]
-        fitted, calibration, layer = train([cases[i] for i in train_rows], fold_vectors)
+        fold_tokens = None if tokens is None else [tokens[i] for i in train_rows]
+        fitted, calibration, layer = train([cases[i] for i in train_rows], fold_tokens)
         model = as_model(fitted, calibration, layer)
         for i in test_rows:
-            vector = None if vectors is None else vectors[i]
-            stacked[i] = triage(cases[i].text, model=model, vector=vector).kind
+            given = None if tokens is None else tokens[i]
+            stacked[i] = triage(cases[i].text, model=model, tokens=given).kind
             alone[i] = triage(cases[i].text, model=model).kind
         gate = ""
         if layer:
@@ -92,10 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_exemplars = len(cases)
     if args.dev.exists():
         cases += load_dev(args.dev)
-    vectors = None if args.no_embedding else embed_texts([c.text for c in cases])
-    stacked, alone = cross_validate(cases, args.folds, vectors)
+    tokens = None if args.no_embedding else token_states([c.text for c in cases])
+    stacked, alone = cross_validate(cases, args.folds, tokens)
     folds = f"{args.folds}-fold grouped cross-validation"
-    if vectors is not None:
+    if tokens is not None:
         print_sections(cases, stacked, n_exemplars, f"{folds}, shipped stack (with the vector)")
         print()
     print_sections(cases, alone, n_exemplars, f"{folds}, rules + n-grams (no vector)")

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from bot.triage.adapter import Adapter
 from bot.triage.cases import Case, Figure, from_exemplar, load_dev
 from bot.triage.classifier import (
     MODEL_DIR,
@@ -49,7 +50,8 @@ from bot.triage.exemplars import DATA_DIR, data_hash, exemplar_files, load_exemp
 from bot.triage.lang import detect_plain
 from bot.triage.normalise import plain
 from bot.triage.rules import default_rules
-from bot.triage.vectors import ENCODER, embed_texts
+from bot.triage.train_adapter import fit_adapter
+from bot.triage.vectors import ENCODER, token_states
 
 G = TypeVar("G")  # a gate of the embedding layer
 
@@ -218,28 +220,41 @@ def out_of_fold(
     x,
     y: Sequence[str],
     group: np.ndarray,
-    vectors: np.ndarray | None = None,
+    tokens: Sequence[np.ndarray] | None = None,
     folds: int = FOLDS,
     split: int = 0,
 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
-    """Each row's n-gram class probabilities and (with `vectors`) embedding-layer kind
-    probabilities, from models that did not see its group. `split` 0 is the fixed split; others
-    shuffle the groups into folds with that seed."""
+    """Each row's n-gram class probabilities and (with `tokens`, each row's token vectors)
+    embedding-layer kind probabilities, from models (adapter and MLP too) that did not see its
+    group. `split` 0 is the fixed split; others shuffle the groups into folds with that seed."""
     from sklearn.model_selection import GroupKFold
 
     splitter = GroupKFold(n_splits=folds, shuffle=split != 0, random_state=split or None)
     ngram: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     mlp: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
     kinds = np.array([t.split(".")[0] for t in y])
-    for train, test in splitter.split(x, y, group):
+    for fold, (train, test) in enumerate(splitter.split(x, y, group)):
         model = fit(x[train], [y[i] for i in train])
         for i, p in zip(test, model.probabilities(x[test]), strict=True):
             ngram[i] = p
-        if vectors is not None:
-            layer = fit_layer(vectors[train], kinds[train])
+        if tokens is not None:
+            layer = fit_layer_on_tokens(
+                [tokens[i] for i in train], kinds[train], seed=split * folds + fold
+            )
             for i in test:
-                mlp[i] = layer.probabilities(vectors[i])
+                mlp[i] = layer.read(tokens[i])
     return ngram, mlp
+
+
+def fit_layer_on_tokens(
+    tokens: Sequence[np.ndarray],
+    kinds: np.ndarray,
+    gates: tuple[Gate, AdviceGate, AppointmentGate] = (NEVER, NO_ADVICE_GATE, NO_APPOINTMENT_GATE),
+    seed: int = 0,
+) -> EmbeddingLayer:
+    """The adapter trained on the messages' token vectors, then the MLP on its vectors."""
+    adapter = fit_adapter(list(tokens), kinds, seed=seed)
+    return fit_layer(adapter.vectors(list(tokens)), kinds, *gates, adapter=adapter)
 
 
 def fit_layer(
@@ -248,8 +263,10 @@ def fit_layer(
     gate: Gate = NEVER,
     advice_gate: AdviceGate = NO_ADVICE_GATE,
     appointment_gate: AppointmentGate = NO_APPOINTMENT_GATE,
+    adapter: Adapter | None = None,
 ) -> EmbeddingLayer:
-    """The embedding layer's MLP fitted on sentence vectors and their kinds."""
+    """The embedding layer's MLP fitted on sentence vectors (the `adapter`'s, if given) and
+    their kinds."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
@@ -260,7 +277,16 @@ def fit_layer(
     (hidden_w, out_w), (hidden_b, out_b) = mlp.coefs_, mlp.intercepts_
     classes = tuple(str(c) for c in mlp.classes_)
     return EmbeddingLayer(
-        ENCODER, classes, hidden_w, hidden_b, out_w, out_b, gate, advice_gate, appointment_gate
+        ENCODER,
+        classes,
+        hidden_w,
+        hidden_b,
+        out_w,
+        out_b,
+        gate,
+        advice_gate,
+        appointment_gate,
+        adapter,
     )
 
 
@@ -482,18 +508,18 @@ def _first_best(none: G, candidates: Sequence[G], value: Callable[[G], float], w
     return best
 
 
-def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
+def train(cases: Sequence[Case], tokens: Sequence[np.ndarray] | None = None):
     """Fit on `cases` and calibrate the threshold and the appointment gate on their out-of-fold
-    probabilities; with `vectors` (one per case, of `embedding_text`) also the embedding layer
-    and its gates.
+    probabilities; with `tokens` (one per case: the token vectors of `embedding_text`) also
+    the embedding layer (adapter and MLP) and its gates.
     Returns (fitted n-grams, calibration, embedding layer or None)."""
     keep = [i for i, c in enumerate(cases) if c.target is not None]
     cases = [cases[i] for i in keep]
-    vectors = None if vectors is None else vectors[keep]
+    tokens = None if tokens is None else [tokens[i] for i in keep]
     x = matrix([model_text(c.text) for c in cases])
     y = [str(c.target) for c in cases]
     group = groups(x)
-    ngram, mlp = out_of_fold(x, y, group, vectors)
+    ngram, mlp = out_of_fold(x, y, group, tokens)
     p = np.array([sum(v for k, v in row.items() if k.startswith("emergency.")) for row in ngram])
     calibration = calibrate(p, cases)
     evidence, langs = rules_evidence(cases, calibration.threshold)
@@ -506,11 +532,11 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
     )
     evidence = [replace(e, other_language_factor=factor) for e in evidence]
     layer, probabilities = None, ngram
-    if vectors is not None:
+    if tokens is not None:
         passes = [(ngram, mlp)]
-        passes += [out_of_fold(x, y, group, vectors, split=s) for s in range(1, GATE_SPLITS)]
+        passes += [out_of_fold(x, y, group, tokens, split=s) for s in range(1, GATE_SPLITS)]
         gates = choose_gates(cases, passes, evidence, langs)
-        layer = fit_layer(vectors, np.array([t.split(".")[0] for t in y]), *gates)
+        layer = fit_layer_on_tokens(tokens, np.array([t.split(".")[0] for t in y]), gates)
         gate, advice_gate, booking = gates
         threshold = calibration.threshold
         probabilities = stacked(ngram, mlp, langs, gate, advice_gate, threshold, booking)
@@ -519,8 +545,11 @@ def train(cases: Sequence[Case], vectors: np.ndarray | None = None):
 
 
 def version(paths: Sequence[Path], extra: Sequence[Path] = ()) -> str:
-    """Hash of the exemplar files, the feature code and this training code."""
-    code = inspect.getsource(sys.modules[__name__])
+    """Hash of the exemplar files, the feature code and this training code (the adapter's
+    training and serving code with it)."""
+    from bot.triage import adapter, train_adapter
+
+    code = "".join(inspect.getsource(m) for m in (sys.modules[__name__], train_adapter, adapter))
     parts = [
         data_hash([*paths, *extra]),
         feature_code_hash(),
@@ -542,8 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_dev:
         cases += load_dev(args.with_dev)
         extra.append(args.with_dev)
-    vectors = embed_texts([c.text for c in cases])
-    model, calibration, layer = train(cases, vectors)
+    model, calibration, layer = train(cases, token_states([c.text for c in cases]))
     used = trainable(cases)
     meta = {
         "version": version(exemplar_files(args.data), extra),

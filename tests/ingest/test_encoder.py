@@ -39,6 +39,21 @@ def test_the_stored_encoder_embeds_as_the_torch_model_does(shipped_index_dir, re
     assert cosines.min() > 0.9999
 
 
+def test_the_stored_encoder_gives_triage_the_torch_models_token_vectors(
+    shipped_index_dir, real_embedder
+):
+    """Triage's adapter reads token vectors from the served encoder; it was trained on the
+    torch model's, and their mean is the question's retrieval vector."""
+    onnx = open_index(shipped_index_dir).query_encoder()
+    served, trained = onnx.embed_tokens(QUESTIONS), real_embedder.embed_tokens(QUESTIONS)
+    for text, ours, theirs in zip(QUESTIONS, served, trained, strict=True):
+        assert ours.shape == theirs.shape
+        cosines = (ours * theirs).sum(1) / np.linalg.norm(ours, axis=1)
+        assert (cosines / np.linalg.norm(theirs, axis=1)).min() > 0.999
+        pooled = ours.mean(0) / np.linalg.norm(ours.mean(0))
+        assert float(pooled @ onnx.embed([text])[0]) > 0.99999
+
+
 def test_versions_sharing_an_encoder_share_one_loaded_model(shipped_index_dir):
     first, second = open_index(shipped_index_dir), open_index(shipped_index_dir)
 

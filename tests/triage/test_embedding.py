@@ -1,6 +1,6 @@
 """The embedding layer: the gate on made-up probabilities, then the shipped layer on real
-sentence vectors (messages written for these tests, never copied from an eval set), and the
-Responder feeding triage the vector it shares with retrieval."""
+token vectors (messages written for these tests, never copied from an eval set), and the
+Responder feeding triage the encoder pass it shares with retrieval."""
 
 from __future__ import annotations
 
@@ -145,8 +145,8 @@ def test_the_appointment_gate_is_saved_with_the_layer(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def vectors(real_embedder) -> Callable[[str], np.ndarray]:
-    return lambda message: real_embedder.embed([embedding_text(message)])[0]
+def tokens(real_embedder) -> Callable[[str], np.ndarray]:
+    return lambda message: real_embedder.embed_tokens([embedding_text(message)])[0]
 
 
 @pytest.mark.model
@@ -164,9 +164,9 @@ def test_the_shipped_layer_reads_the_retrieval_encoder(real_embedder) -> None:
         INDIRECT := "cancel everything for me, there isn't going to be a next month",
     ],
 )
-def test_an_indirect_emergency_is_recognised_through_the_vector(message, vectors) -> None:
+def test_an_indirect_emergency_is_recognised_through_the_encoder(message, tokens) -> None:
     assert triage(message).kind != "emergency"  # no rule, and the n-grams miss it
-    decision = triage(message, vector=vectors(message))
+    decision = triage(message, tokens=tokens(message))
     assert decision.kind == "emergency"
 
 
@@ -179,14 +179,14 @@ def test_an_indirect_emergency_is_recognised_through_the_vector(message, vectors
         "my grandmother passed away last spring, does grief count for your program?",
     ],
 )
-def test_safe_idioms_and_past_events_stay_safe_with_the_vector(message, vectors) -> None:
-    assert triage(message, vector=vectors(message)).kind != "emergency"
+def test_safe_idioms_and_past_events_stay_safe_with_the_encoder(message, tokens) -> None:
+    assert triage(message, tokens=tokens(message)).kind != "emergency"
 
 
 @pytest.mark.model
-def test_other_languages_ignore_the_english_layer(vectors) -> None:
+def test_other_languages_ignore_the_english_layer(tokens) -> None:
     message = "¿cuánto cuesta una sesión de ketamina?"
-    assert triage(message, vector=vectors(message)) == triage(message)
+    assert triage(message, tokens=tokens(message)) == triage(message)
 
 
 class _NamedEncoder:
@@ -203,9 +203,15 @@ class _NamedEncoder:
         self.texts.extend(texts)
         return self.inner.embed(texts, progress)
 
+    def embed_tokens(self, texts: Sequence[str]) -> list[np.ndarray]:
+        if self.fail:
+            raise RuntimeError("encoder unavailable")
+        self.texts.extend(texts)
+        return self.inner.embed_tokens(texts)
+
 
 @pytest.mark.model
-def test_the_responder_feeds_triage_the_question_vector(real_embedder) -> None:
+def test_the_responder_feeds_triage_the_question_tokens(real_embedder) -> None:
     encoder = _NamedEncoder(real_embedder)
     reply = Responder(NoIndex(), embedder=encoder).reply(INDIRECT)
     assert reply.kind == "emergency"
