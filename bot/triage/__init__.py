@@ -14,8 +14,8 @@ __all__ = ["Decision", "TriageDataError", "clear_caches", "embedding_encoder", "
 
 
 def embedding_encoder() -> str | None:
-    """The embedding model whose question vectors the shipped model's embedding layer reads
-    (None: it has no such layer). Pass `triage` a vector only from this encoder."""
+    """The embedding model whose token vectors the shipped model's embedding layer reads
+    (None: it has no such layer). Pass `triage` token vectors only from this encoder."""
     from bot.triage.classifier import default_model
 
     layer = default_model().embedding

@@ -1,8 +1,8 @@
 """`python -m bot.eval safety FILE`: triage alone over a labelled set, with issue 13's figures.
 
 FILE is a dev set in ../shared/eval/FORMAT.md (ids `<group>-<lang>-NNN`) or an exemplar file
-(data/*.jsonl). Triage only, no index: each message's vector for the embedding layer comes from
-the bundled retrieval encoder (`bot.triage.vectors`, cached), as the pipeline would pass it;
+(data/*.jsonl). Triage only, no index: each message's token vectors for the embedding layer come
+from the bundled retrieval encoder (`bot.triage.vectors`, cached), as the pipeline passes them;
 `--no-embedding` triages without it (rules and n-grams, what runs when no encoder is available).
 The times printed are triage's own, the encoder's not included (retrieval pays for it).
 """
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="labelled set (JSONL)")
     parser.add_argument("--failures", action="store_true", help="list every wrong case")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--no-embedding", action="store_true", help="triage without vectors")
+    parser.add_argument("--no-embedding", action="store_true", help="triage without token vectors")
     parser.add_argument(
         "--unseen",
         action="store_true",

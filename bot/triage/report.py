@@ -96,9 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stacked, alone = cross_validate(cases, args.folds, tokens)
     folds = f"{args.folds}-fold grouped cross-validation"
     if tokens is not None:
-        print_sections(cases, stacked, n_exemplars, f"{folds}, shipped stack (with the vector)")
+        print_sections(cases, stacked, n_exemplars, f"{folds}, shipped stack (with the encoder)")
         print()
-    print_sections(cases, alone, n_exemplars, f"{folds}, rules + n-grams (no vector)")
+    print_sections(cases, alone, n_exemplars, f"{folds}, rules + n-grams (no encoder)")
     return 0
 
 
