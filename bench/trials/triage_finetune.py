@@ -120,40 +120,52 @@ def out_of_fold(vectors: np.ndarray, kinds: np.ndarray, train, test, found: list
         found[i] = layer.probabilities(vectors[i])
 
 
-def main(argv=None) -> int:
+def labelled():
+    """The messages with a training target (exemplars + safety-dev), their kinds, and the fixed
+    split into folds `train.out_of_fold` uses (near-duplicates kept together)."""
     from sklearn.model_selection import GroupKFold
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--folds", type=int, default=FOLDS, help="how many folds to run")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--top-layers", type=int, default=0, help="fine-tune only these (0: all)")
-    args = parser.parse_args(argv)
 
     cases = [from_exemplar(e, i) for i, e in enumerate(load_exemplars())]
     cases += load_dev(DEV_SET)
     cases = [c for c in cases if c.target is not None]
     kinds = np.array([str(c.target).split(".")[0] for c in cases])
     x = matrix([model_text(c.text) for c in cases])
-    group = groups(x)
-    prepared = [embedding_text(c.text) for c in cases]
-    frozen = embed_texts([c.text for c in cases])
+    return cases, kinds, list(GroupKFold(n_splits=FOLDS).split(x, kinds, groups(x)))
+
+
+def side_by_side(cases, kinds, folds, limit: int, frozen: np.ndarray, name: str, view) -> None:
+    """Per fold (the first `limit`), the shipped MLP on the frozen vectors and on
+    `view(train_rows, fold)` (every message's vectors from a model fitted on those rows),
+    reported out of fold over the folds so far."""
     p_frozen: list[dict[str, float]] = [{} for _ in cases]
-    p_tuned: list[dict[str, float]] = [{} for _ in cases]
+    p_view: list[dict[str, float]] = [{} for _ in cases]
     rows: list[int] = []
-    splitter = GroupKFold(n_splits=FOLDS)
-    for fold, (train, test) in enumerate(splitter.split(x, kinds, group)):
-        if fold >= args.folds:
-            break
+    for fold, (train, test) in enumerate(folds[:limit]):
         print(f"fold {fold + 1}/{FOLDS}: {len(train)} train, {len(test)} test", file=sys.stderr)
         out_of_fold(frozen, kinds, train, test, p_frozen)
-        encoder = fine_tuned(
-            [prepared[i] for i in train], kinds[train], args.epochs, fold, args.top_layers
-        )
-        tuned = encoder.encode(prepared, batch_size=64, normalize_embeddings=True)
-        out_of_fold(tuned, kinds, train, test, p_tuned)
+        out_of_fold(view(train, fold), kinds, train, test, p_view)
         rows += test.tolist()
         report("frozen", cases, p_frozen, rows)
-        report("fine-tuned", cases, p_tuned, rows)
+        report(name, cases, p_view, rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--folds", type=int, default=FOLDS, help="how many folds to run")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--top-layers", type=int, default=0, help="fine-tune only these (0: all)")
+    args = parser.parse_args(argv)
+
+    cases, kinds, folds = labelled()
+    prepared = [embedding_text(c.text) for c in cases]
+
+    def tuned(train, fold: int) -> np.ndarray:
+        texts = [prepared[i] for i in train]
+        encoder = fine_tuned(texts, kinds[train], args.epochs, fold, args.top_layers)
+        return encoder.encode(prepared, batch_size=64, normalize_embeddings=True)
+
+    frozen = embed_texts([c.text for c in cases])
+    side_by_side(cases, kinds, folds, args.folds, frozen, "fine-tuned", tuned)
     return 0
 
 
