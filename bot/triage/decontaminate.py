@@ -36,9 +36,14 @@ class NearCopy:
 
 
 def eval_messages(directory: Path = EVAL_DIR) -> list[str]:
-    """Every visitor message of the eval sets in `directory` (the "question" of each line)."""
+    """Every visitor message of the eval sets in `directory`, or of the one set it names (the
+    "question" of each line). A path that holds no set is an error, not an empty list: a check
+    against nothing would pass whatever the exemplars say."""
+    paths = [directory] if directory.is_file() else sorted(directory.glob("*.jsonl"))
+    if not paths:
+        raise FileNotFoundError(f"no eval set (*.jsonl) at {directory}")
     texts = []
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 text = json.loads(line).get("question")
@@ -99,13 +104,18 @@ def exemplar_lines(paths: Sequence[Path]) -> list[tuple[str, str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.triage.decontaminate", description=__doc__)
     parser.add_argument("files", nargs="*", type=Path, help="exemplar files (default: all)")
-    parser.add_argument("--eval", type=Path, default=EVAL_DIR, help="folder of eval sets")
+    parser.add_argument(
+        "--eval", type=Path, default=EVAL_DIR, help="an eval set, or a folder of them"
+    )
     parser.add_argument("--threshold", type=float, default=NEAR_DUPLICATE)
     args = parser.parse_args(argv)
 
-    found = near_copies(
-        exemplar_lines(args.files or exemplar_files()), eval_messages(args.eval), args.threshold
-    )
+    try:
+        messages = eval_messages(args.eval)
+    except FileNotFoundError as exc:
+        print(f"decontaminate: {exc}", file=sys.stderr)
+        return 2
+    found = near_copies(exemplar_lines(args.files or exemplar_files()), messages, args.threshold)
     for copy in found:
         print(f"{copy.source} {copy.similarity:.2f} {copy.exemplar!r} ~ {copy.eval_text!r}")
     print(f"{len(found)} exemplar(s) at or above {args.threshold} similarity", file=sys.stderr)

@@ -9,6 +9,7 @@ from bot.triage.decontaminate import (
     close_to_any,
     eval_messages,
     exemplar_lines,
+    main,
     near_copies,
 )
 from bot.triage.exemplars import exemplar_files
@@ -37,3 +38,20 @@ def test_held_out_messages_an_exemplar_nearly_copies_are_marked_so_they_can_be_l
 def test_no_shipped_exemplar_is_a_near_copy_of_an_eval_message() -> None:
     found = near_copies(exemplar_lines(exemplar_files()), eval_messages())
     assert [f"{c.source} ~ {c.eval_text!r}" for c in found] == []
+
+
+def test_one_eval_file_can_be_checked_and_a_path_without_sets_is_an_error(tmp_path, capsys) -> None:
+    """`--eval` takes a folder or one set; a path holding no set once made the check pass
+    against nothing ("0 exemplars at or above 0.8") instead of failing."""
+    one = tmp_path / "set.jsonl"
+    one.write_text('{"question": "is ketamine addictive?"}\n', encoding="utf-8")
+    assert eval_messages(one) == ["is ketamine addictive?"]
+    exemplar = tmp_path / "ex.jsonl"
+    exemplar.write_text(
+        '{"text": "Is ketamine addictive", "label": "question", "sub": "", "lang": "en",'
+        ' "tags": []}\n',
+        encoding="utf-8",
+    )
+    assert main(["--eval", str(one), str(exemplar)]) == 1
+    assert main(["--eval", str(tmp_path / "missing"), str(exemplar)]) == 2
+    assert "no eval set" in capsys.readouterr().err
