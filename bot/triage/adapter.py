@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.embed import mean_pool
 from bot.triage.errors import TriageDataError
 
 ADAPTER_FILE = "adapter.npz"
@@ -55,9 +56,8 @@ def one_blas_thread():
 
 
 def mean_unit(tokens: np.ndarray) -> np.ndarray:
-    """The unit-length mean of token vectors: the encoder's own sentence vector."""
-    pooled = tokens.astype(np.float32).mean(0)
-    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+    """The unit-length mean of one message's token vectors: the encoder's own sentence vector."""
+    return mean_pool(tokens.astype(np.float32)[None], np.ones((1, len(tokens))))[0]
 
 
 @dataclass(frozen=True)
@@ -105,25 +105,24 @@ class Adapter:
         with one_blas_thread():
             return np.stack([self._vector(t) for t in tokens]).astype(np.float32)
 
+    def stored(self) -> dict[str, np.ndarray]:
+        """The weights as `save` writes them: the matrices in float16, the rest in float32."""
+        return {
+            name: getattr(self, name).astype(np.float16 if name in MATRICES else np.float32)
+            for name in WEIGHTS
+        }
+
     def rounded(self) -> Adapter:
-        """The adapter as served: its matrices through float16 (what `save` stores)."""
-        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "heads"}
-        return Adapter(
-            self.heads,
-            **{
-                k: v.astype(np.float16 if k in MATRICES else np.float32).astype(np.float32)
-                for k, v in arrays.items()
-            },
-        )
+        """The adapter as served: its weights through `stored`, back in float32."""
+        return Adapter(self.heads, **{k: v.astype(np.float32) for k, v in self.stored().items()})
+
+
+WEIGHTS = tuple(f.name for f in fields(Adapter) if f.name != "heads")
 
 
 def save(directory: Path, adapter: Adapter) -> dict:
     """Write the weights; returns the metadata model.json keeps under "embedding" "adapter"."""
-    arrays = {f.name: getattr(adapter, f.name) for f in fields(adapter) if f.name != "heads"}
-    np.savez_compressed(
-        directory / ADAPTER_FILE,
-        **{k: v.astype(np.float16 if k in MATRICES else np.float32) for k, v in arrays.items()},
-    )
+    np.savez_compressed(directory / ADAPTER_FILE, **adapter.stored())
     return {"heads": adapter.heads, "hidden": int(adapter.fc1_w.shape[1])}
 
 
@@ -132,11 +131,7 @@ def load(directory: Path, meta: dict) -> Adapter:
     path = directory / ADAPTER_FILE
     try:
         with np.load(path) as stored:
-            arrays = {
-                f.name: stored[f.name].astype(np.float32)
-                for f in fields(Adapter)
-                if f.name != "heads"
-            }
+            arrays = {name: stored[name].astype(np.float32) for name in WEIGHTS}
         adapter = Adapter(int(meta["heads"]), **arrays)
     except FileNotFoundError as exc:
         raise TriageDataError(path, None, "missing: run `make triage-model`") from exc

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.triage.adapter import Adapter
+from bot.triage.adapter import MATRICES, WEIGHTS, Adapter
 
 EPOCHS = 6
 LEARNING_RATE = 3e-4  # the adapter's; the head learns at HEAD_LEARNING_RATE
@@ -109,21 +109,13 @@ def fit_adapter(tokens: list[np.ndarray], kinds: np.ndarray, seed: int = 0) -> A
 
 
 def _exported(layer) -> Adapter:
-    def numpy(t) -> np.ndarray:
-        return t.detach().cpu().numpy().astype(np.float32)
+    """The numpy adapter of a trained torch layer: weight "fc1_w" is parameter "fc1.weight",
+    "fc1_b" is "fc1.bias"; the matrices transposed to the `x @ w` layout."""
+    state = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in layer.state_dict().items()}
 
-    return Adapter(
-        HEADS,
-        numpy(layer.ln1.weight),
-        numpy(layer.ln1.bias),
-        numpy(layer.qkv.weight).T.copy(),
-        numpy(layer.qkv.bias),
-        numpy(layer.proj.weight).T.copy(),
-        numpy(layer.proj.bias),
-        numpy(layer.ln2.weight),
-        numpy(layer.ln2.bias),
-        numpy(layer.fc1.weight).T.copy(),
-        numpy(layer.fc1.bias),
-        numpy(layer.fc2.weight).T.copy(),
-        numpy(layer.fc2.bias),
-    )
+    def weight(name: str) -> np.ndarray:
+        module, part = name.rsplit("_", 1)
+        value = state[f"{module}.{'weight' if part == 'w' else 'bias'}"]
+        return value.T.copy() if name in MATRICES else value
+
+    return Adapter(HEADS, **{name: weight(name) for name in WEIGHTS})
