@@ -166,7 +166,10 @@ def kill_and_check(scene: Scene, n: int, rng: random.Random, *, after_switch: bo
 
 
 def test_calibration_run_is_long_enough_to_be_killed_mid_way(scene: Scene) -> None:
-    assert scene.full_run > 1.0
+    """The publishing steps (staging, verify, rename, switch, cleanup) must last long enough for
+    the odd kills, aimed at them, to land inside. The whole run's length is no requirement of
+    its own: on a fast machine the one-page run took 0.94 s and once failed a 1.0 s floor."""
+    assert 0 < scene.staging_after < scene.full_run
     assert scene.full_run - scene.staging_after > 0.3
 
 
