@@ -2,16 +2,17 @@
 
 `python bench/trials/triage_veto.py --file DUMP.jsonl`
 
-The emergency gate works one way: the MLP can raise an emergency the n-grams missed, never drop
-one they raised. Many false alarms on clinic questions ("does it only help the pain or also the
-nausea ...") have an n-gram emergency probability just over the threshold and an MLP emergency
-probability near 0. Here, for English messages the n-grams raised with no emergency rule, the
-n-grams' emergency probability below CEILING and the MLP's below EPS, the MLP's kinds replace the
-n-grams' (as `embedding.gated` does when it raises one), then the advice and appointment gates
+The emergency gate works one way: the MLP can raise an emergency the n-grams missed, never drop one
+they raised. Many false alarms on clinic questions ("does it only help the pain or also the nausea
+...") have an n-gram emergency probability just over the threshold and an MLP emergency probability
+near 0. Here, for English messages the n-grams raised with no emergency rule, the n-grams'
+emergency probability below CEILING and the MLP's below EPS, the MLP's kinds replace the n-grams'
+(`embedding.mlp_kinds`, as `gated` does when it raises one), then the advice and appointment gates
 and `decision.decide` run as when serving. Printed: per (EPS, CEILING), the emergencies lost and
-the alarms dropped, split by the n-grams' emergency sub-kind; the pair chosen on four folds
-(most alarms dropped with no emergency lost) scored on the fifth; and every message the
-veto changes at one setting. DUMP: `python bench/triage_oof.py dump --fast shipped --file F`.
+the alarms dropped, split by the n-grams' emergency sub-kind; the pair chosen on four folds (most
+alarms dropped with no emergency lost) scored on the fifth; and every message the veto changes at
+one setting.
+DUMP: `python bench/triage_oof.py dump --fast shipped --file F`.
 Build-time only (docs/TRIAGE.md, "Eighteenth round").
 """
 
@@ -35,6 +36,7 @@ from bot.triage.embedding import (  # noqa: E402
     advice_gated,
     appointment_gated,
     emergency_share,
+    mlp_kinds,
 )
 
 EPS = (0.0005, 0.001, 0.003, 0.01, 0.03)
@@ -56,9 +58,7 @@ def vetoed_kind(r: dict, eps: float, ceiling: float, only: str | None = None) ->
     e_ngram, e_mlp = emergency_share(ngram), mlp.get("emergency", 0.0)
     if not (e_ngram < ceiling and e_mlp < eps) or (only and ngram_sub(r) != only):
         return r["kind"]
-    subs = [c for c in ngram if c.startswith("emergency.")]
-    probs = {c: e_mlp * (ngram[c] / e_ngram if e_ngram else 1 / len(subs)) for c in subs}
-    probs.update({c: mlp.get(c, 0.0) for c in ngram if not c.startswith("emergency.")})
+    probs = mlp_kinds(ngram, mlp)
     threshold = r["threshold"]
     probs = advice_gated(probs, mlp, AdviceGate(*r["advice_gate"]), threshold)
     probs = appointment_gated(probs, mlp, AppointmentGate(*r["appointment_mlp_gate"]), threshold)

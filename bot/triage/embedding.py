@@ -153,9 +153,15 @@ def gated(
 ) -> dict[str, float]:
     """The n-gram probabilities, or the MLP's kinds (emergency split by the n-grams' sub-kind
     shares) where the gate lets the MLP decide. Pure: training scores gates with it."""
-    e_ngram, e_mlp = emergency_share(ngram), mlp.get("emergency", 0.0)
-    if not gate.applies(e_ngram, e_mlp, threshold):
+    if not gate.applies(emergency_share(ngram), mlp.get("emergency", 0.0), threshold):
         return dict(ngram)
+    return mlp_kinds(ngram, mlp)
+
+
+def mlp_kinds(ngram: Mapping[str, float], mlp: Mapping[str, float]) -> dict[str, float]:
+    """The MLP's kinds in the n-grams' classes: its emergency probability split by the n-grams'
+    sub-kind shares (evenly when they give none)."""
+    e_ngram, e_mlp = emergency_share(ngram), mlp.get("emergency", 0.0)
     subs = [c for c in ngram if c.startswith("emergency.")]
     out = {c: e_mlp * (ngram[c] / e_ngram if e_ngram else 1 / len(subs)) for c in subs}
     out.update({c: mlp.get(c, 0.0) for c in ngram if not c.startswith("emergency.")})
