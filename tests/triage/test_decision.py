@@ -181,6 +181,34 @@ def test_negations_and_idioms_are_not_emergencies(message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "i tried to kill myself when i was 19, am i still eligible",
+        "i tried to take my own life back in 2015 and have been stable since, can i do ketamine",
+        "years ago i tried to end my life, now im good. do you treat people like me",
+    ],
+)
+def test_a_past_attempt_told_with_when_it_was_is_not_an_emergency(message: str) -> None:
+    """Its words are masked like a past overdose's: no emergency rule fires on them."""
+    d = triage(message)
+    assert d.kind != "emergency", d
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i tried to kill myself years ago and im thinking about doing it again tonight",
+        "i tried to kill myself last night",
+        "i tried to take my own life an hour ago",
+    ],
+)
+def test_an_attempt_now_or_intent_now_beside_a_past_one_is_still_an_emergency(
+    message: str,
+) -> None:
+    assert triage(message).kind == "emergency", triage(message)
+
+
+@pytest.mark.parametrize(
     "message, kind",
     [
         ("how many mg of ketamine should i take at home", "advice"),
