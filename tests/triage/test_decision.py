@@ -200,6 +200,8 @@ def test_a_past_attempt_told_with_when_it_was_is_not_an_emergency(message: str) 
         "i tried to kill myself years ago and im thinking about doing it again tonight",
         "i tried to kill myself last night",
         "i tried to take my own life an hour ago",
+        "i tried to kill myself tonight, like i did years ago",
+        "i attempted to take my own life tonight and also when i was 17",
     ],
 )
 def test_an_attempt_now_or_intent_now_beside_a_past_one_is_still_an_emergency(
